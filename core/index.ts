@@ -2,3 +2,4 @@ export { EsiError, ValidationError, NoSecretError, NotAvailableError, isEsiError
 export { Sensitive } from './sensitive.ts';
 export { parseManifests, readManifests } from './manifests.ts';
 export * from './kube.ts';
+export * from './agent-config.ts';

@@ -1,0 +1,50 @@
+/**
+ * The agent's configuration: resolved at admission by the injector (webhook or `esi inject`), carried in
+ * the pod annotation `esi.dev/agent-config` as JSON, and read by the agent from a downward-API file.
+ * It is value-free: ExternalSecrets and stores as the cluster has them, never a credential. (The ESO
+ * `fake` provider keeps its demo values in the store spec itself; that is the one exception, and it is
+ * for demos and tests.) One type, produced in one place (injector) and consumed in one place (agent).
+ */
+import type { ExternalSecret, SecretStore } from '../eso/types.ts';
+
+export const AGENT_CONFIG_ANNOTATION = 'esi.dev/agent-config';
+export const AGENT_CONFIG_VERSION = 1;
+
+export interface AgentExternalSecret {
+  /** The ExternalSecret as resolved (defaults applied). Inline shorthand yields a synthesized one. */
+  externalSecret: ExternalSecret;
+  /** Directory under the mount path for its files; '' writes the keys at the mount path itself. */
+  dir: string;
+  /** Write the ExternalSecret's target Secret too (esi.dev/sync-secret). */
+  syncSecret: boolean;
+}
+
+export interface OnChange {
+  /** Send a signal to a container's main process (needs shareProcessNamespace). */
+  signal?: { signal: string; container: string };
+  /** POST to a local URL after a rotation. */
+  url?: string;
+}
+
+export interface AgentConfig {
+  version: typeof AGENT_CONFIG_VERSION;
+  pod: { namespace: string; name?: string; serviceAccountName: string };
+  /** Where the app containers see the files (`esi.dev/mount-path`). */
+  mountPath: string;
+  /** File permission bits of the secret files (`esi.dev/file-mode`), e.g. 0o440. */
+  fileMode: number;
+  /** Overrides every ExternalSecret's refreshInterval (`esi.dev/refresh-interval`), Go duration text. */
+  refreshInterval?: string;
+  onChange?: OnChange;
+  externalSecrets: AgentExternalSecret[];
+  /** Every store the ExternalSecrets reference, keyed `<Kind>/<name>`. */
+  stores: Record<string, SecretStore>;
+  /** Labels of the pod's namespace, for ClusterSecretStore conditions (ESO-SEMANTICS §8). */
+  namespaceLabels?: Record<string, string>;
+  /** Projected service-account token for Vault Kubernetes auth, per audience-less default. */
+  vaultTokenPath?: string;
+}
+
+export function storeKey(kind: string, name: string): string {
+  return `${kind || 'SecretStore'}/${name}`;
+}
