@@ -1,0 +1,135 @@
+// Command template-oracle executes ESO-style templates with Go's own text/template and sprig, for the
+// differential tests of eso/template. It reads JSON lines {name, template, data} (data values base64)
+// on stdin and writes one JSON line {output} (base64) or {error} per input line, in order.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"os"
+	"strings"
+	"text/template"
+
+	"github.com/Masterminds/sprig/v3"
+	"sigs.k8s.io/yaml"
+)
+
+type request struct {
+	Name     string            `json:"name"`
+	Template string            `json:"template"`
+	Data     map[string]string `json:"data"`
+}
+
+type response struct {
+	Output *string `json:"output,omitempty"`
+	Error  *string `json:"error,omitempty"`
+}
+
+// funcs is the function map ESO v2 templates see: sprig's text functions without the ones ESO removed
+// (env, expandenv, getHostByName), plus the ESO additions this oracle can reproduce.
+func funcs() template.FuncMap {
+	m := sprig.TxtFuncMap()
+	for _, name := range []string{"env", "expandenv", "getHostByName"} {
+		delete(m, name)
+	}
+	m["toYaml"] = func(v any) string {
+		out, err := yaml.Marshal(v)
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSuffix(string(out), "\n")
+	}
+	m["fromYaml"] = func(s string) map[string]any {
+		out := map[string]any{}
+		if err := yaml.Unmarshal([]byte(s), &out); err != nil {
+			out["Error"] = err.Error()
+		}
+		return out
+	}
+	m["filterPEM"] = filterPEM
+	return m
+}
+
+// filterPEM keeps the PEM blocks of one type (case-insensitive), as ESO documents it.
+func filterPEM(kind, input string) (string, error) {
+	if i := strings.Index(input, "-----BEGIN"); i >= 0 {
+		input = input[i:]
+	}
+	rest := []byte(input)
+	var kept []byte
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if strings.EqualFold(block.Type, kind) {
+			kept = append(kept, pem.EncodeToMemory(block)...)
+		}
+	}
+	if len(kept) == 0 && len(rest) != 0 {
+		return "", errors.New("error filtering pem: found junk")
+	}
+	return string(kept), nil
+}
+
+func run(fm template.FuncMap, req request) response {
+	data := make(map[string]string, len(req.Data))
+	for k, v := range req.Data {
+		raw, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			msg := "oracle: bad base64 in data"
+			return response{Error: &msg}
+		}
+		data[k] = string(raw)
+	}
+	name := req.Name
+	if name == "" {
+		name = "t"
+	}
+	t, err := template.New(name).Option("missingkey=error").Funcs(fm).Parse(req.Template)
+	if err == nil {
+		var buf bytes.Buffer
+		err = t.Execute(&buf, data)
+		if err == nil {
+			out := base64.StdEncoding.EncodeToString(buf.Bytes())
+			return response{Output: &out}
+		}
+	}
+	msg := err.Error()
+	return response{Error: &msg}
+}
+
+func main() {
+	fm := funcs()
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 64<<20)
+	out := bufio.NewWriter(os.Stdout)
+	enc := json.NewEncoder(out)
+	for in.Scan() {
+		var req request
+		var resp response
+		if err := json.Unmarshal(in.Bytes(), &req); err != nil {
+			msg := "oracle: bad request: " + err.Error()
+			resp = response{Error: &msg}
+		} else {
+			resp = func() (r response) {
+				defer func() {
+					if p := recover(); p != nil {
+						msg := "oracle: panic"
+						r = response{Error: &msg}
+					}
+				}()
+				return run(fm, req)
+			}()
+		}
+		if err := enc.Encode(resp); err != nil {
+			os.Exit(1)
+		}
+		out.Flush()
+	}
+}
