@@ -13,6 +13,24 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
+      // e2e: components start once per run in test/harness/global-setup.ts (after `npm run e2e:prepare`).
+      // Two workers on two cores: the components themselves are mostly idle between requests.
+      // ESI_E2E=0 leaves the project out (local opt-out only, with a warning; CI never sets it).
+      ...(process.env['ESI_E2E'] === '0'
+        ? (console.warn('[e2e] WARNING: ESI_E2E=0, the e2e project is skipped'), [])
+        : [
+            {
+              test: {
+                name: 'e2e',
+                include: ['test/e2e/**/*.test.ts'],
+                globalSetup: ['test/harness/global-setup.ts'],
+                testTimeout: 120_000,
+                hookTimeout: 180_000,
+                fileParallelism: true,
+                maxWorkers: 2,
+              },
+            },
+          ]),
     ],
   },
 });

