@@ -1,0 +1,340 @@
+/**
+ * ESO's AWS Secrets Manager provider semantics (ESO-SEMANTICS §7.1, §9, §12), with the Secrets Manager API
+ * injected: no SDK, no network here. `providers/` wires the real SDK in; tests pass an in-memory API.
+ *
+ * One `AwsSecretsManagerClient` lives for one sync. It caches each fetch by `key#version#SECRET|TAG` as
+ * ESO does, and additionally lets the caller `prefetch` every ref of a sync with BatchGetSecretValue
+ * (≤ 20 ids a call), so a sync reads each distinct remote key once.
+ */
+import { EsiError, NoSecretError } from '../../core/index.ts';
+import type { SecretDataMap, SecretsClient } from '../provider.ts';
+import type { ExternalSecretFind, RemoteRef } from '../types.ts';
+import { compileFindRegexp } from './fake.ts';
+import { gjsonGet } from './aws-gjson.ts';
+import { goDecodeRawMap, goDecode, goMarshal, GoJsonError } from './vault-gojson.ts';
+
+export const AWSCURRENT = 'AWSCURRENT';
+/** BatchGetSecretValue takes at most 20 ids per call. */
+export const BATCH_MAX_IDS = 20;
+
+/** The fields of GetSecretValue / SecretValueEntry that ESO reads. */
+export interface AwsSecretValue {
+  Name?: string;
+  SecretString?: string;
+  SecretBinary?: Uint8Array;
+}
+export interface AwsTag {
+  Key?: string;
+  Value?: string;
+}
+export interface AwsFilter {
+  Key: 'name' | 'tag-key' | 'tag-value';
+  Values: string[];
+}
+export interface AwsBatchResult {
+  SecretValues?: (AwsSecretValue & { Name?: string; ARN?: string })[];
+  Errors?: { SecretId?: string; ErrorCode?: string; Message?: string }[];
+  NextToken?: string;
+}
+
+/** The Secrets Manager calls ESO makes. Errors are thrown as SDK errors: `name` is the AWS error code. */
+export interface AwsSecretsManagerApi {
+  getSecretValue(input: { SecretId: string; VersionId?: string; VersionStage?: string }): Promise<AwsSecretValue>;
+  describeSecret(input: { SecretId: string }): Promise<{ Tags?: AwsTag[] }>;
+  listSecrets(input: { Filters?: AwsFilter[]; NextToken?: string }): Promise<{ SecretList?: { Name?: string }[]; NextToken?: string }>;
+  batchGetSecretValue(input: { SecretIdList?: string[]; Filters?: AwsFilter[]; NextToken?: string }): Promise<AwsBatchResult>;
+}
+
+// ---- pure helpers -------------------------------------------------------------------------------------
+
+export function awsVersion(ref: RemoteRef): string {
+  return ref.version ? ref.version : AWSCURRENT;
+}
+
+/** ESO's per-sync cache key: `<prefix+key>#<version>#SECRET|TAG`. */
+export function awsCacheKey(prefix: string, ref: RemoteRef): string {
+  return `${prefix}${ref.key}#${awsVersion(ref)}#${ref.metadataPolicy === 'Fetch' ? 'TAG' : 'SECRET'}`;
+}
+
+/** `uuid/<id>` selects a VersionId; anything else is a staging label (so a bare UUID is a stage name). */
+export function getSecretValueInput(prefix: string, ref: RemoteRef): { SecretId: string; VersionId?: string; VersionStage?: string } {
+  const ver = awsVersion(ref);
+  const SecretId = prefix + ref.key;
+  return ver.startsWith('uuid/') ? { SecretId, VersionId: ver.slice('uuid/'.length) } : { SecretId, VersionStage: ver };
+}
+
+interface SdkErrorLike {
+  name?: string;
+  message?: string;
+}
+
+/** ESO maps ResourceNotFoundException, and InvalidParameterException "was marked for deletion", to NoSecretErr. */
+export function isAwsNoSecret(err: unknown): boolean {
+  const e = err as SdkErrorLike;
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'ResourceNotFoundException') return true;
+  return e.name === 'InvalidParameterException' && String(e.message ?? '').includes('was marked for deletion');
+}
+
+/** ESO's SanitizeErr: drops `request id: <id>` and everything from ` Credential=`. */
+export function sanitizeAwsMessage(message: string): string {
+  return message.replace(/request id: \S+/g, '').replace(/ Credential=.+/g, '');
+}
+
+export function awsErrorCode(err: unknown): string {
+  const e = err as SdkErrorLike;
+  return (e && typeof e === 'object' && e.name) || 'Error';
+}
+
+/**
+ * The error surfaced for a failed API call (not NoSecretErr): `api error <Code>: <message>` as the tail of
+ * the Go SDK's text reads, sanitised like ESO's SanitizeErr. Never carries a value: AWS messages name ids.
+ */
+export function awsApiError(err: unknown): EsiError {
+  if (err instanceof EsiError) return err;
+  const e = err as SdkErrorLike;
+  const msg = e && typeof e === 'object' && typeof e.message === 'string' ? e.message : String(err);
+  return new EsiError('aws-api', sanitizeAwsMessage(`api error ${awsErrorCode(err)}: ${msg}`));
+}
+
+/** DescribeSecret tags as ESO serialises them: a JSON object, keys sorted, HTML-escaped. */
+export function awsTagsJson(tags: AwsTag[] | undefined): string {
+  const m = new Map<string, string>();
+  for (const t of tags ?? []) m.set(t.Key ?? '', t.Value ?? '');
+  return goMarshal(m);
+}
+
+/** ESO's payload for property lookups: SecretBinary (as text) wins over SecretString. */
+function payloadOf(out: AwsSecretValue): string {
+  if (out.SecretBinary !== undefined) return Buffer.from(out.SecretBinary).toString('utf8');
+  return out.SecretString ?? '';
+}
+
+/** GetSecret's value for a fetched secret (§7.1 steps 3–4). */
+export function awsValue(ref: RemoteRef, out: AwsSecretValue): Uint8Array {
+  if (!ref.property) {
+    if (out.SecretString !== undefined) return Buffer.from(out.SecretString, 'utf8');
+    if (out.SecretBinary !== undefined) return out.SecretBinary;
+    throw new EsiError('aws-invalid-secret', `invalid secret received. no secret string nor binary for key: ${ref.key}`);
+  }
+  const payload = payloadOf(out);
+  let path = ref.property;
+  if (path.includes('.')) {
+    // A literal dotted key wins over the same text read as a gjson path.
+    const escaped = path.replaceAll('.', '\\.');
+    if (gjsonGet(payload, escaped).exists) path = escaped;
+  }
+  const val = gjsonGet(payload, path);
+  if (!val.exists) throw new EsiError('property-not-found', `key ${ref.property} does not exist in secret ${ref.key}`);
+  return Buffer.from(val.string, 'utf8');
+}
+
+/** GetSecretMap's decoding (§7.1): strings unquoted, other values as raw JSON text, null → "". */
+export function awsSecretMap(ref: RemoteRef, bytes: Uint8Array): SecretDataMap {
+  let raw: Map<string, Uint8Array>;
+  try {
+    raw = goDecodeRawMap(bytes);
+  } catch (e) {
+    if (e instanceof GoJsonError) throw new EsiError('unmarshal', `unable to unmarshal secret ${ref.key}: ${e.message}`);
+    throw e;
+  }
+  const out: SecretDataMap = {};
+  for (const [k, v] of raw) {
+    const decoded = goDecode(v, { useNumber: true });
+    if (typeof decoded === 'string') out[k] = Buffer.from(decoded, 'utf8');
+    else if (decoded === null) out[k] = new Uint8Array(0);
+    else out[k] = Buffer.from(v);
+  }
+  return out;
+}
+
+/** Which API ESO's GetAllSecrets uses for a `find` (§7.1 table). */
+export type AwsFindPlan =
+  | { api: 'ListSecrets'; filters: AwsFilter[]; regexp: RegExp }
+  | { api: 'BatchGetSecretValue'; filters: AwsFilter[]; regexp?: RegExp };
+
+export function planAwsFind(find: ExternalSecretFind): AwsFindPlan {
+  const hasName = !!find.name;
+  const tags = find.tags ?? {};
+  const hasTags = Object.keys(tags).length > 0;
+  if (!hasName && !hasTags) throw new EsiError('aws-find', 'unexpected find operator');
+  const filters: AwsFilter[] = [];
+  for (const k of Object.keys(tags).sort()) {
+    filters.push({ Key: 'tag-key', Values: [k] }, { Key: 'tag-value', Values: [tags[k]] });
+  }
+  if (hasName) {
+    const regexp = compileFindRegexp(find.name!.regexp);
+    if (find.path !== undefined) {
+      filters.push({ Key: 'name', Values: [find.path] });
+      return { api: 'BatchGetSecretValue', filters, regexp };
+    }
+    return { api: 'ListSecrets', filters, regexp };
+  }
+  if (find.path !== undefined) filters.push({ Key: 'name', Values: [find.path] });
+  return { api: 'BatchGetSecretValue', filters };
+}
+
+/** ESO's setSecretValues: SecretBinary overwrites SecretString under the secret's name. */
+function setEntry(data: SecretDataMap, name: string, v: AwsSecretValue): void {
+  if (v.SecretString !== undefined) data[name] = Buffer.from(v.SecretString, 'utf8');
+  if (v.SecretBinary !== undefined) data[name] = v.SecretBinary;
+}
+
+// ---- the client ------------------------------------------------------------------------------------------
+
+export interface AwsClientOptions {
+  /** Store `prefix`, prepended to every remoteRef.key. */
+  prefix?: string;
+  /** Use BatchGetSecretValue in `prefetch` (turned off for the rest of the client's life on AccessDenied). */
+  batch?: boolean;
+  /** Called once per API call made, for metrics and call counting. */
+  onCall?: (op: string, outcome: 'ok' | 'error', seconds: number) => void;
+  /** Monotonic clock in seconds for `onCall` durations (injected: the core reads no clock). */
+  now?: () => number;
+}
+
+export class AwsSecretsManagerClient implements SecretsClient {
+  readonly #api: AwsSecretsManagerApi;
+  readonly #prefix: string;
+  readonly #opts: AwsClientOptions;
+  #batch: boolean;
+  /** cache key → fetched value (ESO caches successes only; errors are re-fetched). */
+  readonly #cache = new Map<string, Promise<AwsSecretValue>>();
+
+  constructor(api: AwsSecretsManagerApi, opts: AwsClientOptions = {}) {
+    this.#api = api;
+    this.#prefix = opts.prefix ?? '';
+    this.#opts = opts;
+    this.#batch = opts.batch ?? true;
+  }
+
+  async #call<T>(op: string, f: () => Promise<T>): Promise<T> {
+    const now = this.#opts.now ?? (() => 0);
+    const t0 = now();
+    try {
+      const r = await f();
+      this.#opts.onCall?.(op, 'ok', now() - t0);
+      return r;
+    } catch (e) {
+      this.#opts.onCall?.(op, 'error', now() - t0);
+      throw e;
+    }
+  }
+
+  /**
+   * Fetches every AWSCURRENT secret the refs name with BatchGetSecretValue, ≤ 20 ids a call, filling the
+   * per-sync cache. Refs with a version or metadataPolicy Fetch are left to GetSecretValue/DescribeSecret.
+   * Ids the batch reports as errors are left uncached, so their GetSecretValue gives ESO's exact error.
+   * On AccessDenied the client stops batching and everything falls back to GetSecretValue.
+   */
+  async prefetch(refs: RemoteRef[]): Promise<void> {
+    if (!this.#batch) return;
+    const ids: string[] = [];
+    for (const ref of refs) {
+      if (ref.metadataPolicy === 'Fetch' || awsVersion(ref) !== AWSCURRENT) continue;
+      const ck = awsCacheKey(this.#prefix, ref);
+      if (this.#cache.has(ck)) continue;
+      const id = this.#prefix + ref.key;
+      if (!ids.includes(id)) ids.push(id);
+    }
+    for (let i = 0; i < ids.length && this.#batch; i += BATCH_MAX_IDS) {
+      const chunk = ids.slice(i, i + BATCH_MAX_IDS);
+      let res: AwsBatchResult;
+      try {
+        res = await this.#call('BatchGetSecretValue', () => this.#api.batchGetSecretValue({ SecretIdList: chunk }));
+      } catch (e) {
+        if (awsErrorCode(e) === 'AccessDeniedException' || awsErrorCode(e) === 'AccessDenied') {
+          this.#batch = false;
+          return;
+        }
+        // Any other batch failure: leave these ids to GetSecretValue, which reports ESO's own error.
+        continue;
+      }
+      const byId = new Map<string, AwsSecretValue>();
+      for (const v of res.SecretValues ?? []) {
+        for (const idOf of [v.Name, v.ARN]) if (idOf) byId.set(idOf, v);
+      }
+      for (const id of chunk) {
+        const v = byId.get(id);
+        if (v) this.#cache.set(`${id}#${AWSCURRENT}#SECRET`, Promise.resolve(v));
+      }
+    }
+  }
+
+  /** ESO's `fetch`: GetSecretValue or DescribeSecret, cached per sync. Throws NoSecretError or raw SDK errors. */
+  #fetch(ref: RemoteRef): Promise<AwsSecretValue> {
+    const ck = awsCacheKey(this.#prefix, ref);
+    const hit = this.#cache.get(ck);
+    if (hit) return hit;
+    const p = this.#construct(ref);
+    this.#cache.set(ck, p);
+    p.catch(() => this.#cache.delete(ck));
+    return p;
+  }
+
+  async #construct(ref: RemoteRef): Promise<AwsSecretValue> {
+    const key = this.#prefix + ref.key;
+    if (ref.metadataPolicy === 'Fetch') {
+      // DescribeSecret errors are not mapped to NoSecretErr (ESO).
+      const d = await this.#call('DescribeSecret', () => this.#api.describeSecret({ SecretId: key }));
+      return { SecretString: awsTagsJson(d.Tags) };
+    }
+    try {
+      return await this.#call('GetSecretValue', () => this.#api.getSecretValue(getSecretValueInput(this.#prefix, ref)));
+    } catch (e) {
+      if (isAwsNoSecret(e)) throw new NoSecretError();
+      throw e;
+    }
+  }
+
+  async getSecret(ref: RemoteRef): Promise<Uint8Array> {
+    let out: AwsSecretValue;
+    try {
+      out = await this.#fetch(ref);
+    } catch (e) {
+      if (e instanceof NoSecretError) throw e;
+      throw awsApiError(e);
+    }
+    return awsValue(ref, out);
+  }
+
+  async getSecretMap(ref: RemoteRef): Promise<SecretDataMap> {
+    return awsSecretMap(ref, await this.getSecret(ref));
+  }
+
+  async getAllSecrets(find: ExternalSecretFind): Promise<SecretDataMap> {
+    const plan = planAwsFind(find);
+    const data: SecretDataMap = {};
+    let next: string | undefined;
+    try {
+      if (plan.api === 'ListSecrets') {
+        do {
+          const page = await this.#call('ListSecrets', () => this.#api.listSecrets({ Filters: plan.filters, NextToken: next }));
+          for (const s of page.SecretList ?? []) {
+            const name = s.Name ?? '';
+            if (!plan.regexp.test(name)) continue;
+            // ESO's fetchAndSet prepends the store prefix to the listed (already full) name again.
+            setEntry(data, name, await this.#fetch({ key: name }));
+          }
+          next = page.NextToken;
+        } while (next);
+        return data;
+      }
+      do {
+        const page = await this.#call('BatchGetSecretValue', () =>
+          this.#api.batchGetSecretValue({ Filters: plan.filters, NextToken: next }),
+        );
+        for (const v of page.SecretValues ?? []) {
+          const name = v.Name ?? '';
+          if (plan.regexp && !plan.regexp.test(name)) continue;
+          setEntry(data, name, v);
+        }
+        next = page.NextToken;
+      } while (next);
+      return data;
+    } catch (e) {
+      if (e instanceof EsiError) throw e;
+      throw awsApiError(e);
+    }
+  }
+}
