@@ -17,6 +17,11 @@ export interface AgentExternalSecret {
   dir: string;
   /** Write the ExternalSecret's target Secret too (esi.dev/sync-secret). */
   syncSecret: boolean;
+  /**
+   * Also write a `.env`-style file of this name in the ExternalSecret's directory (`KEY='value'` lines,
+   * shell-quoted; keys made into valid variable names), for apps that source env. Optional; agent ≥ 0.1.
+   */
+  envFile?: string;
 }
 
 export interface OnChange {
@@ -43,6 +48,16 @@ export interface AgentConfig {
   namespaceLabels?: Record<string, string>;
   /** Projected service-account token for Vault Kubernetes auth, per audience-less default. */
   vaultTokenPath?: string;
+  /**
+   * How long files may go without a successful refresh before the agent's /readyz fails and a
+   * `SecretStale` Event is recorded (Go duration). Default: 3 × refreshInterval, at least 5m. Optional.
+   */
+  staleAfter?: string;
+  /**
+   * esi's controller class: the agent writes a Secret (syncSecret) only for stores whose
+   * `spec.controller` equals it. Default `esi`. Optional.
+   */
+  controllerClass?: string;
 }
 
 export function storeKey(kind: string, name: string): string {

@@ -1,0 +1,516 @@
+/**
+ * The in-pod agent: a refresh loop over the pod's ExternalSecrets. Each round syncs the ExternalSecrets
+ * that are due with one client per store and one backend call per distinct remote ref, writes each
+ * ExternalSecret's directory atomically (or leaves the last good set on failure), and then tells the
+ * app, the probes, the metrics and the Pod's Events what happened.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { describeError, EsiError, type AgentConfig, type AgentExternalSecret } from '../core/index.ts';
+import { assembleSecretData, type SecretDataMap } from '../eso/index.ts';
+import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
+import { roundResolver, type ProviderClientFactory } from './clients.ts';
+import { changeHash, configError, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
+import { envFileContent } from './envfile.ts';
+import { startHealthServer, type HealthServer } from './health.ts';
+import { createMetrics, type AgentMetrics } from './metrics.ts';
+import { backoffDelay, DEFAULT_BACKOFF, defaultStaleAfter, jitteredInterval, parseGoDuration, type BackoffPolicy } from './timing.ts';
+
+/** Default port of `/healthz` `/readyz` `/startupz` `/metrics`. */
+export const AGENT_HEALTH_PORT = 8099;
+/** Startup probe path for the native sidecar: 200 only after the first complete sync. */
+export const AGENT_STARTUP_PATH = '/startupz';
+export const AGENT_READY_PATH = '/readyz';
+export const AGENT_LIVE_PATH = '/healthz';
+/** Touched under the mount path after the first complete sync (for an `exec` probe: `test -f`). */
+export const READY_FILE_NAME = '..esi-ready';
+/** Rewritten (atomically) under the mount path after every change of any file set: a counter. */
+export const VERSION_FILE_NAME = '..esi-version';
+/** Where the sidecar finds what the init agent synced, so it does not fetch everything again at start. */
+export const STATE_FILE_NAME = '..esi-state.json';
+/** Env: `host:port` for the health server (default `0.0.0.0:8099` in a pod); `off` disables it. */
+export const ENV_HEALTH_ADDR = 'ESI_AGENT_HEALTH_ADDR';
+export const ENV_LOG_LEVEL = 'ESI_LOG_LEVEL';
+
+export type AgentMode = 'init' | 'sidecar';
+
+export interface AgentEvent {
+  type: 'Normal' | 'Warning';
+  reason: 'SecretSyncFailed' | 'SecretStale' | 'SecretRotated' | 'SecretSynced';
+  message: string;
+  externalSecret: string;
+}
+
+export interface AgentHooks {
+  /** Kubernetes Events on the Pod (kube.ts provides the real one). */
+  event?: (e: AgentEvent) => Promise<void> | void;
+  /** Writes the ESO-compatible Secret for a syncSecret entry; throws to fail the sync. */
+  syncSecret?: (entry: AgentExternalSecret, data: SecretDataMap, config: AgentConfig) => Promise<void>;
+  /** Tells the app that files changed (signal or HTTP POST). */
+  notify?: (config: AgentConfig, changed: string[]) => Promise<void>;
+}
+
+export interface RunAgentOptions {
+  /** The config, or how to get it; when omitted it is read from `configPath`. */
+  config?: AgentConfig | (() => Promise<AgentConfig>);
+  /** The downward-API file; watched (chokidar, plus a slow poll) and reloaded without restart. */
+  configPath?: string;
+  /** Prefix of the mount path (workstation runs and tests). */
+  root?: string;
+  mode: AgentMode;
+  /** Sidecar: sync once and exit (0 when every ExternalSecret synced). */
+  once?: boolean;
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  logger?: Logger;
+  logLevel?: string;
+  /** Health server address; false disables it. Default from ESI_AGENT_HEALTH_ADDR, else 0.0.0.0:8099. */
+  health?: { host: string; port: number } | false;
+  /** Called with the bound health address once listening. */
+  onListening?: (address: string) => void;
+  backoff?: BackoffPolicy;
+  /** Init mode: attempts per ExternalSecret before giving up (default 5). */
+  initAttempts?: number;
+  providerFactory?: ProviderClientFactory;
+  metrics?: AgentMetrics;
+  hooks?: AgentHooks;
+  /** Seconds between config polls in addition to the watcher (default 10; 0 disables). */
+  configPollSeconds?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+interface EsState {
+  name: string;
+  entry: AgentExternalSecret;
+  rule: RefreshRule;
+  hash: string;
+  writer: AtomicDirWriter;
+  synced: boolean;
+  lastSuccess?: number;
+  failures: number;
+  lastError?: string;
+  nextDue: number;
+  staleAfterMs: number;
+  staleReported: boolean;
+}
+
+interface PersistedState {
+  [externalSecret: string]: { hash: string; syncedAt: number };
+}
+
+export async function runAgent(opts: RunAgentOptions): Promise<number> {
+  const agent = new Agent(opts);
+  return agent.run();
+}
+
+class Agent {
+  readonly #o: RunAgentOptions;
+  readonly #log: Logger;
+  readonly #metrics: AgentMetrics;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #backoff: BackoffPolicy;
+  #config!: AgentConfig;
+  #configText = '';
+  readonly #states = new Map<string, EsState>();
+  #started = false;
+  #version = 0;
+  #wake: (() => void) | undefined;
+  #health: HealthServer | undefined;
+
+  constructor(o: RunAgentOptions) {
+    this.#o = o;
+    this.#log = o.logger ?? pino({ level: o.logLevel ?? o.env[ENV_LOG_LEVEL] ?? 'info', base: { component: 'esi-agent' } });
+    this.#metrics = o.metrics ?? createMetrics();
+    this.#now = o.now ?? Date.now;
+    this.#random = o.random ?? Math.random;
+    this.#backoff = o.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  #mountRoot(): string {
+    return join(this.#o.root ?? '/', this.#config.mountPath);
+  }
+
+  async run(): Promise<number> {
+    const { signal } = this.#o;
+    try {
+      this.#applyConfig(await this.#initialConfig());
+    } catch (e) {
+      this.#log.error({ err: describeError(e) }, 'agent config rejected');
+      this.#o.logger ?? this.#log.flush?.();
+      throw configError(this.#o.configPath ?? 'agent config', e);
+    }
+    const stopWatch = this.#o.configPath && !(this.#o.mode === 'init' || this.#o.once) ? await this.#watchConfig(this.#o.configPath) : undefined;
+    try {
+      await this.#startHealth();
+      if (this.#o.mode === 'sidecar' && !this.#o.once) await this.#adoptPersisted();
+      const initAttempts = this.#o.initAttempts ?? 5;
+      while (!signal?.aborted) {
+        const now = this.#now();
+        const due = [...this.#states.values()].filter((s) => s.nextDue <= now);
+        if (due.length > 0) await this.#round(due);
+        this.#checkStale();
+        const all = [...this.#states.values()];
+        const complete = all.every((s) => s.synced);
+        if (complete && !this.#started) await this.#markStarted();
+        if (this.#o.mode === 'init' || this.#o.once) {
+          if (complete) {
+            this.#log.info({ externalSecrets: all.map((s) => s.name) }, 'first complete sync done');
+            return 0;
+          }
+          const exhausted = all.filter((s) => !s.synced && (this.#o.once || s.failures >= initAttempts));
+          if (exhausted.length > 0) {
+            const reasons = exhausted.map((s) => `${s.name}: ${s.lastError ?? 'not synced'}`).join('; ');
+            this.#log.error({ externalSecrets: exhausted.map((s) => s.name) }, `first sync failed: ${reasons}`);
+            throw new EsiError('first-sync', `first sync failed after ${this.#o.once ? 1 : initAttempts} attempt(s): ${reasons}`);
+          }
+        }
+        await this.#sleepUntilDue();
+      }
+      this.#log.info('stopping (signal)');
+      return 0;
+    } finally {
+      await stopWatch?.();
+      await this.#health?.close();
+    }
+  }
+
+  async #initialConfig(): Promise<AgentConfig> {
+    const c = this.#o.config;
+    if (typeof c === 'function') return validateAgentConfig(await c(), 'agent config');
+    if (c) return validateAgentConfig(c, 'agent config');
+    if (!this.#o.configPath) throw new EsiError('config', 'no agent config: pass --config FILE');
+    const text = await readFile(this.#o.configPath, 'utf8');
+    this.#configText = text;
+    return parseAgentConfig(text, this.#o.configPath);
+  }
+
+  /** Installs a config: keeps the state of ExternalSecrets that stay, marks changed ones due. */
+  #applyConfig(config: AgentConfig): void {
+    this.#config = config;
+    const seen = new Set<string>();
+    const now = this.#now();
+    for (const entry of config.externalSecrets) {
+      const name = entry.externalSecret.metadata.name;
+      seen.add(name);
+      const rule = refreshRule(entry, config);
+      const hash = changeHash(entry, config);
+      const staleAfterMs = config.staleAfter ? parseGoDuration(config.staleAfter, 'staleAfter') : defaultStaleAfter(rule.policy === 'Periodic' ? rule.intervalMs : 0);
+      const writer = new AtomicDirWriter(join(this.#mountRoot(), entry.dir), { mode: config.fileMode });
+      const prev = this.#states.get(name);
+      if (!prev) {
+        this.#states.set(name, { name, entry, rule, hash, writer, synced: false, failures: 0, nextDue: now, staleAfterMs, staleReported: false });
+        continue;
+      }
+      const changed = prev.hash !== hash;
+      Object.assign(prev, { entry, rule, writer, staleAfterMs });
+      if (changed) {
+        prev.hash = hash;
+        if (syncOnChange(rule, prev.synced)) {
+          prev.nextDue = now;
+          prev.failures = 0;
+        }
+        this.#log.info({ externalSecret: name, syncNow: prev.nextDue === now }, 'ExternalSecret changed in config');
+      }
+    }
+    for (const name of [...this.#states.keys()]) {
+      if (!seen.has(name)) {
+        this.#states.delete(name);
+        this.#log.info({ externalSecret: name }, 'ExternalSecret removed from config; its files are left as they are');
+      }
+    }
+  }
+
+  async #round(due: EsState[]): Promise<void> {
+    const resolver = roundResolver({
+      stores: this.#config.stores,
+      ctx: { env: this.#o.env, vaultTokenPath: this.#rooted(this.#config.vaultTokenPath), namespace: this.#config.pod.namespace, timeoutMs: 10_000 },
+      metrics: this.#metrics,
+      ...(this.#o.providerFactory ? { providerFactory: this.#o.providerFactory } : {}),
+    });
+    const rotated: string[] = [];
+    const changed: string[] = [];
+    await Promise.all(
+      due.map(async (s) => {
+        const result = await this.#syncOne(s, resolver);
+        if (result === 'rotated') rotated.push(s.name);
+        if (result === 'rotated' || result === 'written') changed.push(s.name);
+      }),
+    );
+    if (changed.length > 0) await this.#bumpVersion(changed);
+    if (rotated.length > 0 && this.#o.hooks?.notify) {
+      await this.#o.hooks.notify(this.#config, rotated).catch((e) => this.#log.warn({ err: describeError(e), externalSecrets: rotated }, 'on-change notification failed'));
+    }
+  }
+
+  async #syncOne(s: EsState, resolver: ReturnType<typeof roundResolver>): Promise<'rotated' | 'written' | 'unchanged' | 'failed'> {
+    const es = s.entry.externalSecret;
+    const started = this.#now();
+    try {
+      const data = await assembleSecretData(es, resolver);
+      const empty = Object.keys(data).length === 0;
+      let result: 'rotated' | 'written' | 'unchanged' = 'unchanged';
+      if (empty && es.spec.target.deletionPolicy === 'Retain') {
+        // ESO leaves the target untouched when the provider returns nothing under Retain; so do the files.
+        this.#log.warn({ externalSecret: s.name }, 'provider returned no data; files retained due to DeletionPolicy=Retain');
+      } else {
+        const files = this.#filesFor(s.entry, data);
+        const w = await s.writer.write(files);
+        if (w.changed) {
+          result = s.synced || w.removed.length + w.updated.length > 0 ? 'rotated' : 'written';
+          this.#log.info({ externalSecret: s.name, dir: s.writer.dir, added: w.added, updated: w.updated, removed: w.removed }, result === 'rotated' ? 'files rotated' : 'files written');
+        }
+      }
+      if (s.entry.syncSecret && this.#o.hooks?.syncSecret) await this.#o.hooks.syncSecret(s.entry, data, this.#config);
+      const wasFailing = s.failures > 0;
+      s.synced = true;
+      s.failures = 0;
+      s.lastError = undefined;
+      s.lastSuccess = this.#now();
+      s.nextDue = s.lastSuccess + this.#refreshDelay(s);
+      this.#metrics.syncs.inc({ external_secret: s.name, result: 'success' });
+      this.#metrics.lastSuccess.set({ external_secret: s.name }, s.lastSuccess / 1000);
+      this.#log.debug({ externalSecret: s.name, ms: s.lastSuccess - started, result }, 'sync done');
+      if (result === 'rotated') {
+        this.#metrics.rotations.inc({ external_secret: s.name });
+        await this.#event({ type: 'Normal', reason: 'SecretRotated', externalSecret: s.name, message: `files of ExternalSecret ${s.name} were updated in place` });
+      } else if (wasFailing || s.staleReported) {
+        await this.#event({ type: 'Normal', reason: 'SecretSynced', externalSecret: s.name, message: `ExternalSecret ${s.name} synced again after failures` });
+      }
+      if (s.staleReported) {
+        s.staleReported = false;
+        this.#metrics.stale.set({ external_secret: s.name }, 0);
+      }
+      return result;
+    } catch (e) {
+      const code = e instanceof EsiError ? e.code : 'error';
+      const message = describeError(e);
+      s.failures += 1;
+      const repeated = s.lastError === message;
+      s.lastError = message;
+      const cap = s.rule.intervalMs > 0 ? Math.min(this.#backoff.capMs, Math.max(s.rule.intervalMs, this.#backoff.baseMs)) : this.#backoff.capMs;
+      s.nextDue = this.#now() + backoffDelay(s.failures, { baseMs: this.#backoff.baseMs, capMs: cap }, this.#random());
+      this.#metrics.syncs.inc({ external_secret: s.name, result: 'error' });
+      this.#metrics.syncErrors.inc({ external_secret: s.name, reason: code });
+      this.#log.error({ externalSecret: s.name, code, failures: s.failures, retryInMs: Math.round(s.nextDue - this.#now()), err: message }, 'sync failed; the last good files stay');
+      if (!repeated) {
+        await this.#event({ type: 'Warning', reason: 'SecretSyncFailed', externalSecret: s.name, message: `sync of ExternalSecret ${s.name} failed (files keep the last good values): ${message}` });
+      }
+      return 'failed';
+    }
+  }
+
+  #refreshDelay(s: EsState): number {
+    const d = nextRefreshDelay(s.rule);
+    return Number.isFinite(d) ? jitteredInterval(d, this.#random()) : Infinity;
+  }
+
+  #filesFor(entry: AgentExternalSecret, data: SecretDataMap): FileSet {
+    const files: FileSet = { ...data };
+    if (entry.envFile) {
+      if (entry.envFile in files) throw new EsiError('invalid-key', `envFile ${JSON.stringify(entry.envFile)} collides with a secret key of the same name`);
+      files[entry.envFile] = envFileContent(data);
+    }
+    return files;
+  }
+
+  #checkStale(): void {
+    const now = this.#now();
+    for (const s of this.#states.values()) {
+      if (!s.synced || s.lastSuccess === undefined || s.failures === 0) continue;
+      if (now - s.lastSuccess <= s.staleAfterMs || s.staleReported) continue;
+      s.staleReported = true;
+      this.#metrics.stale.set({ external_secret: s.name }, 1);
+      this.#log.error({ externalSecret: s.name, lastSuccessAgeMs: now - s.lastSuccess }, 'files are stale: no successful sync within the staleness bound');
+      void this.#event({
+        type: 'Warning',
+        reason: 'SecretStale',
+        externalSecret: s.name,
+        message: `files of ExternalSecret ${s.name} are stale: last successful sync ${Math.round((now - s.lastSuccess) / 1000)}s ago; last error: ${s.lastError ?? 'none'}`,
+      });
+    }
+  }
+
+  #notReadyReasons(): string[] {
+    const now = this.#now();
+    const out: string[] = [];
+    for (const s of this.#states.values()) {
+      if (!s.synced) out.push(`${s.name}: not synced yet${s.lastError ? `: ${s.lastError}` : ''}`);
+      else if (s.lastSuccess !== undefined && s.failures > 0 && now - s.lastSuccess > s.staleAfterMs) {
+        out.push(`${s.name}: stale, last successful sync ${Math.round((now - s.lastSuccess) / 1000)}s ago: ${s.lastError ?? ''}`);
+      }
+    }
+    return out;
+  }
+
+  async #event(e: AgentEvent): Promise<void> {
+    if (!this.#o.hooks?.event) return;
+    try {
+      await this.#o.hooks.event(e);
+    } catch (err) {
+      this.#log.warn({ reason: e.reason, externalSecret: e.externalSecret, err: describeError(err) }, 'could not record a Kubernetes Event');
+    }
+  }
+
+  async #markStarted(): Promise<void> {
+    this.#started = true;
+    const root = this.#mountRoot();
+    await mkdir(root, { recursive: true });
+    await writeFile(join(root, READY_FILE_NAME), `${new Date(this.#now()).toISOString()}\n`);
+    await this.#persist();
+  }
+
+  async #bumpVersion(changed: string[]): Promise<void> {
+    this.#version += 1;
+    const root = this.#mountRoot();
+    await mkdir(root, { recursive: true });
+    const p = join(root, VERSION_FILE_NAME);
+    // The version continues across agent restarts in the same pod (init → sidecar).
+    if (this.#version === 1) {
+      const prev = Number.parseInt(await readFile(p, 'utf8').catch(() => '0'), 10);
+      if (Number.isFinite(prev) && prev > 0) this.#version = prev + 1;
+    }
+    await writeFile(`${p}.tmp`, `${this.#version}\n`);
+    await rename(`${p}.tmp`, p);
+    this.#log.debug({ version: this.#version, externalSecrets: changed }, 'version file updated');
+    if (this.#started) await this.#persist();
+  }
+
+  async #persist(): Promise<void> {
+    const state: PersistedState = {};
+    for (const s of this.#states.values()) if (s.synced && s.lastSuccess !== undefined) state[s.name] = { hash: s.hash, syncedAt: s.lastSuccess };
+    const p = join(this.#mountRoot(), STATE_FILE_NAME);
+    await writeFile(`${p}.tmp`, JSON.stringify(state));
+    await rename(`${p}.tmp`, p);
+  }
+
+  /**
+   * A sidecar started after the init agent adopts what it synced (same config hash, files present)
+   * instead of fetching everything again: the next refresh is due one interval after that sync.
+   */
+  async #adoptPersisted(): Promise<void> {
+    let state: PersistedState;
+    try {
+      state = JSON.parse(await readFile(join(this.#mountRoot(), STATE_FILE_NAME), 'utf8')) as PersistedState;
+    } catch {
+      return;
+    }
+    const now = this.#now();
+    for (const s of this.#states.values()) {
+      const p = state[s.name];
+      if (!p || p.hash !== s.hash || p.syncedAt > now) continue;
+      if ((await s.writer.current()) === undefined && s.entry.externalSecret.spec.target.deletionPolicy !== 'Retain') continue;
+      const next = p.syncedAt + this.#refreshDelay(s);
+      if (next <= now) continue;
+      s.synced = true;
+      s.lastSuccess = p.syncedAt;
+      s.nextDue = next;
+      this.#log.info({ externalSecret: s.name }, 'adopted the files the init agent synced');
+    }
+  }
+
+  async #sleepUntilDue(): Promise<void> {
+    const { signal } = this.#o;
+    const next = Math.min(...[...this.#states.values()].map((s) => s.nextDue));
+    // Wake at least every 30 s to re-check staleness; timers beyond 2^31 ms overflow.
+    const delay = Math.max(0, Math.min(next - this.#now(), 30_000));
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, delay);
+      signal?.addEventListener('abort', done, { once: true });
+      this.#wake = done;
+    });
+  }
+
+  async #reloadConfig(path: string, why: string): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      this.#log.warn({ path, err: describeError(e) }, 'config file unreadable; keeping the current config');
+      this.#metrics.configReloads.inc({ result: 'error' });
+      return;
+    }
+    if (text === this.#configText) return;
+    try {
+      const config = parseAgentConfig(text, path);
+      if (config.mountPath !== this.#config.mountPath) throw new EsiError('config', `${path}: mountPath cannot change while the agent runs`);
+      this.#configText = text;
+      this.#applyConfig(config);
+      this.#metrics.configReloads.inc({ result: 'applied' });
+      this.#log.info({ path, why }, 'config reloaded');
+      this.#wake?.();
+    } catch (e) {
+      this.#configText = text;
+      this.#metrics.configReloads.inc({ result: 'error' });
+      this.#log.error({ path, err: describeError(e) }, 'new config rejected; keeping the current config');
+    }
+  }
+
+  /**
+   * Watches the config file's directory, not the file: the kubelet updates downward-API files by
+   * swapping a `..data` symlink, and editors and `kubectl cp` replace files by rename; both replace the
+   * inode a file watch would follow. A slow poll backs the watcher up.
+   */
+  async #watchConfig(path: string): Promise<() => Promise<void>> {
+    if (!this.#configText) this.#configText = await readFile(path, 'utf8').catch(() => '');
+    const { watch } = await import('chokidar');
+    const dir = dirname(path);
+    const name = basename(path);
+    let pending: NodeJS.Timeout | undefined;
+    let chain = Promise.resolve();
+    const schedule = (why: string) => {
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        chain = chain.then(() => this.#reloadConfig(path, why));
+      }, 50);
+    };
+    const watcher = watch(dir, { ignoreInitial: true, depth: 0, followSymlinks: false });
+    watcher.on('all', (_event, p) => {
+      const b = basename(p);
+      if (b === name || b === '..data' || p === dir) schedule('watch');
+    });
+    watcher.on('error', (e) => this.#log.warn({ err: describeError(e) }, 'config watcher error; polling continues'));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    const pollMs = (this.#o.configPollSeconds ?? 10) * 1000;
+    const poll = pollMs > 0 ? setInterval(() => schedule('poll'), pollMs) : undefined;
+    poll?.unref();
+    return async () => {
+      clearTimeout(pending);
+      if (poll) clearInterval(poll);
+      await watcher.close();
+      await chain;
+    };
+  }
+
+  async #startHealth(): Promise<void> {
+    let listen = this.#o.health;
+    if (listen === undefined) {
+      const addr = this.#o.env[ENV_HEALTH_ADDR];
+      if (addr === 'off') listen = false;
+      else if (addr) {
+        const i = addr.lastIndexOf(':');
+        listen = { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(i + 1)) };
+      } else listen = this.#o.mode === 'init' || this.#o.once ? false : { host: '0.0.0.0', port: AGENT_HEALTH_PORT };
+    }
+    if (listen === false) return;
+    this.#health = await startHealthServer(listen, { started: () => this.#started, notReadyReasons: () => this.#notReadyReasons() }, this.#metrics.registry);
+    this.#log.info({ address: this.#health.address }, 'health and metrics server listening');
+    this.#o.onListening?.(this.#health.address);
+  }
+
+  /** Under --root, a pod path is taken from the root when the file exists there (tokens the harness made). */
+  #rooted(p: string | undefined): string | undefined {
+    if (!p || !this.#o.root) return p;
+    const r = join(this.#o.root, p);
+    return existsSync(r) ? r : p;
+  }
+}

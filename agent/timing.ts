@@ -1,0 +1,73 @@
+/**
+ * Time arithmetic of the refresh loop, pure: Go duration text (ESO's `refreshInterval`), refresh jitter,
+ * retry backoff, and the staleness bound.
+ */
+import { ValidationError } from '../core/index.ts';
+
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  'µs': 1e-3,
+  'μs': 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Parses a Go `time.Duration` string (`1h0m0s`, `30s`, `1.5h`, `0`) into milliseconds. */
+export function parseGoDuration(text: string, field = 'refreshInterval'): number {
+  let s = text.trim();
+  let sign = 1;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1;
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') throw new ValidationError(`${field}: invalid duration ${JSON.stringify(text)}`);
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  let total = 0;
+  let pos = 0;
+  while (pos < s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (!m) throw new ValidationError(`${field}: invalid duration ${JSON.stringify(text)}`);
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  return sign * total;
+}
+
+export interface BackoffPolicy {
+  /** First retry delay. */
+  baseMs: number;
+  /** Largest delay. */
+  capMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 5 * 60_000 };
+
+/**
+ * Delay before retry number `failures` (1 = after the first failure): exponential, capped, with
+ * "equal jitter" (half fixed, half random) so replicas that failed together do not retry together.
+ * `random` is in [0, 1).
+ */
+export function backoffDelay(failures: number, policy: BackoffPolicy, random: number): number {
+  const n = Math.max(1, failures);
+  const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(n - 1, 40));
+  return exp / 2 + (exp / 2) * random;
+}
+
+/** Jitter of a periodic refresh: up to 10% earlier, never later (so the staleness bound holds). */
+export function jitteredInterval(intervalMs: number, random: number): number {
+  return intervalMs * (1 - 0.1 * random);
+}
+
+/**
+ * How long the files may go without a successful refresh before readiness fails: three intervals, at
+ * least five minutes; never for ExternalSecrets that do not refresh.
+ */
+export function defaultStaleAfter(intervalMs: number): number {
+  if (intervalMs <= 0) return Infinity;
+  return Math.max(3 * intervalMs, 5 * 60_000);
+}
