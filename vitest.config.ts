@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // OpenBao started once by the harness's global setup). `npm test` runs both.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {
