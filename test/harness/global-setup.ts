@@ -10,7 +10,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('esiHarness', h.info);
   return async () => {
     const t1 = Date.now();
-    await h.stop();
+    try {
+      await h.stop();
+    } catch (e) {
+      // vitest only logs errors thrown by a global teardown; make them fail the run.
+      console.error(`[e2e] ${(e as Error).message}`);
+      process.exitCode = 1;
+      throw e;
+    }
     console.log(`[e2e] components stopped in ${((Date.now() - t1) / 1000).toFixed(1)}s`);
   };
 }

@@ -87,6 +87,14 @@ export function processProblem(p: ManagedProcess): string | undefined {
   return `${p.exit.expected ? 'was stopped' : 'died unexpectedly'} (${describeExit(p)}, pid ${p.pid})`;
 }
 
+/** One line per process that should be running but is not, naming it and its log file. */
+export function healthOf(procs: ManagedProcess[]): string[] {
+  return procs.flatMap((p) => {
+    const problem = processProblem(p);
+    return problem ? [`${p.name} ${problem}; log: ${p.logPath}`] : [];
+  });
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

@@ -12,7 +12,7 @@ import { installCrds } from './crds.ts';
 import { startMoto } from './moto.ts';
 import { configureOpenBao, startOpenBao } from './openbao.ts';
 import { startPodIdentity } from './pod-identity.ts';
-import { ComponentError, processProblem, stopProcess, type ManagedProcess } from './processes.ts';
+import { ComponentError, healthOf, stopProcess, type ManagedProcess } from './processes.ts';
 import { describeHits, readSentinels, scanForSentinels } from './sentinels.ts';
 import type { HarnessInfo } from './types.ts';
 
@@ -45,10 +45,7 @@ export async function startHarness(log: (line: string) => void = (l) => console.
 
   const procs: ManagedProcess[] = [];
   const closers: (() => Promise<void>)[] = [];
-  const health = () => procs.map((p) => {
-    const problem = processProblem(p);
-    return problem ? `${p.name} ${problem}; log: ${p.logPath}` : undefined;
-  }).filter((x): x is string => x !== undefined);
+  const health = () => healthOf(procs);
 
   const stopAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -127,9 +124,10 @@ export async function startHarness(log: (line: string) => void = (l) => console.
       info,
       health,
       async stop() {
-        const problems = health(); // before we stop them ourselves
-        await stopAll();
+        // Verdicts first: vitest gives the whole close only `teardownTimeout` (10 s by default).
+        const problems = health();
         const hits = scanForSentinels(runDir, readSentinels(runDir));
+        await stopAll();
         const failures = [
           ...problems.map((p) => `component failure during the run: ${p}`),
           ...(hits.length > 0 ? [`secret sentinel values leaked into esi logs:\n${describeHits(hits)}`] : []),
