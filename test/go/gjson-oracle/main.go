@@ -40,15 +40,12 @@ type answer struct {
 func b64(s []byte) string { return base64.StdEncoding.EncodeToString(s) }
 
 func decode(data []byte, useNumber bool, v any) error {
+	if !useNumber || !json.Valid(data) {
+		return json.Unmarshal(data, v) // syntax errors read exactly as json.Unmarshal words them
+	}
 	d := json.NewDecoder(bytes.NewReader(data))
-	if useNumber {
-		d.UseNumber()
-	}
-	if err := d.Decode(v); err != nil {
-		return err
-	}
-	// json.Unmarshal also rejects trailing data; reproduce its check with a plain Unmarshal.
-	return json.Unmarshal(data, new(any))
+	d.UseNumber()
+	return d.Decode(v)
 }
 
 func marshal(v any, escape bool) ([]byte, error) {

@@ -1,0 +1,17 @@
+/**
+ * gjson v1.18.0 property paths as ESO uses them, byte for byte (see get.ts for the supported syntax).
+ *
+ * General API: `get(json, path)` → `GjsonResult` (`exists`, `type`, `raw`, `str`, `num`, `string()` =
+ * gjson's `String()`, `...Bytes` exact-byte variants, `get(path)` = `Result.Get`).
+ *
+ * Provider helpers (bytes ESO writes, or undefined where ESO reports "not found"):
+ * - `awsPropertyOf(secretString, property)`   AWS GetSecret with property: literal dotted key first, then path.
+ * - `fakePropertyOf(value, property)`         fake provider: plain gjson.
+ * - `vaultValueOf(kvData, property?)`         Vault: whole JSON / top-level key / gjson path.
+ * - `vaultExtractMap(bytes)`                  Vault dataFrom.extract (float64 re-decoding).
+ * - `awsExtractMap(bytes)`                    AWS and fake dataFrom.extract (RawMessage decoding).
+ * ESO never iterates gjson results for extract (it uses encoding/json), so no ForEach is provided.
+ */
+export { get, GjsonResult } from './result.ts';
+export { GjsonUnsupportedError, type GjsonType } from './get.ts';
+export { awsPropertyOf, fakePropertyOf, vaultValueOf, vaultExtractMap, awsExtractMap } from './eso.ts';
