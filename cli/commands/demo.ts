@@ -7,8 +7,8 @@
 import { mkdir, mkdtemp, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseManifests, AGENT_CONFIG_ANNOTATION, type AgentConfig, type KubeObject, type PodTemplate } from '../../core/index.ts';
-import { injectManifests, describePlan } from '../../injector/index.ts';
+import { parseManifests, AGENT_CONFIG_ANNOTATION, type AgentConfig, type KubeObject, type Pod, type PodTemplate } from '../../core/index.ts';
+import { injectPod, describePlan, lookupFrom } from '../../injector/index.ts';
 import { runAgent } from '../../agent/index.ts';
 import { parseFlags, wantsHelp, type Command } from '../io.ts';
 import appYaml from '../../examples/demo/app.yaml?raw';
@@ -47,13 +47,19 @@ export const demoCommand: Command = async (argv, io) => {
       ...parseManifests(storeYaml, 'examples/demo/store.yaml'),
     ];
 
-    out('== 1. Admission: the webhook injects the agent into the labelled pod template');
-    const { objects, plans } = injectManifests(app, esoObjects, {});
-    const plan = plans[0];
-    if (!plan) throw new Error('the demo Deployment was not injected');
-    for (const line of describePlan(plan)) out(`   + ${line}`);
-    const template = (objects[0] as KubeObject & { spec: { template: PodTemplate } }).spec.template;
-    const configText = template.metadata?.annotations?.[AGENT_CONFIG_ANNOTATION];
+    out('== 1. Admission: the ReplicaSet creates a pod from the Deployment\'s template; the webhook injects it');
+    const deployment = app[0] as KubeObject & { spec: { template: PodTemplate } };
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { ...structuredClone(deployment.spec.template.metadata ?? {}), namespace: deployment.metadata.namespace ?? 'default' },
+      spec: structuredClone(deployment.spec.template.spec),
+    };
+    const { plan, pod: injected, patch } = injectPod(pod, { eso: lookupFrom(esoObjects), workloadKind: deployment.kind });
+    if (!plan) throw new Error('the demo pod was not injected');
+    for (const line of describePlan(plan)) out(`   ${line}`);
+    out(`   (${patch.length} JSON patch operations; \`esi inject -f examples/demo/app.yaml -f ...\` prints the whole pod)`);
+    const configText = injected.metadata.annotations?.[AGENT_CONFIG_ANNOTATION];
     if (!configText) throw new Error(`the injected pod has no ${AGENT_CONFIG_ANNOTATION} annotation`);
     const config = JSON.parse(configText) as AgentConfig;
 
