@@ -1,6 +1,6 @@
 /** decodingStrategy (ESO-SEMANTICS §4.4) with Go encoding/base64's strict, padded rules. */
 import { EsiError } from '../core/index.ts';
-import type { SecretDataMap } from './provider.ts';
+import { newDataMap, type SecretDataMap } from './provider.ts';
 import type { DecodingStrategy } from './types.ts';
 
 const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -93,7 +93,7 @@ export function decode(strategy: DecodingStrategy, value: Uint8Array): Uint8Arra
 }
 
 export function decodeMap(strategy: DecodingStrategy, data: SecretDataMap): SecretDataMap {
-  const out: SecretDataMap = {};
+  const out = newDataMap();
   for (const [k, v] of Object.entries(data)) {
     try {
       out[k] = decode(strategy, v);

@@ -1,9 +1,47 @@
 /** ESO's semantics as a pure library: types, parsing + defaults, data assembly, writing semantics. */
 export * from './types.ts';
 export { parseExternalSecret, parseSecretStore, providerOf } from './parse.ts';
-export type { SecretsClient, SecretDataMap, ClientResolver, ClientFactory } from './provider.ts';
-export { assembleSecretData, storeRefFor } from './assemble.ts';
-export { buildSecret, targetName, LABEL_MANAGED, LABEL_CREATED_BY, ANNOTATION_DATA_HASH, type SecretOutcome } from './secret.ts';
-export { dataHash, createdByHash } from './hash.ts';
-export { FakeSecretsClient, validateFakeStore } from './providers/fake.ts';
-export { decode } from './decoding.ts';
+export { newDataMap, type SecretsClient, type SecretDataMap, type ClientResolver, type ClientFactory } from './provider.ts';
+export { EsoError, wrapError, isNoSecretError, errorField } from './errors.ts';
+export { assembleSecretData, postProcessMap, storeRefFor, type AssembleOptions, type PostProcessOptions } from './assemble.ts';
+export {
+  buildSecret,
+  withManagedLabel,
+  targetName,
+  esNamespace,
+  fieldManagerFor,
+  managedKeys,
+  LABEL_MANAGED,
+  LABEL_CREATED_BY,
+  ANNOTATION_DATA_HASH,
+  ES_FINALIZER,
+  type SecretOutcome,
+  type WriteContext,
+} from './secret.ts';
+export { renderExternalSecret, storeResolver, type RenderInput, type RenderResult } from './render.ts';
+export {
+  shouldRefresh,
+  isSecretValid,
+  needsSync,
+  requeueAfter,
+  resourceVersionOf,
+  refreshAllowedByWindows,
+  parseGoDuration,
+  type ExternalSecretSyncStatus,
+} from './refresh.ts';
+export {
+  validateExternalSecret,
+  externalSecretErrors,
+  secretTemplateErrors,
+  validateSecretStore,
+  secretStoreErrors,
+} from './validate.ts';
+export { storeAllowsNamespace, storeIsManaged, labelSelectorMatches, conditionDeniedMessage } from './conditions.ts';
+export { compileGoRegexp, goMatchString, goReplaceAllString, goExpand, GoRegexpError, type GoRegexp } from './goregexp.ts';
+export { goQuote } from './goquote.ts';
+export { applyRewrites } from './rewrite.ts';
+export { convertKeys, convertKey, validateKeys } from './keys.ts';
+export { decode, decodeMap, goBase64Decode } from './decoding.ts';
+export { dataHash, createdByHash, compareBytes } from './hash.ts';
+export type { TemplateEngine, WorkingSecret, TemplateScope } from './templating.ts';
+export { FakeSecretsClient, validateFakeStore, compileFindRegexp } from './providers/fake.ts';

@@ -1,51 +1,54 @@
 /** Key conversion and validation after fetching (ESO-SEMANTICS §4.2, §4.3). */
-import { EsiError } from '../core/index.ts';
-import type { SecretDataMap } from './provider.ts';
+import { EsoError } from './errors.ts';
+import { compareBytes } from './hash.ts';
+import { newDataMap, type SecretDataMap } from './provider.ts';
 import type { ConversionStrategy } from './types.ts';
 
 const KEPT = /^[\p{L}\p{N}\-._]$/u;
 
-function convertKey(strategy: ConversionStrategy, key: string): string {
+/** ESO's `convert` for one key: letters, numbers, `-`, `.`, `_` kept; others `_` (Default) or `_U%04x_` (Unicode). */
+export function convertKey(strategy: ConversionStrategy | string, key: string): string {
   let out = '';
   for (const ch of key) {
     if (KEPT.test(ch)) out += ch;
-    else if (strategy === 'Unicode') out += `_U${ch.codePointAt(0)!.toString(16).padStart(4, '0')}_`;
-    else out += '_';
+    else if (strategy === 'Default' || strategy === '') out += '_';
+    else if (strategy === 'Unicode') {
+      const c = ch.codePointAt(0)!;
+      out += `_U${(c >= 0xd800 && c < 0xe000 ? 0xfffd : c).toString(16).padStart(4, '0')}_`;
+    } else out += ch;
   }
   return out;
 }
 
-export function convertKeys(strategy: ConversionStrategy, data: SecretDataMap): SecretDataMap {
-  if (strategy !== '' && strategy !== 'Default' && strategy !== 'Unicode') {
-    throw new EsiError('conversion', `conversion strategy ${strategy} is not supported`);
-  }
-  const out: SecretDataMap = {};
-  for (const [k, v] of Object.entries(data)) {
+/** ConvertKeys: `secret name collision during conversion: %s` when two keys convert to the same one. */
+export function convertKeys(strategy: ConversionStrategy | string, data: SecretDataMap): SecretDataMap {
+  const out = newDataMap();
+  for (const k of Object.keys(data).sort(compareBytes)) {
     const nk = convertKey(strategy, k);
     if (Object.prototype.hasOwnProperty.call(out, nk)) {
-      throw new EsiError('conversion', `secret name collision during conversion: ${nk}`);
+      throw new EsoError('conversion', `secret name collision during conversion: ${nk}`);
     }
-    out[nk] = v;
+    out[nk] = data[k]!;
   }
   return out;
 }
 
-const VALID_KEY_CHAR = /^[\p{L}\p{N}\-._]$/u;
-
-/** Deletes empty keys silently; rejects keys too long or with invalid characters, as ESO does. */
+/** Deletes empty keys silently; rejects keys too long (in bytes) or with invalid characters, as ESO does. */
 export function validateKeys(data: SecretDataMap): SecretDataMap {
-  const out: SecretDataMap = {};
-  for (const [k, v] of Object.entries(data)) {
+  const out = newDataMap();
+  for (const k of Object.keys(data).sort(compareBytes)) {
     if (k === '') continue;
-    if (Buffer.byteLength(k) > 253) {
-      throw new EsiError('invalid-key', `key has length ${Buffer.byteLength(k)} but max is 253: (following is truncated): ${k.slice(0, 253)}`);
+    const bytes = Buffer.from(k, 'utf8');
+    if (bytes.length > 253) {
+      throw new EsoError('invalid-key', `key has length ${bytes.length} but max is 253: (following is truncated): ${bytes.subarray(0, 253).toString('utf8')}`);
     }
     for (const ch of k) {
-      if (!VALID_KEY_CHAR.test(ch)) {
-        throw new EsiError('invalid-key', `key has invalid character ${ch}, only alphanumeric, '-', '.' and '_' are allowed: ${k}`);
+      if (!KEPT.test(ch)) {
+        const shown = ch.length === 1 && ch.charCodeAt(0) >= 0xd800 && ch.charCodeAt(0) < 0xe000 ? '\uFFFD' : ch;
+        throw new EsoError('invalid-key', `key has invalid character ${shown}, only alphanumeric, '-', '.' and '_' are allowed: ${k}`);
       }
     }
-    out[k] = v;
+    out[k] = data[k]!;
   }
   return out;
 }

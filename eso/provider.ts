@@ -23,3 +23,8 @@ export type ClientResolver = (ref: Required<SecretStoreRef>) => Promise<SecretsC
 
 /** Builds a client for a parsed store; provided per provider by whoever owns the I/O. */
 export type ClientFactory = (store: SecretStore) => Promise<SecretsClient> | SecretsClient;
+
+/** An empty SecretDataMap without a prototype, so a key named `__proto__` is an ordinary key. */
+export function newDataMap(): SecretDataMap {
+  return Object.create(null) as SecretDataMap;
+}

@@ -1,84 +1,119 @@
-/** dataFrom[].rewrite (ESO-SEMANTICS §4.1). */
-import { EsiError, NotAvailableError } from '../core/index.ts';
-import type { SecretDataMap } from './provider.ts';
-import type { Rewrite } from './types.ts';
+/**
+ * dataFrom[].rewrite (ESO-SEMANTICS §4.1, ESO's RewriteMap): regexp (Go RE2 + Go replacement
+ * expansion), transform (Go template, no missingkey=error) and merge (JSON objects, all policies).
+ * Operations apply in order, each to the previous output.
+ */
+import { EsiError } from '../core/index.ts';
+import { EsoError, wrapError } from './errors.ts';
+import { compareBytes } from './hash.ts';
+import { compileGoRegexp, goReplaceAllString } from './goregexp.ts';
+import { goQuote } from './goquote.ts';
+import { goByteValue, marshal, unmarshalObject, type GoValue } from './gojson/index.ts';
+import { newDataMap, type SecretDataMap } from './provider.ts';
+import type { TemplateEngine } from './templating.ts';
+import type { Rewrite, RewriteMerge, RewriteRegexp, RewriteTransform } from './types.ts';
+import { requireTemplateEngine } from './templating.ts';
 
-/** Expands Go's regexp replacement template: $1, ${1}, ${name}; `$name` takes the longest word run. */
-function expandGoTemplate(template: string, m: RegExpExecArray): string {
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i]!;
-    if (c !== '$' || i + 1 >= template.length) {
-      out += c;
-      continue;
+const fail = (message: string): never => {
+  throw new EsoError('rewrite', message);
+};
+
+function sortedKeys(m: SecretDataMap): string[] {
+  return Object.keys(m).sort(compareBytes);
+}
+
+export function rewriteRegexp(op: RewriteRegexp, input: SecretDataMap): SecretDataMap {
+  let re;
+  try {
+    re = compileGoRegexp(op.source ?? '');
+  } catch (e) {
+    throw wrapError('regexp failed with failed to compile: ', e);
+  }
+  const out = newDataMap();
+  for (const k of sortedKeys(input)) out[goReplaceAllString(re, k, op.target ?? '')] = input[k]!;
+  return out;
+}
+
+export function rewriteTransform(op: RewriteTransform, input: SecretDataMap, engine: TemplateEngine | undefined): SecretDataMap {
+  const e = requireTemplateEngine(engine, 'rewrite transform');
+  let render: (key: string) => string;
+  try {
+    render = e.compileTransform(op.template ?? '');
+  } catch (err) {
+    throw wrapError('transform failed with failed to parse template: ', err);
+  }
+  const out = newDataMap();
+  for (const k of sortedKeys(input)) {
+    let nk: string;
+    try {
+      nk = render(k);
+    } catch (err) {
+      throw wrapError(`transform failed with failed to execute template for key ${goQuote(k)}: `, err);
     }
-    const next = template[i + 1]!;
-    if (next === '$') {
-      out += '$';
-      i++;
-      continue;
-    }
-    let name: string | undefined;
-    let end = i + 1;
-    if (next === '{') {
-      const close = template.indexOf('}', i + 2);
-      const candidate = close > 0 ? template.slice(i + 2, close) : '';
-      if (close > 0 && /^[A-Za-z0-9_]+$/.test(candidate)) {
-        name = candidate;
-        end = close + 1;
-      }
-    } else {
-      const word = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
-      if (word) {
-        name = word[0];
-        end = i + 1 + word[0].length;
-      }
-    }
-    if (name === undefined) {
-      out += c;
-      continue;
-    }
-    if (/^[0-9]+$/.test(name)) out += m[Number(name)] ?? '';
-    else out += m.groups?.[name] ?? '';
-    i = end - 1;
+    out[nk] = input[k]!;
   }
   return out;
 }
 
-function replaceAllGo(re: RegExp, key: string, target: string): string {
-  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
-  let out = '';
-  let last = 0;
-  let m: RegExpExecArray | null;
-  while ((m = g.exec(key)) !== null) {
-    out += key.slice(last, m.index) + expandGoTemplate(target, m);
-    last = m.index + m[0].length;
-    if (m[0].length === 0) g.lastIndex++;
+export function rewriteMerge(op: RewriteMerge, input: SecretDataMap): SecretDataMap {
+  const priority = op.priority ?? [];
+  const keys = sortedKeys(input).filter((k) => !priority.includes(k));
+  keys.push(...priority);
+  const merged = new Map<string, GoValue>();
+  const conflicts: string[] = [];
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(input, key)) {
+      if (op.priorityPolicy === 'IgnoreNotFound') continue;
+      fail(`merge failed with key ${goQuote(key)} not found in input map`);
+    }
+    let obj: Map<string, GoValue>;
+    try {
+      obj = unmarshalObject(input[key]!);
+    } catch (e) {
+      throw wrapError('merge failed with failed to unmarshal JSON: ', e);
+    }
+    for (const [k, v] of obj) {
+      if (merged.has(k)) conflicts.push(k);
+      merged.set(k, v);
+    }
   }
-  return out + key.slice(last);
+  if (op.conflictPolicy !== 'Ignore' && conflicts.length > 0) {
+    fail(`merge failed with conflicts: ${conflicts.join(', ')}`);
+  }
+  const strategy = op.strategy ?? '';
+  if (strategy === 'Extract' || strategy === '') {
+    const out = newDataMap();
+    for (const [k, v] of merged) out[k] = goByteValue(v);
+    return out;
+  }
+  if (strategy === 'JSON') {
+    if (!op.into) fail("merge failed with missing 'into' field");
+    let text: string;
+    try {
+      text = marshal(merged, { escapeHTML: false });
+    } catch (e) {
+      throw wrapError('merge failed with failed to marshal merged map: ', e);
+    }
+    const out = newDataMap();
+    Object.assign(out, input);
+    out[op.into!] = Buffer.from(text, 'utf8');
+    return out;
+  }
+  return newDataMap();
 }
 
-export function applyRewrites(rewrites: Rewrite[], data: SecretDataMap): SecretDataMap {
+/** RewriteMap: `failed rewrite operation[%v]: %w`. An operation with nothing set passes keys through. */
+export function applyRewrites(rewrites: Rewrite[], data: SecretDataMap, engine?: TemplateEngine): SecretDataMap {
   let cur = data;
   for (const [i, op] of rewrites.entries()) {
     try {
-      if (op.regexp) {
-        let re: RegExp;
-        try {
-          re = new RegExp(op.regexp.source, 'u');
-        } catch (e) {
-          throw new EsiError('rewrite', `regexp failed with failed to compile: ${(e as Error).message}`);
-        }
-        const next: SecretDataMap = {};
-        for (const [k, v] of Object.entries(cur)) next[replaceAllGo(re, k, op.regexp.target)] = v;
-        cur = next;
-      } else if (op.transform) {
-        throw new NotAvailableError('rewrite transform');
-      } else if (op.merge) {
-        throw new NotAvailableError('rewrite merge');
-      }
+      if (op.merge) cur = rewriteMerge(op.merge, cur);
+      else if (op.regexp) cur = rewriteRegexp(op.regexp, cur);
+      else if (op.transform) cur = rewriteTransform(op.transform, cur, engine);
     } catch (e) {
-      throw new EsiError(e instanceof EsiError ? e.code : 'rewrite', `failed rewrite operation[${i}]: ${(e as Error).message}`, { cause: e });
+      if (!(e instanceof EsiError)) throw e;
+      if (e.code === 'not-available') throw e;
+      throw wrapError(`failed rewrite operation[${i}]: `, e);
     }
   }
   return cur;

@@ -2,36 +2,64 @@
  * ESO's `fake` provider (ESO-SEMANTICS §7.3), in full. Pure: the store spec holds the data.
  * Used by the demo, examples and tests; it never touches a network.
  */
-import { NoSecretError, ValidationError } from '../../core/index.ts';
-import { getProperty, extractJsonMap } from '../values.ts';
-import type { SecretDataMap, SecretsClient } from '../provider.ts';
+import { NoSecretError } from '../../core/index.ts';
+import { EsoError, wrapError } from '../errors.ts';
+import { compileGoRegexp } from '../goregexp.ts';
+import { awsExtractMap, fakePropertyOf } from '../gjson/index.ts';
+import { newDataMap, type SecretDataMap, type SecretsClient } from '../provider.ts';
 import type { ExternalSecretFind, FakeProvider, RemoteRef } from '../types.ts';
 import { convertKeys } from '../keys.ts';
+import { goQuote } from '../goquote.ts';
+import { secretStoreErrors } from '../validate.ts';
 
 const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
+/** The fake provider's ValidateStore messages (`key must be set in data 0`, …); throws the first. */
 export function validateFakeStore(p: FakeProvider): void {
-  for (const d of p.data) {
-    if (!d.key) throw new ValidationError(`key must be set in data ${goValue(d)}`);
-    if (d.value === undefined && d.valueMap === undefined) {
-      throw new ValidationError(`at least one value must be set in data ${goValue(d)}`);
-    }
+  const errs = secretStoreErrors({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'SecretStore',
+    metadata: { name: 'fake' },
+    spec: { provider: { fake: p } },
+  });
+  if (errs.length > 0) throw new EsoError('invalid-store', errs[0]!, 'spec.provider.fake.data');
+}
+
+interface Entry {
+  value: string;
+  version: string;
+}
+
+/**
+ * find.New: Go RE2 syntax translated to an equivalent JS RegExp (unanchored `test` = Go's MatchString);
+ * compile errors are `could not compile find.name.regexp [%s]: %w` with Go's text.
+ */
+export function compileFindRegexp(source: string): RegExp {
+  try {
+    return compileGoRegexp(source).re;
+  } catch (e) {
+    throw wrapError(`could not compile find.name.regexp [${source}]: `, e);
   }
 }
 
-function goValue(d: { key?: string; value?: string; version?: string }): string {
-  return `{Key:${d.key ?? ''} Value:${d.value ?? ''} ValueMap:map[] Version:${d.version ?? ''}}`;
+/** Go's `%#v` of an esv1.ExternalSecretFind (pointer addresses are not reproducible; shown as 0xc000000000). */
+export function goFindLiteral(find: ExternalSecretFind): string {
+  const tags = find.tags
+    ? `map[string]string{${Object.keys(find.tags).sort().map((k) => `${goQuote(k)}:${goQuote(find.tags![k]!)}`).join(', ')}}`
+    : 'map[string]string(nil)';
+  const path = find.path !== undefined ? '(*string)(0xc000000000)' : '(*string)(nil)';
+  const name = find.name !== undefined ? '(*v1.FindName)(0xc000000000)' : '(*v1.FindName)(nil)';
+  return `v1.ExternalSecretFind{Path:${path}, Name:${name}, Tags:${tags}, ConversionStrategy:${goQuote(find.conversionStrategy ?? '')}, DecodingStrategy:${goQuote(find.decodingStrategy ?? '')}, NullBytePolicy:${goQuote(find.nullBytePolicy ?? '')}}`;
 }
 
 export class FakeSecretsClient implements SecretsClient {
-  readonly #entries = new Map<string, { key: string; value: string; version: string }>();
+  readonly #entries = new Map<string, Entry>();
 
   constructor(provider: FakeProvider) {
-    for (const d of provider.data) {
+    for (const d of provider.data ?? []) {
       const version = d.version ?? '';
-      const value = d.value ?? (d.valueMap ? JSON.stringify(d.valueMap) : '');
-      // ESO stores entries under key+version (string concatenation): {foo1} and {foo, 1} collide.
-      this.#entries.set(d.key + version, { key: d.key, value, version });
+      // ESO stores entries under key+version (string concatenation): {foo1} and {foo, 1} collide, last wins.
+      this.#entries.set((d.key ?? '') + version, { value: d.value ?? '', version });
     }
   }
 
@@ -45,40 +73,35 @@ export class FakeSecretsClient implements SecretsClient {
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
     const value = this.#lookup(ref);
     if (!ref.property) return utf8(value);
-    const selected = getProperty(value, ref.property, 'plain');
+    const selected = fakePropertyOf(value, ref.property);
     if (selected === undefined) throw new NoSecretError();
-    return utf8(selected);
+    return selected;
   }
 
   async getSecretMap(ref: RemoteRef): Promise<SecretDataMap> {
+    this.#lookup(ref);
     const bytes = await this.getSecret(ref);
-    return extractJsonMap(bytes, (e) => `unable to unmarshal secret: ${e}`);
+    try {
+      return awsExtractMap(bytes);
+    } catch (e) {
+      throw wrapError('unable to unmarshal secret: ', e);
+    }
   }
 
   async getAllSecrets(find: ExternalSecretFind): Promise<SecretDataMap> {
-    if (!find.name) throw new ValidationError(`unsupported find operator: ${goFind(find)}`);
+    if (!find.name) throw new EsoError('unsupported', `unsupported find operator: ${goFindLiteral(find)}`);
     const re = compileFindRegexp(find.name.regexp);
-    const best = new Map<string, { value: string; version: string }>();
-    for (const e of this.#entries.values()) {
-      if (!re.test(e.key)) continue;
-      const prev = best.get(e.key);
+    const best = new Map<string, Entry>();
+    for (const [mapKey, e] of this.#entries) {
+      const original = e.version !== '' && mapKey.endsWith(e.version) ? mapKey.slice(0, mapKey.length - e.version.length) : mapKey;
+      re.lastIndex = 0;
+      if (!re.test(original)) continue;
+      const prev = best.get(original);
       // ESO keeps the greatest version by string comparison ("9" > "10"); versioned beats unversioned.
-      if (!prev || e.version > prev.version) best.set(e.key, { value: e.value, version: e.version });
+      if (!prev || prev.version < e.version) best.set(original, e);
     }
-    const out: SecretDataMap = {};
+    const out = newDataMap();
     for (const [k, v] of best) out[k] = utf8(v.value);
-    return convertKeys(find.conversionStrategy ?? '', out);
-  }
-}
-
-function goFind(find: ExternalSecretFind): string {
-  return `&v1.ExternalSecretFind{Path:(*string)(nil), Name:(*v1.FindName)(nil), Tags:map[string]string(nil), ConversionStrategy:"${find.conversionStrategy ?? ''}", DecodingStrategy:"${find.decodingStrategy ?? ''}"}`;
-}
-
-export function compileFindRegexp(source: string): RegExp {
-  try {
-    return new RegExp(source, 'u');
-  } catch (e) {
-    throw new ValidationError(`could not compile find.name.regexp [${source}]: ${(e as Error).message}`);
+    return convertKeys((find.conversionStrategy ?? '') as never, out);
   }
 }
