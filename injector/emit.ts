@@ -1,0 +1,134 @@
+/**
+ * Patch: the plan as RFC 6902 operations against the pod as the apiserver sent it. Only `add` for
+ * what is new; `replace` only for esi's own containers, volumes and mounts when they differ; `remove`
+ * only for esi's own leftovers. What other webhooks added to esi's containers is kept (merge), so a
+ * reinvocation converges instead of fighting them.
+ */
+import { isObject, type Container, type Pod, type Volume, type VolumeMount } from '../core/index.ts';
+import { applyOp, deepEqual, pointer, type PatchOp } from './json-patch.ts';
+import type { Plan } from './plan.ts';
+
+/** `desired` over `existing`: desired wins, keys and named list entries only in `existing` are kept. */
+export function overlay(existing: unknown, desired: unknown): unknown {
+  if (Array.isArray(existing) && Array.isArray(desired) && isNamedList(existing) && isNamedList(desired)) {
+    const out = existing.map((e) => {
+      const d = desired.find((x) => x.name === e.name);
+      return d === undefined ? e : overlay(e, d);
+    });
+    for (const d of desired) if (!existing.some((e) => e.name === d.name)) out.push(d);
+    return out;
+  }
+  if (isObject(existing) && isObject(desired)) {
+    const out: Record<string, unknown> = { ...existing };
+    for (const [k, v] of Object.entries(desired)) out[k] = k in existing ? overlay(existing[k], v) : v;
+    return out;
+  }
+  return desired;
+}
+
+function isNamedList(a: unknown[]): a is { name: string }[] {
+  return a.every((x) => isObject(x) && typeof x['name'] === 'string');
+}
+
+export function emitPatch(pod: Pod, plan: Plan): { patch: PatchOp[]; pod: Pod } {
+  let work = structuredClone(pod) as Pod;
+  const patch: PatchOp[] = [];
+  const emit = (op: PatchOp) => {
+    work = applyOp(work, op) as Pod;
+    patch.push(op);
+  };
+
+  // Annotations.
+  const annotations = work.metadata.annotations;
+  if (!annotations) emit({ op: 'add', path: '/metadata/annotations', value: { ...plan.annotations } });
+  else {
+    for (const [k, v] of Object.entries(plan.annotations)) {
+      if (annotations[k] === v) continue;
+      emit({ op: k in annotations ? 'replace' : 'add', path: pointer('metadata', 'annotations', k), value: v });
+    }
+  }
+
+  // esi's leftovers from an earlier injection that this plan no longer has.
+  const prev = plan.previouslyOwned;
+  const goneVolumes = new Set(prev.volumes.filter((v) => !plan.owned.volumes.includes(v)));
+  for (const [field, names] of [
+    ['initContainers', prev.initContainers.filter((n) => !plan.owned.initContainers.includes(n))],
+    ['containers', prev.containers.filter((n) => !plan.owned.containers.includes(n))],
+  ] as const) {
+    for (const name of names) {
+      const i = (work.spec[field] ?? []).findIndex((c) => c.name === name);
+      if (i >= 0) emit({ op: 'remove', path: pointer('spec', field, i) });
+    }
+  }
+
+  // esi's init containers, before the user's.
+  let insertAt = 0;
+  for (const c of plan.initContainers) {
+    const list = work.spec.initContainers;
+    const i = (list ?? []).findIndex((x) => x.name === c.name);
+    if (i >= 0) {
+      const merged = overlay(list![i], c) as Container;
+      if (!deepEqual(merged, list![i])) emit({ op: 'replace', path: pointer('spec', 'initContainers', i), value: merged });
+      insertAt = i + 1;
+    } else if (!list) {
+      emit({ op: 'add', path: '/spec/initContainers', value: [c] });
+      insertAt = 1;
+    } else {
+      emit({ op: 'add', path: pointer('spec', 'initContainers', insertAt), value: c });
+      insertAt += 1;
+    }
+  }
+  // esi's classic sidecar, after the user's containers.
+  for (const c of plan.containers) {
+    const i = work.spec.containers.findIndex((x) => x.name === c.name);
+    if (i >= 0) {
+      const merged = overlay(work.spec.containers[i], c) as Container;
+      if (!deepEqual(merged, work.spec.containers[i])) emit({ op: 'replace', path: pointer('spec', 'containers', i), value: merged });
+    } else emit({ op: 'add', path: '/spec/containers/-', value: c });
+  }
+
+  // Mounts in the user's containers: the secrets volume where selected; none of esi's volumes elsewhere.
+  const ours = new Set([...plan.owned.initContainers, ...plan.owned.containers]);
+  for (const field of ['initContainers', 'containers'] as const) {
+    for (let i = 0; i < (work.spec[field] ?? []).length; i++) {
+      const c = work.spec[field]![i]!;
+      if (ours.has(c.name)) continue;
+      const want = plan.mounts.find((m) => m.container === c.name)?.mount;
+      // Remove stale esi mounts (from highest index, so indices stay valid).
+      const mounts = c.volumeMounts ?? [];
+      for (let j = mounts.length - 1; j >= 0; j--) {
+        const m = mounts[j]!;
+        const stale = goneVolumes.has(m.name) || (m.name === plan.appVolume && !want);
+        if (stale) emit({ op: 'remove', path: pointer('spec', field, i, 'volumeMounts', j) });
+      }
+      if (!want) continue;
+      const current = work.spec[field]![i]!.volumeMounts;
+      const j = (current ?? []).findIndex((m) => m.name === want.name);
+      if (j >= 0) {
+        const merged = overlay(current![j], want) as VolumeMount;
+        if (!deepEqual(merged, current![j])) emit({ op: 'replace', path: pointer('spec', field, i, 'volumeMounts', j), value: merged });
+      } else if (!current) emit({ op: 'add', path: pointer('spec', field, i, 'volumeMounts'), value: [want] });
+      else emit({ op: 'add', path: pointer('spec', field, i, 'volumeMounts', '-'), value: want });
+    }
+  }
+
+  // Volumes.
+  for (const name of goneVolumes) {
+    const i = (work.spec.volumes ?? []).findIndex((v) => v.name === name);
+    if (i >= 0) emit({ op: 'remove', path: pointer('spec', 'volumes', i) });
+  }
+  for (const v of plan.volumes) {
+    const list = work.spec.volumes;
+    const i = (list ?? []).findIndex((x) => x.name === v.name);
+    if (i >= 0) {
+      const merged = overlay(list![i], v) as Volume;
+      if (!deepEqual(merged, list![i])) emit({ op: 'replace', path: pointer('spec', 'volumes', i), value: merged });
+    } else if (!list) emit({ op: 'add', path: '/spec/volumes', value: [v] });
+    else emit({ op: 'add', path: '/spec/volumes/-', value: v });
+  }
+
+  if (plan.shareProcessNamespace && work.spec.shareProcessNamespace !== true) {
+    emit({ op: 'add', path: '/spec/shareProcessNamespace', value: true });
+  }
+  return { patch, pod: work };
+}

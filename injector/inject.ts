@@ -1,0 +1,166 @@
+/**
+ * The pipeline, one small step each: should-inject → read settings → resolve → build plan → patch →
+ * validate. Shared by the webhook, `esi inject` and the demo.
+ */
+import { isObject, type KubeObject, type Pod, type PodSpec, type ObjectMeta } from '../core/index.ts';
+import { emitPatch } from './emit.ts';
+import { InjectionDenied } from './errors.ts';
+import type { PatchOp } from './json-patch.ts';
+import { buildPlan, DEFAULT_AGENT_IMAGE, DEFAULTS, type ClusterFacts, type InjectDefaults, type Plan } from './plan.ts';
+import { lookupFrom, resolve, type EsoLookup } from './resolve.ts';
+import { readSettings, wantsInjection } from './settings.ts';
+import { podProblems } from './validate.ts';
+
+export interface InjectContext {
+  /** ESO objects: ExternalSecrets and SecretStores of the pod's namespace, ClusterSecretStores. */
+  eso: EsoLookup;
+  /** Used when the pod carries no namespace (templates, offline manifests). */
+  namespace?: string;
+  /** Labels of the pod's namespace (ClusterSecretStore conditions). */
+  namespaceLabels?: Record<string, string>;
+  cluster?: Partial<ClusterFacts>;
+  agentImage?: string;
+  defaults?: Partial<InjectDefaults>;
+  /** The workload kind a template belongs to (Job and CronJob pods get no classic sidecar). */
+  workloadKind?: string;
+}
+
+export interface InjectResult {
+  /** null when the pod did not opt in. */
+  plan: Plan | null;
+  /** RFC 6902 operations against the input pod; empty when nothing changes. */
+  patch: PatchOp[];
+  /** The input with the patch applied (a copy; the input is not changed). */
+  pod: Pod;
+  warnings: string[];
+}
+
+export const CURRENT_CLUSTER: ClusterFacts = { nativeSidecars: true };
+
+export function injectPod(pod: Pod, ctx: InjectContext): InjectResult {
+  if (!wantsInjection(pod.metadata?.labels)) return { plan: null, patch: [], pod: structuredClone(pod), warnings: [] };
+  if (!isObject(pod.spec) || !Array.isArray(pod.spec.containers)) {
+    throw new InjectionDenied('invalid-object', 'spec.containers: required: esi injects into pods with containers');
+  }
+  const namespace = pod.metadata.namespace || ctx.namespace || 'default';
+  const namespaceLabels = { 'kubernetes.io/metadata.name': namespace, ...(ctx.namespaceLabels ?? {}) };
+  const defaults: InjectDefaults = { ...DEFAULTS, ...(ctx.defaults ?? {}) };
+  const settings = readSettings(pod.metadata.annotations);
+  const resolved = resolve(settings, {
+    namespace,
+    namespaceLabels,
+    serviceAccountName: pod.spec.serviceAccountName ?? 'default',
+    lookup: ctx.eso,
+    controllerClass: defaults.controllerClass,
+  });
+  const plan = buildPlan({
+    pod,
+    namespace,
+    namespaceLabels,
+    settings,
+    resolved,
+    cluster: { ...CURRENT_CLUSTER, ...(ctx.cluster ?? {}) },
+    agentImage: ctx.agentImage ?? DEFAULT_AGENT_IMAGE,
+    defaults,
+    ...(ctx.workloadKind ? { workloadKind: ctx.workloadKind } : {}),
+  });
+  const { patch, pod: mutated } = emitPatch(pod, plan);
+  const before = new Set(podProblems(pod));
+  const introduced = podProblems(mutated).filter((p) => !before.has(p));
+  if (introduced.length > 0) {
+    throw new InjectionDenied('collision', `esi could not inject this pod without making it invalid: ${introduced.join('; ')}`);
+  }
+  return { plan, patch, pod: mutated, warnings: plan.warnings };
+}
+
+const ESO_KINDS = new Set(['ExternalSecret', 'SecretStore', 'ClusterSecretStore']);
+
+/** Where a workload keeps its pod template. */
+function templateOf(obj: KubeObject): { metadata?: ObjectMeta; spec: PodSpec } | undefined {
+  const spec = obj['spec'];
+  if (!isObject(spec)) return undefined;
+  switch (obj.kind) {
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+    case 'ReplicationController':
+    case 'PodTemplate':
+      return isObject(spec['template']) ? (spec['template'] as { spec: PodSpec }) : undefined;
+    case 'CronJob': {
+      const jt = spec['jobTemplate'];
+      const js = isObject(jt) ? jt['spec'] : undefined;
+      return isObject(js) && isObject(js['template']) ? (js['template'] as { spec: PodSpec }) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export interface InjectManifestsOptions {
+  cluster?: Partial<ClusterFacts>;
+  agentImage?: string;
+  defaults?: Partial<InjectDefaults>;
+  /** Namespace of objects that name none (default "default"). */
+  namespace?: string;
+  /** Called for each injected object with its warnings. */
+  onWarning?: (object: string, warning: string) => void;
+}
+
+/**
+ * `esi inject`: every Pod and pod template in `objects` goes through `injectPod`. ESO objects and
+ * Namespaces are taken from both lists. Returns copies; objects without a template pass through.
+ */
+export function injectManifests(objects: readonly KubeObject[], esoObjects: readonly KubeObject[], opts: InjectManifestsOptions = {}): KubeObject[] {
+  const all = [...objects, ...esoObjects];
+  const eso = lookupFrom(all.filter((o) => ESO_KINDS.has(o.kind)));
+  const namespaces = all.filter((o) => o.kind === 'Namespace');
+  return objects.map((input) => {
+    const obj = structuredClone(input);
+    const namespace = obj.metadata.namespace || opts.namespace || 'default';
+    const nsLabels = namespaces.find((n) => n.metadata.name === namespace)?.metadata.labels ?? {};
+    const label = `${obj.kind} ${obj.metadata.name ?? '<unnamed>'}`;
+    const ctx = (workloadKind?: string): InjectContext => ({
+      eso,
+      namespace,
+      namespaceLabels: nsLabels,
+      ...(opts.cluster ? { cluster: opts.cluster } : {}),
+      ...(opts.agentImage ? { agentImage: opts.agentImage } : {}),
+      ...(opts.defaults ? { defaults: opts.defaults } : {}),
+      ...(workloadKind ? { workloadKind } : {}),
+    });
+    const withObject = (e: unknown): never => {
+      if (e instanceof InjectionDenied) throw new InjectionDenied(e.reason, `${label}: ${e.message}`, e.annotation);
+      throw e;
+    };
+    if (obj.kind === 'Pod' && obj.apiVersion === 'v1') {
+      try {
+        const r = injectPod(obj as Pod, ctx());
+        for (const w of r.warnings) opts.onWarning?.(label, w);
+        return r.pod;
+      } catch (e) {
+        return withObject(e);
+      }
+    }
+    const template = templateOf(obj);
+    if (!template) return obj;
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { ...(template.metadata ?? {}), namespace },
+      spec: template.spec,
+    };
+    try {
+      const r = injectPod(pod, ctx(obj.kind));
+      if (!r.plan) return obj;
+      for (const w of r.warnings) opts.onWarning?.(label, w);
+      const { namespace: _ns, ...metadata } = r.pod.metadata;
+      template.metadata = metadata;
+      template.spec = r.pod.spec;
+      return obj;
+    } catch (e) {
+      return withObject(e);
+    }
+  });
+}

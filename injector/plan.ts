@@ -1,0 +1,396 @@
+/**
+ * Build: settings + resolved objects + cluster facts → the plan: which containers, volumes, mounts and
+ * annotations esi adds to this pod. Pure; names never collide with the user's.
+ */
+import {
+  AGENT_CONFIG_ANNOTATION,
+  AGENT_CONFIG_VERSION,
+  type AgentConfig,
+  type Container,
+  type EnvVar,
+  type Pod,
+  type Probe,
+  type Volume,
+  type VolumeMount,
+} from '../core/index.ts';
+import { IDENTITY_ENV } from '../core/credential-env.ts';
+import { InjectionDenied } from './errors.ts';
+import type { Resolved } from './resolve.ts';
+import { A, quantityValue, type Mode, type PodSettings } from './settings.ts';
+
+export interface InjectDefaults {
+  mountPath: string;
+  /** Where the agent sees its config file (downward-API volume). */
+  configDir: string;
+  fileMode: number;
+  mode: Mode;
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  /** `spec.controller` class of stores esi may write Secrets for (esi.dev/sync-secret). */
+  controllerClass: string;
+  startupProbe: { port: number; path: string };
+  runAsUser: number;
+  vaultTokenDir: string;
+  vaultTokenExpirationSeconds: number;
+}
+
+export const DEFAULTS: InjectDefaults = {
+  mountPath: '/var/run/secrets/esi',
+  configDir: '/etc/esi',
+  fileMode: 0o444,
+  mode: 'both',
+  // Node with the AWS SDK idles at ~55 MiB RSS (FIELD-NOTES §3.4); at or below vault-k8s's 64Mi/128Mi.
+  resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+  controllerClass: 'esi',
+  startupProbe: { port: 8099, path: '/startupz' },
+  runAsUser: 65532,
+  vaultTokenDir: '/var/run/secrets/esi.dev/vault',
+  vaultTokenExpirationSeconds: 3600,
+};
+
+export const AGENT_CONFIG_FILE = 'agent-config.json';
+export const DEFAULT_AGENT_IMAGE = 'ghcr.io/esi-dev/esi:0.1.0';
+
+export interface ClusterFacts {
+  /** KEP-753 native sidecars (`restartPolicy: Always` init containers): GA in 1.33, on by default since 1.29. */
+  nativeSidecars: boolean;
+}
+
+/** Names of what esi added, recorded in `esi.dev/injected` so re-injection recognises its own. */
+export interface Ownership {
+  initContainers: string[];
+  containers: string[];
+  volumes: string[];
+}
+
+export interface Plan {
+  namespace: string;
+  mode: Mode;
+  /** The agent runs as a native sidecar (vs. init agent + classic sidecar). */
+  native: boolean;
+  /** Pod of a Job (or restartPolicy Never/OnFailure): never a classic sidecar. */
+  jobLike: boolean;
+  agentConfig: AgentConfig;
+  /** esi's init containers, in order, placed before the user's. */
+  initContainers: Container[];
+  /** esi's classic sidecar, appended to the containers. */
+  containers: Container[];
+  volumes: Volume[];
+  /** The secrets volume mount each selected user container gets. */
+  mounts: { container: string; mount: VolumeMount }[];
+  /** The esi volume whose mounts user containers carry (to add, fix or remove). */
+  appVolume: string;
+  annotations: Record<string, string>;
+  shareProcessNamespace: boolean;
+  owned: Ownership;
+  /** Names esi owned before (from the pod's `esi.dev/injected`). */
+  previouslyOwned: Ownership;
+  warnings: string[];
+}
+
+const EMPTY_OWNERSHIP: Ownership = { initContainers: [], containers: [], volumes: [] };
+
+export function readOwnership(annotations: Record<string, string> | undefined): Ownership {
+  const raw = annotations?.[A.injected];
+  if (!raw) return EMPTY_OWNERSHIP;
+  try {
+    const v = JSON.parse(raw) as Partial<Ownership>;
+    const strings = (x: unknown) => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
+    return { initContainers: strings(v.initContainers), containers: strings(v.containers), volumes: strings(v.volumes) };
+  } catch {
+    return EMPTY_OWNERSHIP;
+  }
+}
+
+/** First of base, base-2, base-3 … that is ours already or not used by the user. */
+function pickName(base: string, taken: Set<string>, owned: Set<string>, claimed: Set<string>): string {
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? base : `${base}-${i}`;
+    if (claimed.has(name)) continue;
+    if (owned.has(name) || !taken.has(name)) {
+      claimed.add(name);
+      return name;
+    }
+  }
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** Identity env and token mounts the pod's own containers got from the EKS Pod Identity / IRSA webhooks. */
+function identityFrom(userContainers: Container[], volumes: Volume[]): { env: EnvVar[]; mounts: VolumeMount[] } {
+  const env: EnvVar[] = [];
+  const mounts: VolumeMount[] = [];
+  const volumeNames = new Set(volumes.map((v) => v.name));
+  for (const name of IDENTITY_ENV) {
+    const source = userContainers.find((c) => (c.env ?? []).some((e) => e.name === name));
+    const e = source?.env?.find((x) => x.name === name);
+    if (!source || !e) continue;
+    env.push(structuredClone(e));
+    if (name.endsWith('_TOKEN_FILE') && typeof e.value === 'string') {
+      const dir = dirOf(e.value);
+      const m = (source.volumeMounts ?? [])
+        .filter((vm) => volumeNames.has(vm.name) && (e.value === vm.mountPath || e.value!.startsWith(vm.mountPath.replace(/\/$/, '') + '/')))
+        .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+      if (m && !mounts.some((x) => x.mountPath === m.mountPath)) {
+        mounts.push({ name: m.name, mountPath: m.mountPath, readOnly: true, ...(m.subPath ? { subPath: m.subPath } : {}) });
+      } else if (!m && dir !== '/') {
+        // The token file is not on a volume we can see; the agent gets the env and whatever the image has.
+      }
+    }
+  }
+  return { env, mounts };
+}
+
+function isJobLike(pod: Pod, workloadKind: string | undefined): boolean {
+  if (workloadKind === 'Job' || workloadKind === 'CronJob') return true;
+  if ((pod.metadata.ownerReferences ?? []).some((o) => o.kind === 'Job')) return true;
+  return pod.spec.restartPolicy === 'Never' || pod.spec.restartPolicy === 'OnFailure';
+}
+
+export interface BuildInput {
+  pod: Pod;
+  namespace: string;
+  namespaceLabels: Record<string, string>;
+  settings: PodSettings;
+  resolved: Resolved;
+  cluster: ClusterFacts;
+  agentImage: string;
+  defaults: InjectDefaults;
+  workloadKind?: string;
+}
+
+export function buildPlan(inp: BuildInput): Plan {
+  const { pod, settings, resolved, defaults } = inp;
+  const spec = pod.spec;
+  const warnings = [...resolved.warnings];
+  const previouslyOwned = readOwnership(pod.metadata.annotations);
+  const ownedInit = new Set(previouslyOwned.initContainers);
+  const ownedContainers = new Set(previouslyOwned.containers);
+  const ownedVolumes = new Set(previouslyOwned.volumes);
+  const userInit = (spec.initContainers ?? []).filter((c) => !ownedInit.has(c.name));
+  const userApp = (spec.containers ?? []).filter((c) => !ownedContainers.has(c.name));
+  const userVolumes = (spec.volumes ?? []).filter((v) => !ownedVolumes.has(v.name));
+
+  // Which user containers see the files.
+  const allUserNames = [...userApp, ...userInit].map((c) => c.name);
+  let selected: string[];
+  if (settings.containers) {
+    for (const name of settings.containers) {
+      if (!allUserNames.includes(name)) {
+        throw new InjectionDenied(
+          'invalid-annotation',
+          `${A.containers}: container ${JSON.stringify(name)} is not in the pod; the pod's containers are ${allUserNames.map((n) => JSON.stringify(n)).join(', ')}`,
+          A.containers,
+        );
+      }
+    }
+    selected = settings.containers;
+  } else {
+    selected = allUserNames;
+  }
+
+  const mountPath = settings.mountPath ?? defaults.mountPath;
+  const mode = settings.mode ?? defaults.mode;
+  const native = inp.cluster.nativeSidecars;
+  const jobLike = isJobLike(pod, inp.workloadKind);
+
+  // Names: containers share one namespace (init + app), volumes another.
+  const takenContainers = new Set([...userApp, ...userInit].map((c) => c.name));
+  const ownedContainerNames = new Set([...ownedInit, ...ownedContainers]);
+  const claimedContainers = new Set<string>();
+  const takenVolumes = new Set(userVolumes.map((v) => v.name));
+  const claimedVolumes = new Set<string>();
+  const volName = (base: string) => pickName(base, takenVolumes, ownedVolumes, claimedVolumes);
+  const ctrName = (base: string) => pickName(base, takenContainers, ownedContainerNames, claimedContainers);
+
+  const secretsVolume = volName('esi-secrets');
+  const configVolume = volName('esi-config');
+  const vaultVolume = resolved.vaultToken ? volName('esi-vault-token') : undefined;
+
+  // The secrets mount path must not already be used by the user in a container that gets it.
+  for (const c of [...userApp, ...userInit]) {
+    if (!selected.includes(c.name)) continue;
+    const clash = (c.volumeMounts ?? []).find((m) => m.mountPath.replace(/\/+$/, '') === mountPath && m.name !== secretsVolume);
+    if (clash) {
+      throw new InjectionDenied(
+        'collision',
+        `${A.mountPath}: ${JSON.stringify(mountPath)} is already used in container ${JSON.stringify(c.name)} by volume ${JSON.stringify(clash.name)}; set ${A.mountPath} to a free directory`,
+        A.mountPath,
+      );
+    }
+  }
+
+  // Resources: defaults, overridden per annotation; a request never above its limit.
+  const requests = { ...defaults.resources.requests, ...settings.resources.requests };
+  const limits = { ...defaults.resources.limits, ...settings.resources.limits };
+  for (const r of ['cpu', 'memory'] as const) {
+    if (requests[r] !== undefined && limits[r] !== undefined && quantityValue(requests[r]!) > quantityValue(limits[r]!)) {
+      const ann = r === 'cpu' ? (settings.resources.requests.cpu ? A.cpuRequest : A.cpuLimit) : settings.resources.requests.memory ? A.memoryRequest : A.memoryLimit;
+      throw new InjectionDenied(
+        'invalid-annotation',
+        `${ann}: the agent's ${r} request ${requests[r]} is above its limit ${limits[r]}; raise ${r === 'cpu' ? A.cpuLimit : A.memoryLimit} or lower ${r === 'cpu' ? A.cpuRequest : A.memoryRequest}`,
+        ann,
+      );
+    }
+  }
+
+  // on-change: a signal needs a shared process namespace and the target's uid.
+  let shareProcessNamespace = false;
+  let runAsUser = defaults.runAsUser;
+  if (settings.onChange?.signal) {
+    const target = settings.onChange.signal.container;
+    const c = userApp.find((x) => x.name === target);
+    if (!c) {
+      throw new InjectionDenied(
+        'invalid-annotation',
+        `${A.onChange}: container ${JSON.stringify(target)} is not an app container of the pod; use one of ${userApp.map((x) => JSON.stringify(x.name)).join(', ')}`,
+        A.onChange,
+      );
+    }
+    if (spec.shareProcessNamespace === false) {
+      throw new InjectionDenied(
+        'invalid-annotation',
+        `${A.onChange}: signalling container ${JSON.stringify(target)} needs a shared process namespace, but the pod sets shareProcessNamespace: false; remove that field or use a reload URL`,
+        A.onChange,
+      );
+    }
+    shareProcessNamespace = spec.shareProcessNamespace !== true;
+    const uid = (c.securityContext?.['runAsUser'] as number | undefined) ?? spec.securityContext?.runAsUser;
+    if (typeof uid === 'number' && uid > 0) runAsUser = uid;
+    else {
+      warnings.push(`${A.onChange}: the agent can only signal processes of its own uid; set runAsUser on container ${target}`);
+    }
+  }
+
+  const configDir = defaults.configDir;
+  const agentConfig: AgentConfig = {
+    version: AGENT_CONFIG_VERSION,
+    pod: { namespace: inp.namespace, serviceAccountName: spec.serviceAccountName ?? (spec['serviceAccount'] as string | undefined) ?? 'default' },
+    mountPath,
+    fileMode: settings.fileMode ?? defaults.fileMode,
+    ...(settings.refreshInterval !== undefined ? { refreshInterval: settings.refreshInterval } : {}),
+    ...(settings.onChange ? { onChange: settings.onChange } : {}),
+    externalSecrets: resolved.externalSecrets,
+    stores: resolved.stores,
+    ...(Object.values(resolved.stores).some((s) => s.kind === 'ClusterSecretStore') ? { namespaceLabels: inp.namespaceLabels } : {}),
+    ...(vaultVolume ? { vaultTokenPath: `${defaults.vaultTokenDir}/token` } : {}),
+  };
+
+  const identity = identityFrom([...userApp, ...userInit], spec.volumes ?? []);
+  const env: EnvVar[] = [
+    { name: 'ESI_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'ESI_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ...identity.env,
+    ...resolved.credentialEnv,
+  ];
+  const agentMounts: VolumeMount[] = [
+    { name: secretsVolume, mountPath },
+    { name: configVolume, mountPath: configDir, readOnly: true },
+    ...(vaultVolume ? [{ name: vaultVolume, mountPath: defaults.vaultTokenDir, readOnly: true }] : []),
+    ...identity.mounts.filter((m) => m.mountPath !== mountPath && m.mountPath !== configDir),
+  ];
+  const securityContext = {
+    runAsNonRoot: true,
+    runAsUser,
+    runAsGroup: runAsUser,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+  const agent = (name: string, agentMode: 'init' | 'sidecar', extra: Partial<Container>): Container => ({
+    name,
+    image: inp.agentImage,
+    imagePullPolicy: 'IfNotPresent',
+    args: ['agent', '--config', `${configDir}/${AGENT_CONFIG_FILE}`, '--mode', agentMode],
+    ...extra,
+    env: structuredClone(env),
+    resources: { requests: { ...requests }, limits: { ...limits } },
+    securityContext: structuredClone(securityContext),
+    volumeMounts: structuredClone(agentMounts),
+  });
+  const startupProbe: Probe = {
+    httpGet: { path: defaults.startupProbe.path, port: defaults.startupProbe.port },
+    periodSeconds: 1,
+    failureThreshold: 300,
+    timeoutSeconds: 1,
+  };
+
+  const initContainers: Container[] = [];
+  const containers: Container[] = [];
+  if (native) {
+    if (mode === 'init') initContainers.push(agent(ctrName('esi-agent-init'), 'init', {}));
+    else initContainers.push(agent(ctrName('esi-agent'), 'sidecar', { restartPolicy: 'Always', ...(mode === 'both' ? { startupProbe } : {}) }));
+  } else {
+    if (mode === 'sidecar' && jobLike) {
+      throw new InjectionDenied(
+        'invalid-annotation',
+        `${A.mode}: "sidecar" is not valid for a Job's pod on a cluster without native sidecars: a classic sidecar never exits, so the Job would never complete; use init (or both, which becomes init)`,
+        A.mode,
+      );
+    }
+    if (mode !== 'sidecar') initContainers.push(agent(ctrName('esi-agent-init'), 'init', {}));
+    if (mode !== 'init') {
+      if (jobLike) warnings.push(`${A.mode}: a Job's pod gets no classic sidecar (it would never exit); the files are written once by the init agent`);
+      else containers.push(agent(ctrName('esi-agent'), 'sidecar', {}));
+    }
+  }
+
+  const declaredPorts = [...userApp, ...userInit].flatMap((c) => (c.ports ?? []).map((p) => ({ c: c.name, port: p.containerPort })));
+  const portClash = declaredPorts.find((p) => p.port === defaults.startupProbe.port);
+  if (portClash && initContainers.some((c) => c.startupProbe)) {
+    warnings.push(`container ${portClash.c} declares port ${portClash.port}, which the esi agent's startup probe uses`);
+  }
+
+  const volumes: Volume[] = [
+    { name: secretsVolume, emptyDir: { medium: 'Memory' } },
+    {
+      name: configVolume,
+      downwardAPI: { items: [{ path: AGENT_CONFIG_FILE, fieldRef: { fieldPath: `metadata.annotations['${AGENT_CONFIG_ANNOTATION}']` } }] },
+    },
+  ];
+  if (vaultVolume) {
+    volumes.push({
+      name: vaultVolume,
+      projected: {
+        sources: [
+          {
+            serviceAccountToken: {
+              path: 'token',
+              expirationSeconds: defaults.vaultTokenExpirationSeconds,
+              ...(resolved.vaultToken?.audience ? { audience: resolved.vaultToken.audience } : {}),
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  const owned: Ownership = {
+    initContainers: initContainers.map((c) => c.name),
+    containers: containers.map((c) => c.name),
+    volumes: volumes.map((v) => v.name),
+  };
+  return {
+    namespace: inp.namespace,
+    mode,
+    native,
+    jobLike,
+    agentConfig,
+    initContainers,
+    containers,
+    volumes,
+    mounts: selected.map((container) => ({ container, mount: { name: secretsVolume, mountPath, readOnly: true } })),
+    appVolume: secretsVolume,
+    annotations: {
+      [AGENT_CONFIG_ANNOTATION]: JSON.stringify(agentConfig),
+      [A.injected]: JSON.stringify(owned),
+    },
+    shareProcessNamespace,
+    owned,
+    previouslyOwned,
+    warnings,
+  };
+}

@@ -1,0 +1,267 @@
+/**
+ * The pod contract: the opt-in label and the `esi.dev/*` annotations, read into one `PodSettings`
+ * value. Every malformed value is refused here with a message naming the annotation, the value and the
+ * fix, before anything is resolved or built.
+ */
+import { badAnnotation, InjectionDenied } from './errors.ts';
+
+export const INJECT_LABEL = 'esi.dev/inject';
+export const PREFIX = 'esi.dev/';
+
+export const A = {
+  externalSecrets: 'esi.dev/external-secrets',
+  store: 'esi.dev/store',
+  storeKind: 'esi.dev/store-kind',
+  secretPrefix: 'esi.dev/secret-',
+  mountPath: 'esi.dev/mount-path',
+  containers: 'esi.dev/containers',
+  mode: 'esi.dev/mode',
+  refreshInterval: 'esi.dev/refresh-interval',
+  syncSecret: 'esi.dev/sync-secret',
+  onChange: 'esi.dev/on-change',
+  fileMode: 'esi.dev/file-mode',
+  cpuRequest: 'esi.dev/agent-cpu-request',
+  cpuLimit: 'esi.dev/agent-cpu-limit',
+  memoryRequest: 'esi.dev/agent-memory-request',
+  memoryLimit: 'esi.dev/agent-memory-limit',
+  /** Written by esi: the resolved agent configuration. */
+  agentConfig: 'esi.dev/agent-config',
+  /** Written by esi: the names of the containers and volumes esi added, so re-injection finds its own. */
+  injected: 'esi.dev/injected',
+} as const;
+
+export type Mode = 'init' | 'sidecar' | 'both';
+
+export interface InlineSecret {
+  /** File name under the mount path (from `esi.dev/secret-<file>`). */
+  file: string;
+  key: string;
+  property?: string;
+}
+
+export interface PodSettings {
+  externalSecrets: string[];
+  inline?: { store: string; storeKind: 'SecretStore' | 'ClusterSecretStore'; secrets: InlineSecret[] };
+  mountPath?: string;
+  containers?: string[];
+  mode?: Mode;
+  refreshInterval?: string;
+  syncSecret: boolean;
+  onChange?: { signal?: { signal: string; container: string }; url?: string };
+  fileMode?: number;
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const FILE_NAME = /^[-._a-zA-Z0-9]+$/;
+const GO_DURATION = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$/;
+const QUANTITY = /^([0-9]+(\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][0-9]+)?$/;
+const SIGNALS = ['HUP', 'INT', 'QUIT', 'USR1', 'USR2', 'TERM', 'WINCH', 'ALRM', 'CONT'];
+
+/** The annotations esi reads or writes; anything else under `esi.dev/` is most likely a typo. */
+export function isKnownAnnotation(key: string): boolean {
+  if (key.startsWith(A.secretPrefix)) return true;
+  return (Object.values(A) as string[]).includes(key);
+}
+
+export function wantsInjection(labels: Record<string, string> | undefined): boolean {
+  return labels?.[INJECT_LABEL] === 'true';
+}
+
+function list(annotation: string, raw: string, what: string, re: RegExp, example: string): string[] {
+  const items = raw.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) {
+    throw badAnnotation(annotation, raw, `give a comma-separated list of ${what} without empty entries, e.g. "${example}"`);
+  }
+  for (const item of items) {
+    if (item.includes('/')) {
+      throw new InjectionDenied(
+        'cross-namespace',
+        `${annotation}: ${JSON.stringify(item)} is not valid: names refer to the pod's own namespace; cross-namespace references are not allowed (create the object in the pod's namespace and list it by name)`,
+        annotation,
+      );
+    }
+    if (!re.test(item) || item.length > 253) {
+      throw badAnnotation(annotation, raw, `${JSON.stringify(item)} is not a valid name; give a comma-separated list of ${what}, e.g. "${example}"`);
+    }
+  }
+  return [...new Set(items)];
+}
+
+/** Go duration text, as ESO's refreshInterval takes it (`1h`, `15m`, `90s`, `1h30m`, `0` = never). */
+export function isGoDuration(s: string): boolean {
+  return s === '0' || GO_DURATION.test(s);
+}
+
+/** Quantity text to a number in base units (cores or bytes), for request ≤ limit checks. */
+export function quantityValue(q: string): number {
+  const m = /^([0-9.]+)([a-zA-Z]*|[eE][0-9]+)$/.exec(q);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  const suffix = m[2] ?? '';
+  const bin: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+  const dec: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+  if (suffix in bin) return n * bin[suffix]!;
+  if (suffix in dec) return n * dec[suffix]!;
+  if (/^[eE][0-9]+$/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
+  return NaN;
+}
+
+function parseFileMode(raw: string): number {
+  const m = /^(0o|0)?([0-7]{1,4})$/.exec(raw.trim());
+  const mode = m ? parseInt(m[2]!, 8) : NaN;
+  if (!m || mode > 0o777) {
+    throw badAnnotation(A.fileMode, raw, 'give octal permission bits between 0000 and 0777, e.g. "0440" or "0400"');
+  }
+  if ((mode & 0o444) === 0) {
+    throw badAnnotation(A.fileMode, raw, 'the mode must let someone read the files; include a read bit, e.g. "0440"');
+  }
+  return mode;
+}
+
+function parseMountPath(raw: string): string {
+  const p = raw.trim();
+  const fix = 'give an absolute directory path such as "/var/run/secrets/esi" (no "..", not "/")';
+  if (!p.startsWith('/') || p === '/' || p.split('/').includes('..') || p.includes(':') || /[\s\0]/.test(p)) {
+    throw badAnnotation(A.mountPath, raw, fix);
+  }
+  return p.length > 1 && p.endsWith('/') ? p.replace(/\/+$/, '') : p;
+}
+
+function parseOnChange(raw: string): NonNullable<PodSettings['onChange']> {
+  const v = raw.trim();
+  if (v.startsWith('signal:')) {
+    const parts = v.split(':');
+    const sig = (parts[1] ?? '').toUpperCase().replace(/^SIG/, '');
+    const container = parts[2] ?? '';
+    if (parts.length !== 3 || !SIGNALS.includes(sig) || !DNS1123_LABEL.test(container)) {
+      throw badAnnotation(
+        A.onChange,
+        raw,
+        `use "signal:<SIGNAL>:<container>" with SIGNAL one of ${SIGNALS.map((s) => 'SIG' + s).join(', ')}, e.g. "signal:SIGHUP:app", or a reload URL "http://127.0.0.1:<port>/<path>"`,
+      );
+    }
+    return { signal: { signal: `SIG${sig}`, container } };
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(v);
+  } catch {
+    url = undefined;
+  }
+  const local = url && url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && url.port !== '';
+  if (!url || !local || url.username || url.password) {
+    throw badAnnotation(
+      A.onChange,
+      raw,
+      'use a reload URL inside the pod, "http://127.0.0.1:<port>/<path>" (loopback, explicit port), or "signal:<SIGNAL>:<container>"',
+    );
+  }
+  return { url: url.toString() };
+}
+
+function parseBool(annotation: string, raw: string): boolean {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw badAnnotation(annotation, raw, 'use "true" or "false"');
+}
+
+/** Reads and validates every `esi.dev/*` annotation of a pod (or pod template). */
+export function readSettings(annotations: Record<string, string> | undefined): PodSettings {
+  const ann = annotations ?? {};
+  for (const key of Object.keys(ann)) {
+    if (key.startsWith(PREFIX) && !isKnownAnnotation(key)) {
+      throw new InjectionDenied(
+        'unknown-annotation',
+        `${key}: unknown esi annotation (a typo?); known: ${[A.externalSecrets, A.store, A.storeKind, `${A.secretPrefix}<file>`, A.mountPath, A.containers, A.mode, A.refreshInterval, A.syncSecret, A.onChange, A.fileMode, A.cpuRequest, A.cpuLimit, A.memoryRequest, A.memoryLimit].join(', ')}`,
+        key,
+      );
+    }
+  }
+  const s: PodSettings = { externalSecrets: [], syncSecret: false, resources: { requests: {}, limits: {} } };
+
+  const es = ann[A.externalSecrets];
+  if (es !== undefined) s.externalSecrets = list(A.externalSecrets, es, 'ExternalSecret names', DNS1123_SUBDOMAIN, 'db-credentials,api-token');
+
+  const secrets: InlineSecret[] = [];
+  for (const [key, raw] of Object.entries(ann)) {
+    if (!key.startsWith(A.secretPrefix)) continue;
+    const file = key.slice(A.secretPrefix.length);
+    if (!FILE_NAME.test(file) || file === '.' || file === '..') {
+      throw badAnnotation(key, raw, `the file name after "${A.secretPrefix}" must match [-._a-zA-Z0-9]+, e.g. "${A.secretPrefix}password"`);
+    }
+    const hash = raw.indexOf('#');
+    const remoteKey = (hash < 0 ? raw : raw.slice(0, hash)).trim();
+    const property = hash < 0 ? undefined : raw.slice(hash + 1).trim();
+    if (remoteKey === '' || property === '') {
+      throw badAnnotation(key, raw, 'give the remote key and optionally a property: "<key>" or "<key>#<property>", e.g. "prod/db#password"');
+    }
+    secrets.push({ file, key: remoteKey, ...(property !== undefined ? { property } : {}) });
+  }
+  secrets.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const store = ann[A.store];
+  const storeKind = ann[A.storeKind];
+  if (storeKind !== undefined && storeKind !== 'SecretStore' && storeKind !== 'ClusterSecretStore') {
+    throw badAnnotation(A.storeKind, storeKind, 'use "SecretStore" (the default) or "ClusterSecretStore"');
+  }
+  if (store !== undefined) {
+    if (store.includes('/')) {
+      throw new InjectionDenied(
+        'cross-namespace',
+        `${A.store}: ${JSON.stringify(store)} is not valid: a SecretStore is read from the pod's own namespace only (or use a ClusterSecretStore with ${A.storeKind}: ClusterSecretStore)`,
+        A.store,
+      );
+    }
+    if (!DNS1123_SUBDOMAIN.test(store)) throw badAnnotation(A.store, store, 'give the name of a SecretStore in the pod\'s namespace, or of a ClusterSecretStore');
+    if (secrets.length === 0) {
+      throw badAnnotation(A.store, store, `the inline shorthand needs at least one "${A.secretPrefix}<file>: <key>[#<property>]" annotation`);
+    }
+    s.inline = { store, storeKind: (storeKind as 'SecretStore' | 'ClusterSecretStore' | undefined) ?? 'SecretStore', secrets };
+  } else if (secrets.length > 0) {
+    const first = `${A.secretPrefix}${secrets[0]!.file}`;
+    throw new InjectionDenied('invalid-annotation', `${first}: needs ${A.store} to name the store to read it from (add ${A.store}: <SecretStore name>)`, first);
+  } else if (storeKind !== undefined) {
+    throw badAnnotation(A.storeKind, storeKind, `${A.storeKind} only applies together with ${A.store}`);
+  }
+  if (s.externalSecrets.length === 0 && !s.inline) {
+    throw new InjectionDenied(
+      'invalid-annotation',
+      `${A.externalSecrets}: missing: the pod has the label ${INJECT_LABEL}: "true" but names no secrets; add ${A.externalSecrets}: "<ExternalSecret>[,...]" or the inline ${A.store} + ${A.secretPrefix}<file> annotations`,
+      A.externalSecrets,
+    );
+  }
+
+  if (ann[A.mountPath] !== undefined) s.mountPath = parseMountPath(ann[A.mountPath]!);
+  if (ann[A.containers] !== undefined) s.containers = list(A.containers, ann[A.containers]!, 'container names', DNS1123_LABEL, 'app,worker');
+  const mode = ann[A.mode];
+  if (mode !== undefined) {
+    if (mode !== 'init' && mode !== 'sidecar' && mode !== 'both') throw badAnnotation(A.mode, mode, 'use init, sidecar or both');
+    s.mode = mode;
+  }
+  const ri = ann[A.refreshInterval];
+  if (ri !== undefined) {
+    if (!isGoDuration(ri.trim())) throw badAnnotation(A.refreshInterval, ri, 'give a duration such as "30s", "5m" or "1h30m" ("0" disables refresh)');
+    s.refreshInterval = ri.trim();
+  }
+  if (ann[A.syncSecret] !== undefined) s.syncSecret = parseBool(A.syncSecret, ann[A.syncSecret]!);
+  if (ann[A.onChange] !== undefined) s.onChange = parseOnChange(ann[A.onChange]!);
+  if (ann[A.fileMode] !== undefined) s.fileMode = parseFileMode(ann[A.fileMode]!);
+
+  const quantities: [string, 'requests' | 'limits', 'cpu' | 'memory'][] = [
+    [A.cpuRequest, 'requests', 'cpu'],
+    [A.cpuLimit, 'limits', 'cpu'],
+    [A.memoryRequest, 'requests', 'memory'],
+    [A.memoryLimit, 'limits', 'memory'],
+  ];
+  for (const [annotation, kind, resource] of quantities) {
+    const raw = ann[annotation];
+    if (raw === undefined) continue;
+    const q = raw.trim();
+    if (!QUANTITY.test(q) || !(quantityValue(q) > 0)) {
+      throw badAnnotation(annotation, raw, `give a Kubernetes quantity, e.g. ${resource === 'cpu' ? '"20m" or "0.5"' : '"64Mi" or "128Mi"'}`);
+    }
+    s.resources[kind][resource] = q;
+  }
+  return s;
+}
