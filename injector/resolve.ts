@@ -5,8 +5,18 @@
  */
 import { isObject, storeKey, type AgentExternalSecret, type EnvVar, type KubeObject } from '../core/index.ts';
 import { credentialEnvName } from '../core/credential-env.ts';
-import { parseExternalSecret, parseSecretStore, providerOf, type ExternalSecret, type SecretStore, type SecretStoreRef } from '../eso/index.ts';
-import { clusterStoreAllows, clusterStoreDeniedMessage } from './conditions.ts';
+import {
+  conditionDeniedMessage,
+  externalSecretErrors,
+  parseExternalSecret,
+  parseSecretStore,
+  providerOf,
+  secretStoreErrors,
+  storeAllowsNamespace,
+  type ExternalSecret,
+  type SecretStore,
+  type SecretStoreRef,
+} from '../eso/index.ts';
 import { InjectionDenied } from './errors.ts';
 import { A, type PodSettings } from './settings.ts';
 
@@ -124,8 +134,16 @@ function resolveStore(ref: Required<SecretStoreRef>, where: string, annotation: 
   } catch (e) {
     throw denyObject(annotation, `${ref.kind} ${JSON.stringify(ref.name)}`, e);
   }
-  if (store.kind === 'ClusterSecretStore' && !clusterStoreAllows(store, inp.namespace, inp.namespaceLabels)) {
-    throw new InjectionDenied('store-condition-denied', `${annotation}: ${where}: ${clusterStoreDeniedMessage(ref.name, inp.namespace)}`, annotation);
+  const errs = secretStoreErrors(store);
+  if (errs.length > 0) throw denyObject(annotation, `${ref.kind} ${JSON.stringify(ref.name)}`, new Error(errs.join('; ')));
+  let allowed: boolean;
+  try {
+    allowed = storeAllowsNamespace(store, inp.namespace, inp.namespaceLabels);
+  } catch (e) {
+    throw denyObject(annotation, `${ref.kind} ${JSON.stringify(ref.name)}`, e);
+  }
+  if (!allowed) {
+    throw new InjectionDenied('store-condition-denied', `${annotation}: ${where}: ${conditionDeniedMessage(ref.name, inp.namespace)}`, annotation);
   }
   return store;
 }
@@ -168,6 +186,8 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
     } catch (e) {
       throw denyObject(A.externalSecrets, `ExternalSecret ${JSON.stringify(name)}`, e);
     }
+    const esErrors = externalSecretErrors(es);
+    if (esErrors.length > 0) throw denyObject(A.externalSecrets, `ExternalSecret ${JSON.stringify(name)}`, new Error(esErrors.join('; ')));
     for (const [i, d] of (es.spec.dataFrom ?? []).entries()) {
       if (d.sourceRef?.generatorRef) {
         throw new InjectionDenied(
