@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { EsiError } from '../core/index.ts';
+import { compileGoRegexp, goMatchString, goReplaceAllString } from './goregexp.ts';
+
+/** Recorded from Go 1.26 regexp (`regexp.Compile`, `ReplaceAllString`, `MatchString`) for these inputs. */
+const oracle = JSON.parse(readFileSync(new URL('./testdata/go-regexp-base64.json', import.meta.url), 'utf8')) as {
+  regexp: { Re: string; In: string; Tpl: string; Out: string; Match: boolean; Err: string }[];
+};
+
+describe('Go regexp: ReplaceAllString and MatchString agree with Go', () => {
+  for (const c of oracle.regexp) {
+    it(`${JSON.stringify(c.Re)} on ${JSON.stringify(c.In)} with ${JSON.stringify(c.Tpl)}`, () => {
+      const re = compileGoRegexp(c.Re);
+      expect(goReplaceAllString(re, c.In, c.Tpl)).toBe(c.Out);
+      expect(goMatchString(re, c.In)).toBe(c.Match);
+    });
+  }
+});
+
+// Messages recorded from Go 1.26 regexp.Compile.
+const compileErrors: [string, string][] = [
+  ['(', 'missing closing ): `(`'],
+  [')', 'unexpected ): `)`'],
+  ['[a', 'missing closing ]: `[a`'],
+  ['*', 'missing argument to repetition operator: `*`'],
+  ['a**', 'invalid nested repetition operator: `**`'],
+  ['(?=x)', 'invalid or unsupported Perl syntax: `(?=`'],
+  ['\\1', 'invalid escape sequence: `\\1`'],
+  ['[z-a]', 'invalid character class range: `z-a`'],
+  ['a{1001}', 'invalid repeat count: `{1001}`'],
+  ['\\p{Foo}', 'invalid character class range: `\\p{Foo}`'],
+  ['(?P<>a)', 'invalid named capture: `(?P<>`'],
+  ['\\', 'trailing backslash at end of expression: ``'],
+  ['a|*', 'missing argument to repetition operator: `*`'],
+  ['(*)', 'missing argument to repetition operator: `*`'],
+  ['(?z)', 'invalid or unsupported Perl syntax: `(?z`'],
+  ['x{2}{3}', 'invalid nested repetition operator: `{2}{3}`'],
+  ['\\Z', 'invalid escape sequence: `\\Z`'],
+  ['(?P=a)', 'invalid or unsupported Perl syntax: `(?P`'],
+  ['[[:foo:]]', 'invalid character class range: `[:foo:]`'],
+  ['\\8', 'invalid escape sequence: `\\8`'],
+  ['(?i', 'invalid or unsupported Perl syntax: `(?i`'],
+  ['[a-\\d]', 'invalid escape sequence: `\\d`'],
+  ['x+?+', 'invalid nested repetition operator: `+?+`'],
+  ['(?-)', 'invalid or unsupported Perl syntax: `(?-)`'],
+  ['(?i-)', 'invalid or unsupported Perl syntax: `(?i-)`'],
+  ['(?P', 'invalid or unsupported Perl syntax: `(?P`'],
+  ['(?P<n', 'invalid named capture: `(?P<n`'],
+  ['(?<n', 'invalid named capture: `(?<n`'],
+  ['(?<n>', 'missing closing ): `(?<n>`'],
+  ['[\\Qa]\\E]', 'invalid escape sequence: `\\Q`'],
+  ['(?#c)', 'invalid or unsupported Perl syntax: `(?#`'],
+  ['(?<=a)', 'invalid named capture: `(?<=a)`'],
+  ['\\x{110000}', 'invalid escape sequence: `\\x{110000`'],
+  ['\\x4', 'invalid escape sequence: `\\x4`'],
+  ['a{2,1}', 'invalid repeat count: `{2,1}`'],
+  ['\\pX', 'invalid character class range: `\\pX`'],
+];
+
+describe('Go regexp: compile errors carry Go\'s text', () => {
+  for (const [src, msg] of compileErrors) {
+    it(`rejects ${JSON.stringify(src)}`, () => {
+      expect(() => compileGoRegexp(src)).toThrow(`error parsing regexp: ${msg}`);
+    });
+  }
+});
+
+const accepted = ['(?P<a>x)(?P<a>y)', '(?<n>a)', 'a{,5}', '(?P<1a>x)', '(?)', '(?:)', '(?i:a)', '(?i)', '(?-i)a', '(?i-s:a)', '\\Qa.b', '[]a]', '[^]a]', '[a-]', '[\\p{Greek}a]', 'x{1000,}', '(?U)a+'];
+describe('Go regexp: accepts what Go accepts', () => {
+  for (const src of accepted) it(`compiles ${JSON.stringify(src)}`, () => expect(() => compileGoRegexp(src)).not.toThrow());
+});
+
+describe('Go regexp: properties', () => {
+  it('compiling any string either succeeds or throws an EsiError, and replacing never hangs', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), (src, input) => {
+        try {
+          const re = compileGoRegexp(src);
+          goReplaceAllString(re, input, '<$0>');
+        } catch (e) {
+          expect(e).toBeInstanceOf(EsiError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('a literal pattern (QuoteMeta-like escaping) replaces exactly the literal occurrences', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 5 }), fc.string({ maxLength: 20 }), (lit, input) => {
+        const quoted = [...lit].map((ch) => (/[\\.+*?()|[\]{}^$]/.test(ch) ? `\\${ch}` : ch)).join('');
+        const re = compileGoRegexp(quoted);
+        expect(goReplaceAllString(re, input, 'X')).toBe(input.split(lit).join('X'));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
