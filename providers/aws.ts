@@ -1,0 +1,215 @@
+/**
+ * AWS Secrets Manager over the AWS SDK v3, with the pod's own identity. The SDK modules are imported
+ * lazily (only when a store uses AWS). Credentials follow the SDK's Node default chain, evaluated against
+ * `ctx.env` (not the process environment), then ESO's store role chaining:
+ *
+ *   store auth.secretRef (delivered as ESI_AWS_*_<store> env)             → static keys
+ *   else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (unless AWS_PROFILE)     → static keys from env
+ *   else AWS_PROFILE / shared config files                                → fromIni (workstations)
+ *   else AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN                       → IRSA (STS AssumeRoleWithWebIdentity)
+ *   else AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI (+ token file)   → EKS Pod Identity / ECS
+ *   else IMDS unless AWS_EC2_METADATA_DISABLED=true
+ *   then AssumeRole through `additionalRoles` in order, then `role` (with externalID, sessionTags,
+ *   transitiveTagKeys), each with the previous credentials.
+ *
+ * Endpoints: AWS_ENDPOINT_URL_SECRETS_MANAGER > AWS_SECRETSMANAGER_ENDPOINT (ESO's) > AWS_ENDPOINT_URL;
+ * STS (web identity and AssumeRole): AWS_ENDPOINT_URL_STS > AWS_STS_ENDPOINT (ESO's) > AWS_ENDPOINT_URL.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EsiError } from '../core/index.ts';
+import { AwsSecretsManagerClient, type AwsSecretsManagerApi } from '../eso/providers/aws.ts';
+import type { AwsProvider, SecretStore } from '../eso/index.ts';
+import { credentialEnvNames, DEFAULT_TIMEOUT_MS, type ProviderContext, type StoreSession, type SyncClient } from './context.ts';
+
+type Env = Record<string, string | undefined>;
+type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
+
+const set = (env: Env, k: string): string | undefined => {
+  const v = env[k];
+  return v === undefined || v === '' ? undefined : v;
+};
+
+export function secretsManagerEndpoint(env: Env): string | undefined {
+  if (set(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') === 'true') return set(env, 'AWS_SECRETSMANAGER_ENDPOINT');
+  return set(env, 'AWS_ENDPOINT_URL_SECRETS_MANAGER') ?? set(env, 'AWS_SECRETSMANAGER_ENDPOINT') ?? set(env, 'AWS_ENDPOINT_URL');
+}
+
+export function stsEndpoint(env: Env): string | undefined {
+  if (set(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') === 'true') return set(env, 'AWS_STS_ENDPOINT');
+  return set(env, 'AWS_ENDPOINT_URL_STS') ?? set(env, 'AWS_STS_ENDPOINT') ?? set(env, 'AWS_ENDPOINT_URL');
+}
+
+/** Which link of the default chain the environment selects (for logs and tests; names only). */
+export type AwsIdentitySource = 'store-secretRef' | 'env-keys' | 'profile' | 'irsa' | 'container' | 'imds';
+
+/**
+ * The link the environment selects. A shared config file without AWS_PROFILE is tried first at run time
+ * (the SDK's fromIni) and falls through to this link when it has no credentials.
+ */
+export function awsIdentitySource(prov: AwsProvider, env: Env): AwsIdentitySource {
+  if (prov.auth?.secretRef) return 'store-secretRef';
+  if (!set(env, 'AWS_PROFILE') && set(env, 'AWS_ACCESS_KEY_ID') && set(env, 'AWS_SECRET_ACCESS_KEY')) return 'env-keys';
+  if (set(env, 'AWS_PROFILE')) return 'profile';
+  if (set(env, 'AWS_WEB_IDENTITY_TOKEN_FILE') && set(env, 'AWS_ROLE_ARN')) return 'irsa';
+  if (set(env, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI') || set(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI')) return 'container';
+  return 'imds';
+}
+
+function sharedFiles(env: Env): { credentials: string; config: string } {
+  const home = set(env, 'HOME') ?? '/nonexistent';
+  return {
+    credentials: set(env, 'AWS_SHARED_CREDENTIALS_FILE') ?? join(home, '.aws', 'credentials'),
+    config: set(env, 'AWS_CONFIG_FILE') ?? join(home, '.aws', 'config'),
+  };
+}
+
+function sharedConfigExists(env: Env): boolean {
+  const f = sharedFiles(env);
+  return existsSync(f.credentials) || existsSync(f.config);
+}
+
+/** RoleSessionName: `esi-<namespace>`, within STS's 64 characters of [\w+=,.@-]. */
+export function roleSessionName(namespace: string): string {
+  return `esi-${namespace}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+export async function openAwsStore(store: SecretStore, ctx: ProviderContext): Promise<StoreSession> {
+  const prov = store.spec.provider.aws!;
+  if (prov.service !== 'SecretsManager') {
+    throw new EsiError('aws-service', `AWS service ${prov.service} is not supported by esi (only SecretsManager)`);
+  }
+  const env = ctx.env;
+  const timeoutMs = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const region = prov.region;
+  const smEndpoint = secretsManagerEndpoint(env);
+  const sts = stsEndpoint(env);
+  // When no endpoint is configured in ctx.env, stop the SDK from consulting the process environment.
+  const stsClientConfig = { region, ...(sts ? { endpoint: sts } : { ignoreConfiguredEndpointUrls: true }) };
+
+  const [sm, creds] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('@aws-sdk/credential-providers')]);
+
+  const source = awsIdentitySource(prov, env);
+  let base: CredentialProvider;
+  if (source === 'store-secretRef') {
+    const names = credentialEnvNames(store.kind, store.metadata.name);
+    const accessKeyId = set(env, names.awsAccessKeyId);
+    const secretAccessKey = set(env, names.awsSecretAccessKey);
+    if (!accessKeyId || !secretAccessKey) {
+      throw new EsiError(
+        'aws-static-credentials',
+        `${store.kind} ${store.metadata.name}: auth.secretRef credentials are not in the environment (expected ${names.awsAccessKeyId} and ${names.awsSecretAccessKey}, set by the injector from secretKeyRef)`,
+      );
+    }
+    const sessionToken = set(env, names.awsSessionToken);
+    base = async () => ({ accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) });
+  } else if (source === 'env-keys') {
+    const accessKeyId = set(env, 'AWS_ACCESS_KEY_ID')!;
+    const secretAccessKey = set(env, 'AWS_SECRET_ACCESS_KEY')!;
+    const sessionToken = set(env, 'AWS_SESSION_TOKEN');
+    base = async () => ({ accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) });
+  } else if (source === 'profile') {
+    const f = sharedFiles(env);
+    base = creds.fromIni({ profile: set(env, 'AWS_PROFILE') ?? 'default', filepath: f.credentials, configFilepath: f.config, clientConfig: stsClientConfig });
+  } else if (source === 'irsa') {
+    base = creds.fromTokenFile({
+      webIdentityTokenFile: set(env, 'AWS_WEB_IDENTITY_TOKEN_FILE'),
+      roleArn: set(env, 'AWS_ROLE_ARN'),
+      roleSessionName: set(env, 'AWS_ROLE_SESSION_NAME') ?? roleSessionName(ctx.namespace),
+      clientConfig: stsClientConfig,
+    });
+  } else if (source === 'container') {
+    base = creds.fromHttp({
+      awsContainerCredentialsFullUri: set(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI'),
+      awsContainerCredentialsRelativeUri: set(env, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'),
+      awsContainerAuthorizationTokenFile: set(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'),
+      awsContainerAuthorizationToken: set(env, 'AWS_CONTAINER_AUTHORIZATION_TOKEN'),
+    });
+  } else {
+    if (set(env, 'AWS_EC2_METADATA_DISABLED') === 'true') {
+      base = async () => {
+        throw new EsiError(
+          'aws-no-credentials',
+          'no AWS credentials: none of static keys, a profile, IRSA (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN) or Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI) is configured, and IMDS is disabled',
+        );
+      };
+    } else base = creds.fromInstanceMetadata({ timeout: 1000, maxRetries: 1 });
+  }
+  if (source !== 'store-secretRef' && source !== 'env-keys' && source !== 'profile' && sharedConfigExists(env)) {
+    // The SDK's chain reads the default profile before web identity and container credentials.
+    const f = sharedFiles(env);
+    const ini = creds.fromIni({ profile: 'default', filepath: f.credentials, configFilepath: f.config, clientConfig: stsClientConfig });
+    const next = base;
+    base = async () => {
+      try {
+        return await ini();
+      } catch {
+        return next();
+      }
+    };
+  }
+
+  // ESO: additionalRoles are assumed in order, then `role` with externalID and session tags.
+  let credentials: CredentialProvider = base;
+  const chain = [...(prov.additionalRoles ?? []).map((arn) => ({ arn, final: false })), ...(prov.role ? [{ arn: prov.role, final: true }] : [])];
+  for (const step of chain) {
+    const tags = step.final ? (prov.sessionTags ?? []).map((t) => ({ Key: t.key, Value: t.value })) : [];
+    credentials = creds.fromTemporaryCredentials({
+      masterCredentials: credentials,
+      params: {
+        RoleArn: step.arn,
+        RoleSessionName: roleSessionName(ctx.namespace),
+        ...(step.final && prov.externalID ? { ExternalId: prov.externalID } : {}),
+        ...(tags.length ? { Tags: tags } : {}),
+        ...(step.final && tags.length && prov.transitiveTagKeys?.length ? { TransitiveTagKeys: prov.transitiveTagKeys } : {}),
+      },
+      clientConfig: stsClientConfig,
+    });
+  }
+
+  const client = new sm.SecretsManagerClient({
+    region,
+    credentials,
+    ...(smEndpoint ? { endpoint: smEndpoint } : { ignoreConfiguredEndpointUrls: true }),
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    maxAttempts: 3,
+  });
+  ctx.logger?.debug({ store: `${store.kind}/${store.metadata.name}`, identity: source, roles: chain.length }, 'aws store opened');
+
+  const opts = () => ({ abortSignal: ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs * 3)]) : AbortSignal.timeout(timeoutMs * 3) });
+  const api: AwsSecretsManagerApi = {
+    getSecretValue: (input) => client.send(new sm.GetSecretValueCommand(input), opts()),
+    describeSecret: (input) => client.send(new sm.DescribeSecretCommand(input), opts()),
+    listSecrets: (input) => client.send(new sm.ListSecretsCommand(input), opts()),
+    batchGetSecretValue: (input) => client.send(new sm.BatchGetSecretValueCommand(input), opts()),
+  };
+  // Once the identity has been refused BatchGetSecretValue, later syncs go straight to GetSecretValue.
+  let batchAllowed = true;
+  const now = () => (ctx.now ?? Date.now)() / 1000;
+
+  return {
+    forSync(): SyncClient {
+      const c = new AwsSecretsManagerClient(api, {
+        prefix: prov.prefix ?? '',
+        batch: batchAllowed,
+        now,
+        onCall: (op, outcome, seconds) => {
+          ctx.metrics?.('aws', op, outcome, seconds);
+          ctx.logger?.debug({ backend: 'aws', op, outcome }, 'backend call');
+        },
+      });
+      return {
+        getSecret: (ref) => c.getSecret(ref),
+        getSecretMap: (ref) => c.getSecretMap(ref),
+        getAllSecrets: (find) => c.getAllSecrets(find),
+        prefetch: async (refs) => {
+          await c.prefetch(refs);
+          if (!c.batching) batchAllowed = false;
+        },
+      };
+    },
+    async close() {
+      client.destroy();
+    },
+  };
+}
