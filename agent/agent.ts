@@ -14,6 +14,10 @@ import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
 import { roundResolver, type ProviderClientFactory } from './clients.ts';
 import { changeHash, configError, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
+import { podIdentity, postPodEvent } from './events.ts';
+import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from './kube.ts';
+import { notifyApp } from './notify.ts';
+import { syncTargetSecret } from './secret-sync.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { createMetrics, type AgentMetrics } from './metrics.ts';
 import { backoffDelay, DEFAULT_BACKOFF, defaultStaleAfter, jitteredInterval, parseGoDuration, type BackoffPolicy } from './timing.ts';
@@ -49,7 +53,7 @@ export interface AgentHooks {
   /** Writes the ESO-compatible Secret for a syncSecret entry; throws to fail the sync. */
   syncSecret?: (entry: AgentExternalSecret, data: SecretDataMap, config: AgentConfig) => Promise<void>;
   /** Tells the app that files changed (signal or HTTP POST). */
-  notify?: (config: AgentConfig, changed: string[]) => Promise<void>;
+  notify?: (config: AgentConfig, changed: string[], version: number) => Promise<void>;
 }
 
 export interface RunAgentOptions {
@@ -75,7 +79,10 @@ export interface RunAgentOptions {
   initAttempts?: number;
   providerFactory?: ProviderClientFactory;
   metrics?: AgentMetrics;
+  /** Replaces the default hooks (Events and Secrets through `kube`, on-change from the config). */
   hooks?: AgentHooks;
+  /** API client for Events and sync-secret; default: in-cluster or ESI_KUBECONFIG; null: none. */
+  kube?: KubeClient | null;
   /** Seconds between config polls in addition to the watcher (default 10; 0 disables). */
   configPollSeconds?: number;
   now?: () => number;
@@ -99,6 +106,12 @@ interface EsState {
 
 interface PersistedState {
   [externalSecret: string]: { hash: string; syncedAt: number };
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 export async function runAgent(opts: RunAgentOptions): Promise<number> {
@@ -128,6 +141,35 @@ class Agent {
     this.#now = o.now ?? Date.now;
     this.#random = o.random ?? Math.random;
     this.#backoff = o.backoff ?? DEFAULT_BACKOFF;
+    this.#hooks = o.hooks ?? this.#defaultHooks();
+  }
+
+  readonly #hooks: AgentHooks;
+
+  #defaultHooks(): AgentHooks {
+    let kube: KubeClient | undefined;
+    try {
+      kube = this.#o.kube === null ? undefined : (this.#o.kube ?? kubeClientFromEnv(this.#o.env));
+    } catch (e) {
+      this.#log.warn({ err: describeError(e) }, 'no Kubernetes API access: Events are only logged and sync-secret fails');
+    }
+    const env = this.#o.env;
+    return {
+      event: async (e) => {
+        const pod = podIdentity(this.#config, env);
+        if (!kube || !pod) return;
+        await postPodEvent(kube, e, pod, new Date(this.#now()));
+      },
+      syncSecret: async (entry, data, config) => {
+        if (!kube) throw new EsiError('kube-unavailable', `esi.dev/sync-secret: no Kubernetes API access to write Secret for ExternalSecret ${entry.externalSecret.metadata.name} (not in a cluster and ${ENV_KUBECONFIG} unset)`);
+        await syncTargetSecret(entry, data, config, { kube, log: this.#log, metrics: this.#metrics, random: this.#random });
+      },
+      notify: async (config, changed, version) => {
+        if (!config.onChange) return;
+        const what = await notifyApp(config.onChange, changed, version);
+        this.#log.info({ externalSecrets: changed, version, notified: what }, 'app notified of the change');
+      },
+    };
   }
 
   #mountRoot(): string {
@@ -148,10 +190,13 @@ class Agent {
       await this.#startHealth();
       if (this.#o.mode === 'sidecar' && !this.#o.once) await this.#adoptPersisted();
       const initAttempts = this.#o.initAttempts ?? 5;
+      const stopped = aborted(signal);
       while (!signal?.aborted) {
         const now = this.#now();
         const due = [...this.#states.values()].filter((s) => s.nextDue <= now);
-        if (due.length > 0) await this.#round(due);
+        // SIGTERM ends the run promptly even in the middle of a round (in-flight calls have timeouts).
+        if (due.length > 0) await Promise.race([this.#round(due), stopped]);
+        if (signal?.aborted) break;
         this.#checkStale();
         const all = [...this.#states.values()];
         const complete = all.every((s) => s.synced);
@@ -241,8 +286,8 @@ class Agent {
       }),
     );
     if (changed.length > 0) await this.#bumpVersion(changed);
-    if (rotated.length > 0 && this.#o.hooks?.notify) {
-      await this.#o.hooks.notify(this.#config, rotated).catch((e) => this.#log.warn({ err: describeError(e), externalSecrets: rotated }, 'on-change notification failed'));
+    if (rotated.length > 0 && this.#hooks.notify) {
+      await this.#hooks.notify(this.#config, rotated, this.#version).catch((e) => this.#log.warn({ err: describeError(e), externalSecrets: rotated }, 'on-change notification failed'));
     }
   }
 
@@ -264,7 +309,7 @@ class Agent {
           this.#log.info({ externalSecret: s.name, dir: s.writer.dir, added: w.added, updated: w.updated, removed: w.removed }, result === 'rotated' ? 'files rotated' : 'files written');
         }
       }
-      if (s.entry.syncSecret && this.#o.hooks?.syncSecret) await this.#o.hooks.syncSecret(s.entry, data, this.#config);
+      if (s.entry.syncSecret && this.#hooks.syncSecret) await this.#hooks.syncSecret(s.entry, data, this.#config);
       const wasFailing = s.failures > 0;
       s.synced = true;
       s.failures = 0;
@@ -347,9 +392,9 @@ class Agent {
   }
 
   async #event(e: AgentEvent): Promise<void> {
-    if (!this.#o.hooks?.event) return;
+    if (!this.#hooks.event) return;
     try {
-      await this.#o.hooks.event(e);
+      await this.#hooks.event(e);
     } catch (err) {
       this.#log.warn({ reason: e.reason, externalSecret: e.externalSecret, err: describeError(err) }, 'could not record a Kubernetes Event');
     }
@@ -417,6 +462,7 @@ class Agent {
     const next = Math.min(...[...this.#states.values()].map((s) => s.nextDue));
     // Wake at least every 30 s to re-check staleness; timers beyond 2^31 ms overflow.
     const delay = Math.max(0, Math.min(next - this.#now(), 30_000));
+    if (signal?.aborted) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);

@@ -106,6 +106,13 @@ export class AtomicDirWriter {
       return { changed: false, dataDir: oldName, added, removed, updated };
     }
 
+    // Refuse before touching anything when a visible name is taken by something the agent did not make.
+    for (const n of names) {
+      const st = await lstat(join(this.dir, n)).catch(() => undefined);
+      if (st && !st.isSymbolicLink()) {
+        throw new EsiError('write', `writing ${this.dir}: ${JSON.stringify(n)} exists and is not a link the agent made; refusing to replace it`);
+      }
+    }
     const newName = await this.#makePayloadDir();
     const newPath = join(this.dir, newName);
     try {

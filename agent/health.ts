@@ -32,9 +32,9 @@ export async function startHealthServer(listen: { host: string; port: number }, 
       case '/startupz':
         return state.started() ? send(200, 'ok\n') : send(503, 'waiting for the first complete sync\n');
       case '/readyz': {
-        if (!state.started()) return send(503, 'waiting for the first complete sync\n');
         const reasons = state.notReadyReasons();
-        return reasons.length === 0 ? send(200, 'ok\n') : send(503, `${reasons.join('\n')}\n`);
+        if (reasons.length > 0) return send(503, `${reasons.join('\n')}\n`);
+        return state.started() ? send(200, 'ok\n') : send(503, 'waiting for the first complete sync\n');
       }
       case '/metrics':
         registry.metrics().then(

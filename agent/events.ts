@@ -1,0 +1,44 @@
+/**
+ * Kubernetes Events on the agent's Pod: what a user must act on (SecretSyncFailed, SecretStale) and
+ * rotations (SecretRotated). The Pod is named by the downward API (env ESI_POD_NAME / ESI_POD_UID, set
+ * by the injector) or the config; without a name or an API client, Events are only logged.
+ */
+import type { AgentConfig } from '../core/index.ts';
+import type { AgentEvent } from './agent.ts';
+import { kubeError, type KubeClient } from './kube.ts';
+
+export const ENV_POD_NAME = 'ESI_POD_NAME';
+export const ENV_POD_UID = 'ESI_POD_UID';
+export const EVENT_COMPONENT = 'esi-agent';
+
+export function podEvent(e: AgentEvent, pod: { namespace: string; name: string; uid?: string }, now: Date): Record<string, unknown> {
+  const ts = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: `${pod.name}.`, namespace: pod.namespace, annotations: { 'esi.dev/external-secret': e.externalSecret } },
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.name, namespace: pod.namespace, ...(pod.uid ? { uid: pod.uid } : {}) },
+    reason: e.reason,
+    message: e.message.length > 1024 ? `${e.message.slice(0, 1021)}...` : e.message,
+    type: e.type,
+    source: { component: EVENT_COMPONENT },
+    reportingComponent: 'esi.dev/agent',
+    reportingInstance: pod.name,
+    firstTimestamp: ts,
+    lastTimestamp: ts,
+    count: 1,
+  };
+}
+
+export function podIdentity(config: AgentConfig, env: Record<string, string | undefined>): { namespace: string; name: string; uid?: string } | undefined {
+  const name = env[ENV_POD_NAME] || config.pod.name || env['HOSTNAME'];
+  if (!name) return undefined;
+  const uid = env[ENV_POD_UID];
+  return { namespace: config.pod.namespace, name, ...(uid ? { uid } : {}) };
+}
+
+export async function postPodEvent(kube: KubeClient, e: AgentEvent, pod: { namespace: string; name: string; uid?: string }, now = new Date()): Promise<void> {
+  const path = `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/events`;
+  const r = await kube.request('POST', path, podEvent(e, pod, now));
+  if (r.status < 200 || r.status >= 300) throw kubeError('POST', path, r);
+}

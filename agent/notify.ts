@@ -1,0 +1,99 @@
+/**
+ * `esi.dev/on-change`: after a rotation, tell the app. Either an HTTP POST to a URL in the pod (JSON body
+ * `{"externalSecrets":[...],"version":N}`, no values), or a signal to the main process of a named
+ * container. Signals need `shareProcessNamespace: true` (the injector sets it only when asked) and the
+ * right to signal that process (same uid, or CAP_KILL).
+ *
+ * Finding a container's process in a shared PID namespace is best effort, in this order:
+ *  1. the process whose environment has ESI_CONTAINER_NAME=<container> (the injector sets it in the
+ *     target container) and whose parent does not — readable when the agent runs as the same uid;
+ *  2. otherwise, when exactly one cgroup other than the agent's own and the pause process's holds
+ *     processes, the lowest pid in it (a pod with one app container).
+ * Anything else is an error that says which of these to fix.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import { EsiError, type OnChange } from '../core/index.ts';
+
+export const ENV_CONTAINER_NAME = 'ESI_CONTAINER_NAME';
+
+async function readText(p: string): Promise<string | undefined> {
+  try {
+    return await readFile(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function ppidOf(stat: string | undefined): number | undefined {
+  if (!stat) return undefined;
+  // comm may contain spaces and parentheses: the fields after the last ')' are fixed.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[1]);
+}
+
+export async function findContainerProcess(container: string, opts: { procRoot?: string; selfPid?: number } = {}): Promise<number> {
+  const proc = opts.procRoot ?? '/proc';
+  const self = opts.selfPid ?? process.pid;
+  const pids = (await readdir(proc)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const marker = `${ENV_CONTAINER_NAME}=${container}`;
+  const marked = new Set<number>();
+  for (const pid of pids) {
+    const environ = await readText(join(proc, String(pid), 'environ'));
+    if (environ?.split('\0').includes(marker)) marked.add(pid);
+  }
+  if (marked.size > 0) {
+    for (const pid of marked) {
+      const ppid = ppidOf(await readText(join(proc, String(pid), 'stat')));
+      if (ppid === undefined || !marked.has(ppid)) return pid;
+    }
+  }
+  const own = await readText(join(proc, String(self), 'cgroup'));
+  const pause = await readText(join(proc, '1', 'cgroup'));
+  const groups = new Map<string, number[]>();
+  for (const pid of pids) {
+    if (pid === 1 || pid === self) continue;
+    const cg = await readText(join(proc, String(pid), 'cgroup'));
+    if (cg === undefined || cg === own || cg === pause) continue;
+    groups.set(cg, [...(groups.get(cg) ?? []), pid]);
+  }
+  if (groups.size === 1) return [...groups.values()][0]![0]!;
+  throw new EsiError(
+    'on-change',
+    `on-change: cannot find the process of container ${JSON.stringify(container)}: ${groups.size === 0 ? 'no other container\'s processes are visible (is shareProcessNamespace: true set on the pod?)' : `${groups.size} containers' processes are visible and none has ${marker} readable in its environment (run the agent as the app's uid, or set ${marker} in that container)`}`,
+  );
+}
+
+export function signalNumber(name: string): NodeJS.Signals {
+  const n = (name.toUpperCase().startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`) as NodeJS.Signals;
+  if (!(n in constants.signals)) throw new EsiError('on-change', `on-change: unknown signal ${JSON.stringify(name)}`);
+  return n;
+}
+
+export async function notifyApp(onChange: OnChange, changed: string[], version: number, opts: { procRoot?: string; kill?: (pid: number, sig: NodeJS.Signals) => void; timeoutMs?: number } = {}): Promise<string> {
+  if (onChange.url) {
+    const res = await fetch(onChange.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'esi-agent' },
+      body: JSON.stringify({ externalSecrets: changed, version }),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+    }).catch((e: Error) => {
+      throw new EsiError('on-change', `on-change: POST ${onChange.url}: ${e.message}`);
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (!res.ok) throw new EsiError('on-change', `on-change: POST ${onChange.url}: HTTP ${res.status}`);
+    return `POST ${onChange.url}: ${res.status}`;
+  }
+  if (onChange.signal) {
+    const sig = signalNumber(onChange.signal.signal);
+    const pid = await findContainerProcess(onChange.signal.container, opts.procRoot ? { procRoot: opts.procRoot } : {});
+    try {
+      (opts.kill ?? process.kill)(pid, sig);
+    } catch (e) {
+      throw new EsiError('on-change', `on-change: ${sig} to container ${onChange.signal.container} (pid ${pid}): ${(e as Error).message}`);
+    }
+    return `${sig} to container ${onChange.signal.container} (pid ${pid})`;
+  }
+  return 'nothing to notify';
+}

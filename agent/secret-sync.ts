@@ -1,0 +1,120 @@
+/**
+ * `esi.dev/sync-secret`: writes an ExternalSecret's target Secret with the pod's own service account,
+ * as ESO would (eso/ decides labels, data-hash, creation/deletion policy, ownerReference). Several
+ * replicas write the same Secret: each compares the data-hash first (no write when equal), writes with
+ * the resourceVersion it read, and on 409 Conflict re-reads and retries with backoff.
+ * Only for stores of esi's controller class, so ESO's controller and the agent never both write it.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { EsiError, type AgentConfig, type AgentExternalSecret, type Secret } from '../core/index.ts';
+import { ANNOTATION_DATA_HASH, buildSecret, targetName, type SecretDataMap } from '../eso/index.ts';
+import { DEFAULT_CONTROLLER_CLASS, storesOf } from './config.ts';
+import { kubeError, type KubeClient } from './kube.ts';
+import type { AgentMetrics } from './metrics.ts';
+
+/** ESO's field manager for an ExternalSecret (ESO-SEMANTICS §5): the sha3 form past 63 characters. */
+export function fieldManagerFor(esName: string): string {
+  const full = `externalsecrets.external-secrets.io/${esName}`;
+  if (full.length <= 63) return full;
+  return `externalsecrets.external-secrets.io/sha3/${createHash('sha3-224').update(esName).digest('hex')}`;
+}
+
+/** Stores of the ExternalSecret whose spec.controller is not esi's class (those are ESO's to write). */
+export function unmanagedStores(entry: AgentExternalSecret, config: AgentConfig): string[] {
+  const cls = config.controllerClass ?? DEFAULT_CONTROLLER_CLASS;
+  return storesOf(entry.externalSecret).filter((k) => (config.stores[k]?.spec.controller ?? '') !== cls);
+}
+
+function sameSecret(a: Secret, b: Secret): boolean {
+  const norm = (s: Secret) =>
+    JSON.stringify([
+      s.type ?? 'Opaque',
+      s.immutable ?? false,
+      Object.entries(s.data ?? {}).sort(),
+      Object.entries(s.metadata.labels ?? {}).sort(),
+      Object.entries(s.metadata.annotations ?? {}).sort(),
+      (s.metadata.ownerReferences ?? []).map((r) => [r.kind, r.name, r.uid, !!r.controller]),
+    ]);
+  return norm(a) === norm(b);
+}
+
+export interface SecretSyncDeps {
+  kube: KubeClient;
+  log: Logger;
+  metrics?: AgentMetrics;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  maxAttempts?: number;
+}
+
+export type SecretSyncResult = 'created' | 'updated' | 'unchanged' | 'deleted' | 'skipped' | 'none';
+
+export async function syncTargetSecret(entry: AgentExternalSecret, data: SecretDataMap, config: AgentConfig, deps: SecretSyncDeps): Promise<SecretSyncResult> {
+  const es = entry.externalSecret;
+  const esName = es.metadata.name;
+  const record = (result: SecretSyncResult | 'conflict' | 'error') => deps.metrics?.secretWrites.inc({ external_secret: esName, result });
+  const foreign = unmanagedStores(entry, config);
+  if (foreign.length > 0) {
+    const cls = config.controllerClass ?? DEFAULT_CONTROLLER_CLASS;
+    record('skipped');
+    throw new EsiError(
+      'unmanaged-store',
+      `esi.dev/sync-secret: not writing Secret ${targetName(es)}: store ${foreign.join(', ')} has spec.controller other than "${cls}", so ESO's controller manages that Secret; set the store's spec.controller to "${cls}" to hand it over to esi`,
+    );
+  }
+  const namespace = es.metadata.namespace ?? config.pod.namespace;
+  const name = targetName(es);
+  const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+  const fm = `fieldManager=${encodeURIComponent(fieldManagerFor(esName))}`;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = deps.random ?? Math.random;
+  const maxAttempts = deps.maxAttempts ?? 6;
+  for (let attempt = 1; ; attempt++) {
+    const path = `${base}/${encodeURIComponent(name)}`;
+    const got = await deps.kube.request('GET', path);
+    if (got.status !== 200 && got.status !== 404) {
+      record('error');
+      throw kubeError('GET', path, got);
+    }
+    const existing = got.status === 200 ? (got.body as Secret) : undefined;
+    const outcome = buildSecret({ ...es, metadata: { ...es.metadata, namespace } }, data, existing);
+    let r;
+    if (outcome.action === 'none') {
+      deps.log.info({ externalSecret: esName, secret: name, reason: outcome.reason }, 'Secret left as it is');
+      record('none');
+      return 'none';
+    } else if (outcome.action === 'delete') {
+      r = await deps.kube.request('DELETE', path, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: existing?.metadata.resourceVersion } });
+      if (r.status === 404) return 'deleted';
+    } else {
+      const desired = outcome.secret;
+      if (existing && existing.metadata.annotations?.[ANNOTATION_DATA_HASH] === desired.metadata.annotations?.[ANNOTATION_DATA_HASH] && sameSecret(existing, desired)) {
+        record('unchanged');
+        return 'unchanged';
+      }
+      if (existing) {
+        desired.metadata.resourceVersion = existing.metadata.resourceVersion;
+        r = await deps.kube.request('PUT', `${path}?${fm}`, { ...existing, ...desired, metadata: { ...existing.metadata, ...desired.metadata } });
+      } else {
+        r = await deps.kube.request('POST', `${base}?${fm}`, desired);
+      }
+    }
+    if (r.status >= 200 && r.status < 300) {
+      const result: SecretSyncResult = outcome.action === 'delete' ? 'deleted' : existing ? 'updated' : 'created';
+      record(result);
+      deps.log.info({ externalSecret: esName, secret: name, result }, 'Secret written');
+      return result;
+    }
+    // 409: another replica wrote first (stale resourceVersion, or create raced a create). Re-read and retry.
+    if (r.status === 409 && attempt < maxAttempts) {
+      record('conflict');
+      const delay = Math.min(2000, 50 * 2 ** (attempt - 1)) * (0.5 + random() / 2);
+      deps.log.debug({ externalSecret: esName, secret: name, attempt, delayMs: Math.round(delay) }, 'Secret write conflict; re-reading');
+      await sleep(delay);
+      continue;
+    }
+    record('error');
+    throw kubeError(outcome.action === 'delete' ? 'DELETE' : existing ? 'PUT' : 'POST', path, r);
+  }
+}
