@@ -1174,9 +1174,10 @@ function parseSubSelectors(path: string): { ok: boolean; rest: string } {
 }
 
 /** gjson `Get(json, path)` on byte strings. */
-export function getRaw(json: string, path: string): RawResult {
+export function getRaw(json: string, inputPath: string): RawResult {
+  let path = inputPath;
   if (path.length > 1) {
-    const p0 = path[0];
+    const p0 = path[0]!;
     if (p0 === '@' || p0 === '!') {
       const [npath, rjson, ok] = p0 === '@' ? execModifier(json, path) : execStatic(path);
       if (ok) {
@@ -1189,6 +1190,8 @@ export function getRaw(json: string, path: string): RawResult {
       if (sub.ok && (sub.rest.length === 0 || sub.rest[0] === '|' || sub.rest[0] === '.')) {
         throw new GjsonUnsupportedError(`multipath ${p0}...${p0 === '[' ? ']' : '}'}`);
       }
+      // gjson reassigns the path to what follows the selector, or to "" when it does not close.
+      path = sub.rest;
     }
   }
   const c: Ctx = { json, value: empty(), pipe: '', piped: false };

@@ -164,6 +164,7 @@ class Scanner {
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.parseNumber();
     const lit = c === 0x74 ? 'true' : c === 0x66 ? 'false' : c === 0x6e ? 'null' : undefined;
     if (!lit) this.fail(c, 'looking for beginning of value');
+    this.i = s + 1;
     for (let k = 1; k < lit.length; k++) {
       const d = this.peekOrSpace();
       if (d !== lit.charCodeAt(k)) this.fail(d, `in literal ${lit} (expecting '${lit[k]}')`);
@@ -328,8 +329,8 @@ class Decoder {
     this.firstError ??= msg;
   }
 
-  /** A value decoded into `interface{}`; `path` is the map-key stack Go prints as the field. */
-  any(n: Node, path: string[]): GoValue {
+  /** A value decoded into `interface{}` (Go names no field for errors inside interface values). */
+  any(n: Node): GoValue {
     switch (n.k) {
       case 'lit':
         return n.value;
@@ -339,17 +340,16 @@ class Decoder {
         if (this.useNumber) return new GoNumber(n.text);
         const f = parseFloatGo(n.text);
         if (!Number.isFinite(f)) {
-          const where = path.length ? `Go struct field .${path.join('.')}` : 'Go value';
-          this.save(`json: cannot unmarshal number ${n.text} into ${where} of type float64`);
+          this.save(`json: cannot unmarshal number ${n.text} into Go value of type float64`);
           return null;
         }
         return f;
       }
       case 'arr':
-        return n.items.map((item) => this.any(item, path));
+        return n.items.map((item) => this.any(item));
       case 'obj': {
         const m = new Map<string, GoValue>();
-        for (const [k, v] of n.entries) m.set(k, this.any(v, [...path, k]));
+        for (const [k, v] of n.entries) m.set(k, this.any(v));
         return m;
       }
     }
@@ -365,7 +365,7 @@ export interface UnmarshalOptions {
 export function unmarshalAny(input: string | Uint8Array, opts: UnmarshalOptions = {}): GoValue {
   const root = scan(toBytes(input));
   const d = new Decoder(opts.useNumber ?? false);
-  const v = d.any(root, []);
+  const v = d.any(root);
   if (d.firstError !== undefined) throw new GoJsonError(d.firstError);
   return v;
 }
@@ -382,7 +382,7 @@ export function unmarshalObject(input: string | Uint8Array, opts: UnmarshalOptio
   }
   const d = new Decoder(opts.useNumber ?? false);
   const m = new Map<string, GoValue>();
-  for (const [k, v] of root.entries) m.set(k, d.any(v, [k]));
+  for (const [k, v] of root.entries) m.set(k, d.any(v));
   if (d.firstError !== undefined) throw new GoJsonError(d.firstError);
   return m;
 }

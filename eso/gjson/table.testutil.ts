@@ -1,0 +1,109 @@
+/**
+ * Table cases shared by the expectation tests (gjson.test.ts) and the differential suite: documents and
+ * paths covering each gjson feature ESO exposes through `remoteRef.property`.
+ */
+
+export const README_DOC = `{
+  "name": {"first": "Tom", "last": "Anderson"},
+  "age":37,
+  "children": ["Sara","Alex","Jack"],
+  "fav.movie": "Deer Hunter",
+  "friends": [
+    {"first": "Dale", "last": "Murphy", "age": 44, "nets": ["ig", "fb", "tw"]},
+    {"first": "Roger", "last": "Craig", "age": 68, "nets": ["fb", "tw"]},
+    {"first": "Jane", "last": "Murphy", "age": 47, "nets": ["ig", "tw"]}
+  ]
+}`;
+
+export const VALUES_DOC =
+  '{"s":"a\\u0041","i":10,"f":1.50,"e":1e3,"big":12345678901234567890,"t":true,"fa":false,"n":null,' +
+  '"o":{"b" : 1, "a":"<"},"arr":[1, "x"],"neg":-0,"html":"<a href=\\"x\\">&amp;</a>","ls":"\\u2028",' +
+  '"a.b":"literal","a":{"b":"nested"},"emoji":"\\ud83d\\ude00","lone":"\\ud800x","ctl":"a\\u0000b",' +
+  '"esc":"\\"\\\\\\/\\b\\f\\n\\r\\t","ex":"x\\qy","sp ace":1,"": "empty-key","a*":"star","nan":NaN}';
+
+/** [json, path] pairs. */
+export const TABLE_GETS: [string, string][] = [
+  // dotted paths, indexes, counts, wildcards, escapes (gjson README)
+  ...[
+    'name.last', 'name.first', 'age', 'children', 'children.#', 'children.1', 'children.3', 'children.-1',
+    'child*.2', 'c?ildren.0', 'fav\\.movie', 'fav.movie', 'friends.#', 'friends.1.last', 'friends.1.nets.1',
+    'friends.#.first', 'friends.#.nets', 'friends.#.nets.#', 'friends.#.nets.0', 'name', 'missing',
+    'name.missing', 'friends.5', 'age.x', '', 'n*e.l*t', '*.last', '?ame.?ast', 'na\\me', 'name\\.last',
+    'friends.01', 'friends.18446744073709551616.first', 'friends.0x1',
+  ].map((p): [string, string] => [README_DOC, p]),
+  // queries
+  ...[
+    'friends.#(last=="Murphy").first', 'friends.#(last=="Murphy")#.first', 'friends.#(last="Murphy")#.first',
+    'friends.#(age>45)#.last', 'friends.#(age>=47)#.last', 'friends.#(age<47)#.first', 'friends.#(age<=44).first',
+    'friends.#(age!=44)#.first', 'friends.#(first%"D*").last', 'friends.#(first!%"D*").last',
+    'friends.#(nets.#(=="fb"))#.first', 'friends.#(nets.#(=="fb")).first', 'children.#(!%"*a*")',
+    'children.#(%"*a*")#', 'children.#(=="Alex")', 'children.#(>"B")#', 'friends.#(last=="Nobody").first',
+    'friends.#(last=="Nobody")#.first', 'friends.#(age)#.first', 'friends.#(nope)#', 'friends.#(first)',
+    'friends.#(age==44.0).first', 'friends.#(age=="44").first', 'friends.#[last=="Craig"].first',
+    'friends.#(last=="Murphy")#|#', 'friends.#(last=="Murphy")#|0.first', 'friends.#(last==Murphy).first',
+    'friends.#(last=="Mur\\"phy").first', 'friends.#(age>4e1)#.age', 'friends.#(first%"?ane").age',
+  ].map((p): [string, string] => [README_DOC, p]),
+  // pipes, JSON lines, literals, @this, modifiers-as-keys
+  ...[
+    'name|last', 'friends.#.nets|0', 'friends|#', 'friends.0|nets|1', '..0', '!true', '!false', '!null', '!NaN',
+    '!inf', '!"x"', '!123.x', '!{"a":1}.a', '@this.name.last', '@this', 'name.@this', 'missing|!true',
+    '@notamodifier', 'name.@x',
+  ].map((p): [string, string] => [README_DOC, p]),
+  ...[
+    'name', '..#', '..1.name', '..#.name', '..#(name=="b").x',
+  ].map((p): [string, string] => ['{"name":"a","x":1}\n{"name":"b","x":2}\n', p]),
+  // value kinds and String()
+  ...[
+    's', 'i', 'f', 'e', 'big', 't', 'fa', 'n', 'o', 'arr', 'neg', 'html', 'ls', 'a.b', 'a\\.b', 'emoji', 'lone',
+    'ctl', 'esc', 'ex', 'sp ace', '', 'a\\*', 'a*', 'nan', 'o.a', 'arr.1', 'arr.#',
+  ].map((p): [string, string] => [VALUES_DOC, p]),
+  // lenient parsing of malformed input
+  ...[
+    ['{"a":1', 'a'], ['{"a":"x', 'a'], ['{"a":[1,2', 'a.#'], ['{"a":[1,2', 'a.1'], ['{"a":{"b":"c"', 'a.b'],
+    ['{"a" 1}', 'a'], ['{"a":}', 'a'], ['{"a":tru}', 'a'], ['{"a":nul}', 'a'], ['{"a":-}', 'a'], ['{"a":01}', 'a'],
+    ['{"a":1.2.3}', 'a'], ['{"a":+5}', 'a'], ['{"a":Infinity}', 'a'], ['{"a":-Inf}', 'a'], ['{"a":0x1p-2}', 'a'],
+    ['{"a":1e400}', 'a'], ['{"a":12abc}', 'a'], ['{a:1}', 'a'], ["{'a':1}", 'a'], ['[1,2,3', '#'], ['[1,2,3', '2'],
+    ['[', '#'], ['', 'a'], ['   ', 'a'], ['null', 'a'], ['"str"', 'a'], ['123', '0'], ['x{"a":1}', 'a'],
+    ['{"a":"\\u00zz"}', 'a'], ['{"a":"\\ud83d\\u0041"}', 'a'], ['{"a":"\\"}', 'a'], ['{"a\\"b":1}', 'a"b'],
+    ['{"a\\u002eb":1}', 'a\\.b'], ['{"a":[{"b":1},{"b":2}]', 'a.#.b'], ['{"a":[{"b":1},{"b":2}', 'a.#(b==2)'],
+    ['{"a":"x\\\\"}', 'a'], ['{"a":[1 , 2 ,3 ]}', 'a.#'], ['{"a":[1 , 2 ,3 ]}', 'a.2'], ['{"a":[]}', 'a.#'],
+    ['{"a":[]}', 'a.#(b)#'], ['{"a":[[1,2],[3]]}', 'a.#.#'], ['{"a":[[1,2],[3]]}', 'a.1.0'],
+  ] as [string, string][],
+];
+
+/** Documents for the encoding/json and extract comparisons. */
+export const TABLE_DOCS: string[] = [
+  VALUES_DOC.replace(',"nan":NaN', ''),
+  README_DOC,
+  '{"a":1e400}',
+  '{"a":{"b":[1,2,1e400]}}',
+  '{"k":"\\ud800","k2":"\\udc00\\ud800","k3":"\\ud83d\\ude00","k4":"\\ud83dx"}',
+  '{"z":1,"a":2,"é":3,"😀":4,"\uffff":5,"B":6}',
+  '{"a":1,"a":2}',
+  '[1,2]',
+  '"str"',
+  '123',
+  'true',
+  'null',
+  '',
+  '   ',
+  '{',
+  '{"a":1,}',
+  '[1,]',
+  '{"a" 1}',
+  '{"a":01}',
+  '{"a":-}',
+  '{"a":1.}',
+  '{"a":1e}',
+  '{"a":tru}',
+  '{"a":"\\x"}',
+  '{"a":"\\u12"}',
+  '{"a":"x',
+  '{"a":"\\',
+  '{"a":"b\u0001"}',
+  '{"a":1} x',
+  '{"a":1}\n',
+  ' {"a" : [ 1 , {"b" : null} ] } ',
+  '{"html":"<>&\u2028\u2029\u007f"}',
+  '{"n":[0,-0,1.0,1E2,0.000001,0.0000001,1e21,1e20,123456789.123456789,5e-324]}',
+];
