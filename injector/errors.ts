@@ -14,6 +14,7 @@ export type DenialReason =
   | 'cross-namespace'
   | 'invalid-object'
   | 'collision'
+  | 'ca-not-found'
   | 'unsupported';
 
 export class InjectionDenied extends ValidationError {

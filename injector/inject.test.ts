@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AGENT_CONFIG_ANNOTATION, type AgentConfig, type Container, type Pod } from '../core/index.ts';
-import { credentialEnvName } from '../core/credential-env.ts';
+import { credentialEnvNames } from '../providers/index.ts';
+import { AGENT_HEALTH_PORT, AGENT_STARTUP_PATH } from '../agent/index.ts';
 import { applyPatch, describePlan, injectManifests, injectPod, InjectionDenied, lookupFrom, podProblems, type InjectContext } from './index.ts';
 import { clusterStore, externalSecret, NS, pod, store } from './fixtures.test-util.ts';
 
@@ -26,7 +27,7 @@ describe('injectPod', () => {
     const init = r.pod.spec.initContainers!;
     expect(init.map((c) => c.name)).toEqual(['esi-agent', 'migrate']);
     expect(init[0]!.restartPolicy).toBe('Always');
-    expect(init[0]!.startupProbe?.httpGet).toEqual({ path: '/startupz', port: 8099 });
+    expect(init[0]!.startupProbe?.httpGet).toEqual({ path: AGENT_STARTUP_PATH, port: AGENT_HEALTH_PORT });
     expect(init[0]!.args).toEqual(['agent', '--config', '/etc/esi/agent-config.json', '--mode', 'sidecar']);
     expect(r.pod.spec.volumes).toContainEqual({ name: 'esi-secrets', emptyDir: { medium: 'Memory' } });
     expect(r.pod.spec.volumes!.find((v) => v.name === 'esi-config')!.downwardAPI!.items[0]!.fieldRef!.fieldPath).toBe(
@@ -213,13 +214,32 @@ describe('injectPod', () => {
     expect(a.volumeMounts).toContainEqual({ name: 'esi-vault-token', mountPath: '/var/run/secrets/esi.dev/vault', readOnly: true });
     expect(config(r.pod).vaultTokenPath).toBe('/var/run/secrets/esi.dev/vault/token');
     expect(a.env).toContainEqual({
-      name: credentialEnvName('SecretStore/aws', 'aws.auth.secretRef.accessKeyIDSecretRef'),
+      name: credentialEnvNames('SecretStore', 'aws').awsAccessKeyId,
       valueFrom: { secretKeyRef: { name: 'aws-creds', key: 'id' } },
     });
     // the app container gets neither the token nor the credentials
     expect(r.pod.spec.containers[0]!.env).toBeUndefined();
     expect(r.pod.spec.containers[0]!.volumeMounts!.map((m) => m.name)).toEqual(['esi-secrets']);
     expect(JSON.stringify(config(r.pod))).not.toMatch(/CANARY|secretKeyRef/);
+  });
+
+  it("inlines a Vault store's caProvider CA and mounts a token for JWT auth with its audience", () => {
+    const objects = [
+      store('vault', {
+        vault: { server: 'https://vault:8200', caProvider: { type: 'ConfigMap', name: 'vault-ca', key: 'ca.crt' }, auth: { jwt: { path: 'jwt', role: 'r', kubernetesServiceAccountToken: { serviceAccountRef: { name: 'default' } } } } },
+      }),
+      externalSecret('v', 'vault'),
+    ];
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const r = injectPod(pod({ 'esi.dev/external-secrets': 'v' }), ctx({ caLookup: (ref) => (ref.name === 'vault-ca' && ref.namespace === NS && ref.kind === 'ConfigMap' ? pem : undefined) }, objects));
+    const vault = config(r.pod).stores['SecretStore/vault']!.spec.provider.vault!;
+    expect(vault.caProvider).toBeUndefined();
+    expect(Buffer.from(vault.caBundle!, 'base64').toString()).toBe(pem);
+    const vol = r.pod.spec.volumes!.find((v) => v.name === 'esi-vault-token')!;
+    expect(vol.projected!.sources).toEqual([{ serviceAccountToken: { path: 'token', expirationSeconds: 3600, audience: 'vault' } }]);
+    const missing = denied(pod({ 'esi.dev/external-secrets': 'v' }), ctx({}, objects));
+    expect(missing.reason).toBe('ca-not-found');
+    expect(missing.message).toMatch(/caProvider: ConfigMap "vault-ca" key "ca.crt" in namespace "app" not found/);
   });
 
   it('materialises the inline shorthand as files at the mount path', () => {

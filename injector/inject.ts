@@ -7,7 +7,7 @@ import { emitPatch } from './emit.ts';
 import { InjectionDenied } from './errors.ts';
 import type { PatchOp } from './json-patch.ts';
 import { buildPlan, DEFAULT_AGENT_IMAGE, DEFAULTS, type ClusterFacts, type InjectDefaults, type Plan } from './plan.ts';
-import { lookupFrom, resolve, type EsoLookup } from './resolve.ts';
+import { lookupFrom, resolve, type CaLookup, type EsoLookup } from './resolve.ts';
 import { readSettings, wantsInjection } from './settings.ts';
 import { podProblems } from './validate.ts';
 
@@ -23,6 +23,8 @@ export interface InjectContext {
   defaults?: Partial<InjectDefaults>;
   /** The workload kind a template belongs to (Job and CronJob pods get no classic sidecar). */
   workloadKind?: string;
+  /** CA PEMs named by Vault stores' caProvider (inlined into the agent config as caBundle). */
+  caLookup?: CaLookup;
 }
 
 export interface InjectResult {
@@ -52,6 +54,7 @@ export function injectPod(pod: Pod, ctx: InjectContext): InjectResult {
     serviceAccountName: pod.spec.serviceAccountName ?? 'default',
     lookup: ctx.eso,
     controllerClass: defaults.controllerClass,
+    ...(ctx.caLookup ? { caLookup: ctx.caLookup } : {}),
   });
   const plan = buildPlan({
     pod,
@@ -116,6 +119,13 @@ export function injectManifests(objects: readonly KubeObject[], esoObjects: read
   const all = [...objects, ...esoObjects];
   const eso = lookupFrom(all.filter((o) => ESO_KINDS.has(o.kind)));
   const namespaces = all.filter((o) => o.kind === 'Namespace');
+  const caLookup: CaLookup = (ref) => {
+    const o = all.find((x) => x.kind === ref.kind && x.metadata.name === ref.name && (x.metadata.namespace ?? ref.namespace) === ref.namespace);
+    const data = o?.['data'] as Record<string, string> | undefined;
+    const v = data?.[ref.key];
+    if (v === undefined) return undefined;
+    return ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
+  };
   return objects.map((input) => {
     const obj = structuredClone(input);
     const namespace = obj.metadata.namespace || opts.namespace || 'default';
@@ -129,6 +139,7 @@ export function injectManifests(objects: readonly KubeObject[], esoObjects: read
       ...(opts.agentImage ? { agentImage: opts.agentImage } : {}),
       ...(opts.defaults ? { defaults: opts.defaults } : {}),
       ...(workloadKind ? { workloadKind } : {}),
+      caLookup,
     });
     const withObject = (e: unknown): never => {
       if (e instanceof InjectionDenied) throw new InjectionDenied(e.reason, `${label}: ${e.message}`, e.annotation);

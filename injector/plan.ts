@@ -13,7 +13,6 @@ import {
   type Volume,
   type VolumeMount,
 } from '../core/index.ts';
-import { IDENTITY_ENV } from '../core/credential-env.ts';
 import { InjectionDenied } from './errors.ts';
 import type { Resolved } from './resolve.ts';
 import { A, quantityValue, type Mode, type PodSettings } from './settings.ts';
@@ -41,11 +40,25 @@ export const DEFAULTS: InjectDefaults = {
   // Node with the AWS SDK idles at ~55 MiB RSS (FIELD-NOTES §3.4); at or below vault-k8s's 64Mi/128Mi.
   resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
   controllerClass: 'esi',
+  // agent/index.ts AGENT_HEALTH_PORT and AGENT_STARTUP_PATH (a test keeps them equal).
   startupProbe: { port: 8099, path: '/startupz' },
   runAsUser: 65532,
   vaultTokenDir: '/var/run/secrets/esi.dev/vault',
   vaultTokenExpirationSeconds: 3600,
 };
+
+/** Env vars of the pod's own identity (EKS Pod Identity, IRSA, region) the agent copies from the app containers. */
+export const IDENTITY_ENV = [
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_SESSION_NAME',
+  'AWS_STS_REGIONAL_ENDPOINTS',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+] as const;
 
 export const AGENT_CONFIG_FILE = 'agent-config.json';
 export const DEFAULT_AGENT_IMAGE = 'ghcr.io/esi-dev/esi:0.1.0';

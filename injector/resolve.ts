@@ -4,7 +4,7 @@
  * value-free config, static-credential env refs, and the Vault token audience.
  */
 import { isObject, storeKey, type AgentExternalSecret, type EnvVar, type KubeObject } from '../core/index.ts';
-import { credentialEnvName } from '../core/credential-env.ts';
+import { credentialEnvNames, inlineVaultCa } from '../providers/index.ts';
 import {
   conditionDeniedMessage,
   externalSecretErrors,
@@ -49,6 +49,7 @@ export interface ResolveInput {
   serviceAccountName: string;
   lookup: EsoLookup;
   controllerClass: string;
+  caLookup?: CaLookup;
 }
 
 export interface Resolved {
@@ -98,25 +99,55 @@ function denyObject(annotation: string, what: string, e: unknown): InjectionDeni
   return new InjectionDenied('invalid-object', `${annotation}: ${what} is not valid: ${msg}`, annotation);
 }
 
-/** Every `{name, key}` selector under spec.provider: static credentials the kubelet must resolve. */
-function credentialRefs(store: SecretStore): { path: string; name: string; key: string; namespace?: string; configMap: boolean }[] {
-  const out: { path: string; name: string; key: string; namespace?: string; configMap: boolean }[] = [];
-  const walk = (v: unknown, path: string) => {
-    if (Array.isArray(v)) return;
-    if (!isObject(v)) return;
-    if (typeof v['name'] === 'string' && typeof v['key'] === 'string' && path !== '') {
-      const ns = typeof v['namespace'] === 'string' ? v['namespace'] : undefined;
-      out.push({ path, name: v['name'], key: v['key'], ...(ns ? { namespace: ns } : {}), configMap: v['type'] === 'ConfigMap' });
-      return;
-    }
-    for (const [k, child] of Object.entries(v)) {
-      // fake provider data entries are {key, value}: values, not references.
-      if (path === '' && k === 'fake') continue;
-      walk(child, path === '' ? k : `${path}.${k}`);
-    }
-  };
-  walk(store.spec.provider, '');
+type CredentialRole = keyof ReturnType<typeof credentialEnvNames>;
+
+/** The static-credential selectors esi delivers, by their path under spec.provider (providers/ reads them). */
+const CREDENTIAL_SELECTORS: [string, CredentialRole][] = [
+  ['aws.auth.secretRef.accessKeyIDSecretRef', 'awsAccessKeyId'],
+  ['aws.auth.secretRef.secretAccessKeySecretRef', 'awsSecretAccessKey'],
+  ['aws.auth.secretRef.sessionTokenSecretRef', 'awsSessionToken'],
+  ['vault.auth.tokenSecretRef', 'vaultToken'],
+  ['vault.auth.appRole.roleRef', 'vaultAppRoleRoleId'],
+  ['vault.auth.appRole.secretRef', 'vaultAppRoleSecretId'],
+  ['vault.auth.kubernetes.secretRef', 'vaultJwt'],
+  ['vault.auth.jwt.secretRef', 'vaultJwt'],
+];
+
+function at(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const k of path.split('.')) cur = isObject(cur) ? cur[k] : undefined;
+  return cur;
+}
+
+/** Static credentials the kubelet must resolve for the agent: `secretKeyRef`s in the pod's namespace. */
+function credentialRefs(store: SecretStore): { path: string; role: CredentialRole; name: string; key: string; namespace?: string }[] {
+  const out: { path: string; role: CredentialRole; name: string; key: string; namespace?: string }[] = [];
+  for (const [path, role] of CREDENTIAL_SELECTORS) {
+    const sel = at(store.spec.provider, path);
+    if (!isObject(sel) || typeof sel['name'] !== 'string' || typeof sel['key'] !== 'string') continue;
+    const ns = typeof sel['namespace'] === 'string' && sel['namespace'] !== '' ? sel['namespace'] : undefined;
+    out.push({ path, role, name: sel['name'], key: sel['key'], ...(ns ? { namespace: ns } : {}) });
+  }
   return out;
+}
+
+/** A CA a Vault store names by caProvider; the webhook fetches it (a CA is not a secret) and retries. */
+export interface CaRef {
+  kind: 'Secret' | 'ConfigMap';
+  namespace: string;
+  name: string;
+  key: string;
+}
+export type CaLookup = (ref: CaRef) => string | undefined;
+
+export class CaNotFound extends InjectionDenied {
+  constructor(readonly ref: CaRef, annotation: string, where: string) {
+    super(
+      'ca-not-found',
+      `${annotation}: ${where}: spec.provider.vault.caProvider: ${ref.kind} ${JSON.stringify(ref.name)} key ${JSON.stringify(ref.key)} in namespace ${JSON.stringify(ref.namespace)} not found; create it or fix caProvider`,
+      annotation,
+    );
+  }
 }
 
 function resolveStore(ref: Required<SecretStoreRef>, where: string, annotation: string, inp: ResolveInput): SecretStore {
@@ -165,6 +196,39 @@ function inlineExternalSecret(settings: NonNullable<PodSettings['inline']>, name
     },
     'inline annotations',
   );
+}
+
+/** Vault auth that logs in with the pod's own service-account token: its audience (and the SA ESO would use). */
+function vaultTokenAuth(vault: SecretStore['spec']['provider']['vault']): { audience?: string; serviceAccount?: string } | undefined {
+  const auth = vault?.auth as (NonNullable<typeof vault>['auth'] & { jwt?: Record<string, unknown> }) | undefined;
+  if (!auth || auth.tokenSecretRef || auth.appRole) return undefined;
+  const k8s = auth.kubernetes;
+  if (k8s) {
+    if (k8s.secretRef) return undefined;
+    const audience = k8s.serviceAccountRef?.audiences?.[0];
+    return { ...(audience ? { audience } : {}), ...(k8s.serviceAccountRef?.name ? { serviceAccount: k8s.serviceAccountRef.name } : {}) };
+  }
+  const jwt = auth.jwt;
+  if (jwt && !jwt['secretRef']) {
+    const t = isObject(jwt['kubernetesServiceAccountToken']) ? jwt['kubernetesServiceAccountToken'] : {};
+    const sa = isObject(t['serviceAccountRef']) ? t['serviceAccountRef'] : {};
+    const audiences = (Array.isArray(sa['audiences']) ? sa['audiences'] : Array.isArray(t['audiences']) ? t['audiences'] : ['vault']) as string[];
+    return { audience: audiences[0] ?? 'vault', ...(typeof sa['name'] === 'string' ? { serviceAccount: sa['name'] } : {}) };
+  }
+  return undefined;
+}
+
+function withInlineCa(store: SecretStore, ref: Required<SecretStoreRef>, where: string, annotation: string, inp: ResolveInput): SecretStore {
+  const ca = store.spec.provider.vault?.caProvider;
+  if (!ca) return store;
+  const namespace = ca.namespace || inp.namespace;
+  if (namespace !== inp.namespace && store.kind === 'SecretStore') {
+    throw new InjectionDenied('cross-namespace', `${annotation}: SecretStore ${JSON.stringify(ref.name)} spec.provider.vault.caProvider.namespace must be empty or the store's namespace`, annotation);
+  }
+  const caRef: CaRef = { kind: ca.type === 'ConfigMap' ? 'ConfigMap' : 'Secret', namespace, name: ca.name, key: ca.key };
+  const pem = inp.caLookup?.(caRef);
+  if (pem === undefined) throw new CaNotFound(caRef, annotation, where);
+  return inlineVaultCa(store, pem);
 }
 
 export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
@@ -233,27 +297,23 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
         );
       }
       if (out.stores[key]) continue;
-      out.stores[key] = slim(store);
+      out.stores[key] = slim(withInlineCa(store, ref, where, annotation, inp));
 
       for (const c of credentialRefs(store)) {
         if (c.namespace !== undefined && c.namespace !== inp.namespace) {
           throw new InjectionDenied(
             'cross-namespace',
-            `${annotation}: ${ref.kind} ${JSON.stringify(ref.name)} spec.provider.${c.path} names ${c.configMap ? 'ConfigMap' : 'Secret'} ${JSON.stringify(c.name)} in namespace ${JSON.stringify(c.namespace)}; a pod can only read ${c.configMap ? 'ConfigMaps' : 'Secrets'} of its own namespace ${JSON.stringify(inp.namespace)}: copy it there or use the pod's own identity`,
+            `${annotation}: ${ref.kind} ${JSON.stringify(ref.name)} spec.provider.${c.path} names Secret ${JSON.stringify(c.name)} in namespace ${JSON.stringify(c.namespace)}; a pod can only read Secrets of its own namespace ${JSON.stringify(inp.namespace)}: copy it there or use the pod's own identity`,
             annotation,
           );
         }
-        const name = credentialEnvName(key, c.path);
-        out.credentialEnv.push(
-          c.configMap
-            ? { name, valueFrom: { configMapKeyRef: { name: c.name, key: c.key } } }
-            : { name, valueFrom: { secretKeyRef: { name: c.name, key: c.key } } },
-        );
+        const name = credentialEnvNames(ref.kind, ref.name)[c.role];
+        if (!out.credentialEnv.some((e) => e.name === name)) out.credentialEnv.push({ name, valueFrom: { secretKeyRef: { name: c.name, key: c.key } } });
       }
       const vault = providerOf(store) === 'vault' ? store.spec.provider.vault : undefined;
-      const k8sAuth = vault?.auth?.kubernetes;
-      if (k8sAuth && !k8sAuth.secretRef) {
-        const audience = k8sAuth.serviceAccountRef?.audiences?.[0];
+      const tokenAuth = vaultTokenAuth(vault);
+      if (tokenAuth) {
+        const audience = tokenAuth.audience;
         if (vaultAudience !== null && vaultAudience !== audience) {
           throw new InjectionDenied(
             'unsupported',
@@ -262,9 +322,8 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
           );
         }
         vaultAudience = audience;
-        const saRef = k8sAuth.serviceAccountRef?.name;
-        if (saRef && saRef !== inp.serviceAccountName) {
-          out.warnings.push(`${ref.kind} ${ref.name}: Vault login uses the pod's service account ${JSON.stringify(inp.serviceAccountName)}, not ${JSON.stringify(saRef)}`);
+        if (tokenAuth.serviceAccount && tokenAuth.serviceAccount !== inp.serviceAccountName) {
+          out.warnings.push(`${ref.kind} ${ref.name}: Vault login uses the pod's service account ${JSON.stringify(inp.serviceAccountName)}, not ${JSON.stringify(tokenAuth.serviceAccount)}`);
         }
       }
     }
