@@ -208,6 +208,11 @@ export class AwsSecretsManagerClient implements SecretsClient {
     this.#batch = opts.batch ?? true;
   }
 
+  /** False once BatchGetSecretValue was refused (AccessDenied) or batching was off from the start. */
+  get batching(): boolean {
+    return this.#batch;
+  }
+
   async #call<T>(op: string, f: () => Promise<T>): Promise<T> {
     const now = this.#opts.now ?? (() => 0);
     const t0 = now();
