@@ -19,7 +19,7 @@ import {
   type SecretsClient,
   type TemplateEngine,
 } from '../../eso/index.ts';
-import { parseFlags, wantsHelp, type CliIO, type Command } from '../io.ts';
+import { parseFlags, UsageError, wantsHelp, type CliIO, type Command } from '../io.ts';
 
 const HELP = `Usage: esi render --external-secret FILE --store FILE [--store FILE ...] [-f OBJECTS ...] [-o yaml|json]
 
@@ -132,6 +132,7 @@ export const renderCommand: Command = async (argv, io) => {
     const esDocs: { obj: KubeObject; file: string }[] = [];
     for (const o of await readManifests(esFile)) {
       if (o.kind === 'ExternalSecret') esDocs.push({ obj: o, file: esFile });
+      else if (o.kind === 'SecretStore' || o.kind === 'ClusterSecretStore') stores.push(loadStore(o, esFile));
       else objects.push(o);
     }
     if (esDocs.length !== 1) {
@@ -184,6 +185,7 @@ export const renderCommand: Command = async (argv, io) => {
     io.stderr(`esi render: no Secret: ${o.reason}\n`);
     return 0;
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const where = es ? `ExternalSecret ${esNamespace(es)}/${es.metadata.name}: ` : '';
     const field = errorField(e);
     const msg = e instanceof Error ? e.message : String(e);
