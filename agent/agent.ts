@@ -11,7 +11,7 @@ import { pino, type Logger } from 'pino';
 import { describeError, EsiError, type AgentConfig, type AgentExternalSecret } from '../core/index.ts';
 import { assembleSecretData, type SecretDataMap } from '../eso/index.ts';
 import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
-import { roundResolver, type ProviderClientFactory } from './clients.ts';
+import { roundResolver, StoreSessions, type StoreOpener } from './clients.ts';
 import { changeHash, configError, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
 import { podIdentity, postPodEvent } from './events.ts';
@@ -77,7 +77,8 @@ export interface RunAgentOptions {
   backoff?: BackoffPolicy;
   /** Init mode: attempts per ExternalSecret before giving up (default 5). */
   initAttempts?: number;
-  providerFactory?: ProviderClientFactory;
+  /** Opens a store session (default: providers/ openStore); tests pass stand-ins. */
+  openStore?: StoreOpener;
   metrics?: AgentMetrics;
   /** Replaces the default hooks (Events and Secrets through `kube`, on-change from the config). */
   hooks?: AgentHooks;
@@ -142,7 +143,25 @@ class Agent {
     this.#random = o.random ?? Math.random;
     this.#backoff = o.backoff ?? DEFAULT_BACKOFF;
     this.#hooks = o.hooks ?? this.#defaultHooks();
+    this.#sessions = new StoreSessions({
+      ctx: () => {
+        const vaultTokenPath = this.#rooted(this.#config.vaultTokenPath);
+        return {
+          env: o.env,
+          namespace: this.#config.pod.namespace,
+          timeoutMs: 10_000,
+          ...(vaultTokenPath ? { vaultTokenPath } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
+          logger: this.#log.child({ component: 'provider' }),
+        };
+      },
+      metrics: this.#metrics,
+      log: this.#log,
+      ...(o.openStore ? { opener: o.openStore } : {}),
+    });
   }
+
+  readonly #sessions: StoreSessions;
 
   readonly #hooks: AgentHooks;
 
@@ -193,7 +212,8 @@ class Agent {
       const stopped = aborted(signal);
       while (!signal?.aborted) {
         const now = this.#now();
-        const due = [...this.#states.values()].filter((s) => s.nextDue <= now);
+        // Whatever falls due within a moment joins this round, so its fetches are shared.
+        const due = [...this.#states.values()].filter((s) => s.nextDue <= now + Math.min(1000, 0.1 * Math.max(0, s.rule.intervalMs)));
         // SIGTERM ends the run promptly even in the middle of a round (in-flight calls have timeouts).
         if (due.length > 0) await Promise.race([this.#round(due), stopped]);
         if (signal?.aborted) break;
@@ -220,6 +240,7 @@ class Agent {
     } finally {
       await stopWatch?.();
       await this.#health?.close();
+      await this.#sessions.retain(undefined);
     }
   }
 
@@ -261,6 +282,7 @@ class Agent {
         this.#log.info({ externalSecret: name, syncNow: prev.nextDue === now }, 'ExternalSecret changed in config');
       }
     }
+    void this.#sessions?.retain(new Set(Object.keys(config.stores)));
     for (const name of [...this.#states.keys()]) {
       if (!seen.has(name)) {
         this.#states.delete(name);
@@ -270,12 +292,7 @@ class Agent {
   }
 
   async #round(due: EsState[]): Promise<void> {
-    const resolver = roundResolver({
-      stores: this.#config.stores,
-      ctx: { env: this.#o.env, vaultTokenPath: this.#rooted(this.#config.vaultTokenPath), namespace: this.#config.pod.namespace, timeoutMs: 10_000 },
-      metrics: this.#metrics,
-      ...(this.#o.providerFactory ? { providerFactory: this.#o.providerFactory } : {}),
-    });
+    const resolver = roundResolver({ stores: this.#config.stores, sessions: this.#sessions, metrics: this.#metrics, log: this.#log }, due.map((s) => s.entry.externalSecret));
     const rotated: string[] = [];
     const changed: string[] = [];
     await Promise.all(
@@ -315,7 +332,8 @@ class Agent {
       s.failures = 0;
       s.lastError = undefined;
       s.lastSuccess = this.#now();
-      s.nextDue = s.lastSuccess + this.#refreshDelay(s);
+      // From the round's start, so ExternalSecrets synced together stay due together (one round, shared fetches).
+      s.nextDue = started + this.#refreshDelay(s);
       this.#metrics.syncs.inc({ external_secret: s.name, result: 'success' });
       this.#metrics.lastSuccess.set({ external_secret: s.name }, s.lastSuccess / 1000);
       this.#log.debug({ externalSecret: s.name, ms: s.lastSuccess - started, result }, 'sync done');

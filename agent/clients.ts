@@ -1,72 +1,166 @@
 /**
- * Secrets clients for one refresh round. Every store gets one client per round, and every distinct
- * backend call (same operation, same ref) is made once per round however many ExternalSecrets or
- * entries ask for it. Calls are timed and counted. Provider SDKs load only when a store uses them.
+ * Secrets clients. A store's session (credentials, Vault token and its renewal) lives as long as the
+ * store is unchanged in the config; every refresh round takes a fresh per-sync client from it, warms it
+ * with every remote ref the round's ExternalSecrets read (one backend call per distinct remote key —
+ * AWS BatchGetSecretValue, Vault one read per path), and deduplicates identical calls. Provider SDKs
+ * load only when a store uses them (providers/ imports them lazily).
  */
-import { EsiError, NoSecretError, storeKey } from '../core/index.ts';
-import { FakeSecretsClient, providerOf, type ClientResolver, type SecretDataMap, type SecretStore, type SecretsClient, type SecretStoreRef } from '../eso/index.ts';
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { describeError, EsiError, NoSecretError, storeKey } from '../core/index.ts';
+import { providerOf, storeRefFor, type ClientResolver, type ExternalSecret, type RemoteRef, type SecretDataMap, type SecretStore, type SecretsClient, type SecretStoreRef } from '../eso/index.ts';
 import type { AgentMetrics } from './metrics.ts';
 
-/** What a real provider needs from the pod (identity files, env). */
+/** What a provider needs from the pod (identity files, env); the shape of providers' ProviderContext. */
 export interface ProviderContext {
   env: Record<string, string | undefined>;
   vaultTokenPath?: string;
   namespace: string;
-  /** Per-call timeout. */
-  timeoutMs: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  logger?: { debug(o: object, m?: string): void; info(o: object, m?: string): void; warn(o: object, m?: string): void };
+  metrics?: (backend: 'aws' | 'vault', op: string, outcome: 'ok' | 'error', seconds: number) => void;
 }
 
-/** The shape of providers/index.ts `createSecretsClient` (AWS, Vault); loaded on first use. */
-export type ProviderClientFactory = (store: SecretStore, ctx: ProviderContext) => Promise<SecretsClient> | SecretsClient;
+export interface SyncClient extends SecretsClient {
+  prefetch(refs: RemoteRef[]): Promise<void>;
+}
+export interface StoreSession {
+  forSync(): SyncClient;
+  close(): Promise<void>;
+}
+/** providers/index.ts `openStore`, or a stand-in in tests. */
+export type StoreOpener = (store: SecretStore, ctx: ProviderContext) => Promise<StoreSession>;
 
-let providersModule: Promise<{ createSecretsClient: ProviderClientFactory }> | undefined;
+/** @deprecated name kept for callers of the first cut; same as StoreOpener. */
+export type ProviderClientFactory = StoreOpener;
 
-async function defaultProviderFactory(store: SecretStore, ctx: ProviderContext): Promise<SecretsClient> {
-  // A variable specifier keeps the SDKs out of the agent's start-up path until a store needs them.
-  const spec = '../providers/index.ts';
-  providersModule ??= import(spec) as Promise<{ createSecretsClient: ProviderClientFactory }>;
-  const mod = await providersModule.catch((e: Error) => {
-    providersModule = undefined;
-    throw new EsiError('provider', `loading the secret providers: ${e.message}`);
-  });
-  return mod.createSecretsClient(store, ctx);
+const defaultOpener: StoreOpener = async (store, ctx) => {
+  const { openStore } = await import('../providers/index.ts');
+  return openStore(store, ctx as never) as Promise<StoreSession>;
+};
+
+export interface StoreSessionsOptions {
+  /** Evaluated when a session opens (the config may have changed since the agent started). */
+  ctx: () => Omit<ProviderContext, 'metrics'>;
+  metrics?: AgentMetrics;
+  log?: Logger;
+  opener?: StoreOpener;
+}
+
+/** The agent's open store sessions, keyed `Kind/name`, reopened when a store's spec changes. */
+export class StoreSessions {
+  readonly #o: StoreSessionsOptions;
+  readonly #open = new Map<string, { hash: string; session: Promise<StoreSession> }>();
+
+  constructor(o: StoreSessionsOptions) {
+    this.#o = o;
+  }
+
+  session(key: string, store: SecretStore): Promise<StoreSession> {
+    const base = this.#o.ctx();
+    const hash = createHash('sha256').update(JSON.stringify([store.spec, base.namespace, base.vaultTokenPath ?? ''])).digest('hex');
+    const cur = this.#open.get(key);
+    if (cur && cur.hash === hash) return cur.session;
+    if (cur) void cur.session.then((s) => s.close()).catch(() => undefined);
+    const metrics = this.#o.metrics;
+    const ctx: ProviderContext = {
+      ...base,
+      ...(metrics
+        ? {
+            metrics: (backend, op, outcome, seconds) => {
+              metrics.backendCalls.inc({ store: key, provider: backend, operation: op, result: outcome });
+              metrics.backendLatency.observe({ provider: backend, operation: op }, seconds);
+            },
+          }
+        : {}),
+    };
+    const session = (this.#o.opener ?? defaultOpener)(store, ctx);
+    this.#open.set(key, { hash, session });
+    session.catch(() => {
+      if (this.#open.get(key)?.session === session) this.#open.delete(key);
+    });
+    return session;
+  }
+
+  /** Closes sessions of stores no longer in the config (or all). */
+  async retain(keys: Set<string> | undefined): Promise<void> {
+    for (const [k, v] of [...this.#open]) {
+      if (keys?.has(k)) continue;
+      this.#open.delete(k);
+      await v.session.then((s) => s.close()).catch(() => undefined);
+    }
+  }
+}
+
+/** Remote refs an ExternalSecret will read from each store (for prefetch). */
+export function refsByStore(es: ExternalSecret): Map<string, RemoteRef[]> {
+  const out = new Map<string, RemoteRef[]>();
+  const add = (ref: RemoteRef, source?: SecretStoreRef) => {
+    let k: string;
+    try {
+      const r = storeRefFor(es, source);
+      k = storeKey(r.kind, r.name);
+    } catch {
+      return;
+    }
+    out.set(k, [...(out.get(k) ?? []), ref]);
+  };
+  for (const d of es.spec.dataFrom ?? []) if (d.extract) add(d.extract, d.sourceRef?.storeRef);
+  for (const d of es.spec.data ?? []) add(d.remoteRef, d.sourceRef?.storeRef);
+  return out;
 }
 
 export interface RoundOptions {
   stores: Record<string, SecretStore>;
-  ctx: ProviderContext;
+  sessions: StoreSessions;
   metrics?: AgentMetrics;
-  /** Overrides how AWS/Vault clients are made (tests). */
-  providerFactory?: ProviderClientFactory;
+  log?: Logger;
 }
 
-/** One refresh round's client cache; make a new one per round (values are never kept across rounds). */
-export function roundResolver(opts: RoundOptions): ClientResolver {
+/**
+ * One refresh round's clients: one per store, prefetched with the round's refs; calls deduplicated.
+ * Make a new one per round: nothing fetched is kept across rounds.
+ */
+export function roundResolver(opts: RoundOptions, ess: ExternalSecret[]): ClientResolver {
+  const wanted = new Map<string, RemoteRef[]>();
+  for (const es of ess) for (const [k, refs] of refsByStore(es)) wanted.set(k, [...(wanted.get(k) ?? []), ...refs]);
   const clients = new Map<string, Promise<SecretsClient>>();
   return (ref: Required<SecretStoreRef>) => {
     const key = storeKey(ref.kind, ref.name);
     let c = clients.get(key);
     if (!c) {
-      c = makeClient(key, opts);
+      c = makeClient(key, opts, wanted.get(key) ?? []);
       clients.set(key, c);
-      c.catch(() => clients.delete(key));
     }
     return c;
   };
 }
 
-async function makeClient(key: string, opts: RoundOptions): Promise<SecretsClient> {
+async function makeClient(key: string, opts: RoundOptions, refs: RemoteRef[]): Promise<SecretsClient> {
   const store = opts.stores[key];
   if (!store) throw new EsiError('no-store', `store ${key} is not in the agent config (the webhook resolves stores at admission)`);
   const provider = providerOf(store);
-  let inner: SecretsClient;
-  if (provider === 'fake') inner = new FakeSecretsClient(store.spec.provider.fake!);
-  else inner = await (opts.providerFactory ?? defaultProviderFactory)(store, opts.ctx);
-  return new CountingClient(inner, key, provider, opts.metrics);
+  const session = await opts.sessions.session(key, store);
+  const client = session.forSync();
+  if (refs.length > 0) {
+    // A failed warm-up is not a failed sync: the individual reads that follow report the real error.
+    await client.prefetch(dedupeRefs(refs)).catch((e) => opts.log?.debug({ store: key, err: describeError(e) }, 'prefetch failed; reading one by one'));
+  }
+  return new DedupingClient(client, key, provider, provider === 'fake' ? opts.metrics : undefined);
 }
 
-/** Deduplicates identical calls within a round and records backend metrics. */
-class CountingClient implements SecretsClient {
+function dedupeRefs(refs: RemoteRef[]): RemoteRef[] {
+  const seen = new Map<string, RemoteRef>();
+  for (const r of refs) seen.set(JSON.stringify([r.key, r.version ?? '', r.metadataPolicy ?? '']), r);
+  return [...seen.values()];
+}
+
+/**
+ * Deduplicates identical calls within a round. Backend metrics come from the providers' own hook
+ * (real API calls, batches included); for the in-memory `fake` provider they are counted here.
+ */
+class DedupingClient implements SecretsClient {
   readonly #inner: SecretsClient;
   readonly #store: string;
   readonly #provider: string;
@@ -106,10 +200,10 @@ class CountingClient implements SecretsClient {
     this.#metrics.backendLatency.observe({ provider: this.#provider, operation }, (performance.now() - started) / 1000);
   }
 
-  getSecret(ref: Parameters<SecretsClient['getSecret']>[0]): Promise<Uint8Array> {
+  getSecret(ref: RemoteRef): Promise<Uint8Array> {
     return this.#once('getSecret', ref, () => this.#inner.getSecret(ref));
   }
-  getSecretMap(ref: Parameters<SecretsClient['getSecretMap']>[0]): Promise<SecretDataMap> {
+  getSecretMap(ref: RemoteRef): Promise<SecretDataMap> {
     return this.#once('getSecretMap', ref, () => this.#inner.getSecretMap(ref));
   }
   getAllSecrets(find: Parameters<SecretsClient['getAllSecrets']>[0]): Promise<SecretDataMap> {
