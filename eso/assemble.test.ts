@@ -87,7 +87,7 @@ describe('data assembly (§3)', () => {
   }
   it('errors name the field at fault', async () => {
     const es = makeES({ data: [{ secretKey: 'x', remoteRef: ref('missing', { property: 'p' }) }] });
-    const err = await render(es, [store]).catch((e: unknown) => e as { field?: string });
+    const err = (await render(es, [store]).then(() => ({}), (e: unknown) => e)) as { field?: string };
     expect(err.field).toBe('spec.data[0].remoteRef (key "missing", property "p")');
   });
   it('skipped entries are reported as missing', async () => {

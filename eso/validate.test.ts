@@ -42,7 +42,7 @@ describe('ExternalSecret admission rules (§2.3, §6.7)', () => {
     expect(secretTemplateErrors({ templateFrom: [{ target: 'x' }, { target: 'y' }] })).toHaveLength(2);
   });
   it('render refuses what the webhook refuses, naming spec', async () => {
-    const err = await render(makeES({ data: [...d, ...d] }), [fakeStore([{ key: 'k', value: 'v' }])]).catch((e: unknown) => e as { message: string; field: string });
+    const err = (await render(makeES({ data: [...d, ...d] }), [fakeStore([{ key: 'k', value: 'v' }])]).then(() => ({}), (e: unknown) => e)) as { message: string; field: string };
     expect(err.message).toBe('duplicate secretKey found: k');
     expect(err.field).toBe('spec');
   });
