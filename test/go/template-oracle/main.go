@@ -19,6 +19,9 @@ import (
 )
 
 type request struct {
+	// Mode "kv" unmarshals Template as YAML into map[string]string (ESO's KeysAndValues scope) and
+	// returns the map as JSON; the default mode executes Template.
+	Mode     string            `json:"mode"`
 	Name     string            `json:"name"`
 	Template string            `json:"template"`
 	Data     map[string]string `json:"data"`
@@ -78,6 +81,16 @@ func filterPEM(kind, input string) (string, error) {
 }
 
 func run(fm template.FuncMap, req request) response {
+	if req.Mode == "kv" {
+		out := map[string]string{}
+		if err := yaml.Unmarshal([]byte(req.Template), &out); err != nil {
+			msg := err.Error()
+			return response{Error: &msg}
+		}
+		js, _ := json.Marshal(out)
+		enc := base64.StdEncoding.EncodeToString(js)
+		return response{Output: &enc}
+	}
 	data := make(map[string]string, len(req.Data))
 	for k, v := range req.Data {
 		raw, err := base64.StdEncoding.DecodeString(v)

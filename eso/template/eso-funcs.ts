@@ -1,0 +1,199 @@
+/** ESO's own template functions (runtime/template/v2): PEM, certificates, JWK, YAML, RSA decryption. */
+import { createPrivateKey, createPublicKey, privateDecrypt, constants, X509Certificate } from 'node:crypto';
+import { fromText, toText } from './bytes.ts';
+import { CallError, type FuncDef } from './exec.ts';
+import { marshalYAML, unmarshalToGo, YamlError } from './yaml.ts';
+import { GoMap, GoSlice, type GoValue, NO_VALUE, type Value } from './value.ts';
+
+const S = 'string' as const;
+
+function def(inTypes: FuncDef['in'], call: (args: GoValue[]) => Value): FuncDef {
+  return { in: inTypes, call: (args) => call(args.map((a) => (a === NO_VALUE ? null : (a as GoValue)))) };
+}
+
+interface PemBlock {
+  type: string;
+  headers: [string, string][];
+  bytes: Buffer;
+}
+
+/** encoding/pem Decode: the first block in `data` and the rest, or null when none decodes. */
+export function pemDecode(data: string): { block: PemBlock | null; rest: string } {
+  let rest = data;
+  for (;;) {
+    const start = rest.startsWith('-----BEGIN ') ? 0 : rest.indexOf('\n-----BEGIN ');
+    if (start < 0) return { block: null, rest: data };
+    const from = start === 0 ? 0 : start + 1;
+    const after = rest.slice(from + '-----BEGIN '.length);
+    const lineEnd = after.indexOf('\n');
+    const typeLine = (lineEnd < 0 ? after : after.slice(0, lineEnd)).replace(/\r$/, '');
+    if (!typeLine.endsWith('-----')) {
+      rest = after;
+      continue;
+    }
+    const type = typeLine.slice(0, -5);
+    const body = lineEnd < 0 ? '' : after.slice(lineEnd + 1);
+    const endMarker = `-----END ${type}-----`;
+    const endIdx = body.indexOf(endMarker);
+    if (endIdx < 0 || (endIdx > 0 && body[endIdx - 1] !== '\n')) {
+      rest = after;
+      continue;
+    }
+    const content = body.slice(0, endIdx);
+    const headers: [string, string][] = [];
+    let lines = content.split('\n');
+    // RFC 1421 headers: "Key: value" lines followed by a blank line
+    if (lines.length > 0 && lines[0].includes(':')) {
+      const blank = lines.findIndex((l) => l.trim() === '');
+      if (blank > 0) {
+        for (const l of lines.slice(0, blank)) {
+          const i = l.indexOf(':');
+          if (i > 0) headers.push([l.slice(0, i).trim(), l.slice(i + 1).trim()]);
+        }
+        lines = lines.slice(blank + 1);
+      }
+    }
+    const b64 = lines.join('').replace(/[\s]/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
+      rest = after;
+      continue;
+    }
+    let tail = body.slice(endIdx + endMarker.length);
+    const nl = tail.indexOf('\n');
+    if (nl >= 0 && tail.slice(0, nl).trim() === '') tail = tail.slice(nl + 1);
+    else if (nl < 0 && tail.trim() === '') tail = '';
+    return { block: { type, headers, bytes: Buffer.from(b64, 'base64') }, rest: tail };
+  }
+}
+
+/** encoding/pem Encode (64-column base64 lines). */
+export function pemEncode(b: PemBlock): string {
+  let out = `-----BEGIN ${b.type}-----\n`;
+  if (b.headers.length > 0) {
+    const sorted = [...b.headers].sort((x, y) => (x[0] === 'Proc-Type' ? -1 : y[0] === 'Proc-Type' ? 1 : x[0] < y[0] ? -1 : 1));
+    for (const [k, v] of sorted) out += `${k}: ${v}\n`;
+    out += '\n';
+  }
+  const b64 = b.bytes.toString('base64');
+  for (let i = 0; i < b64.length; i += 64) out += b64.slice(i, i + 64) + '\n';
+  return out + `-----END ${b.type}-----\n`;
+}
+
+function filterPEM(kind: string, input: string): string {
+  const i = input.indexOf('-----BEGIN');
+  let data = i >= 0 ? input.slice(i) : input;
+  let kept = '';
+  let rest = data;
+  for (;;) {
+    const r = pemDecode(data);
+    rest = r.rest;
+    data = r.rest;
+    if (!r.block) break;
+    if (r.block.type.toLowerCase() === kind.toLowerCase()) kept += pemEncode(r.block);
+  }
+  if (kept.length === 0 && rest.length !== 0) throw new CallError('error filtering pem: found junk');
+  return kept;
+}
+
+function certSANs(input: string): GoValue {
+  const i = input.indexOf('-----BEGIN');
+  const { block } = pemDecode(i >= 0 ? input.slice(i) : input);
+  if (!block) throw new CallError('failed to decode PEM block');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(block.bytes);
+  } catch (e) {
+    throw new CallError(`failed to parse certificate: ${(e as Error).message}`);
+  }
+  const dns: string[] = [];
+  const ips: string[] = [];
+  const emails: string[] = [];
+  const uris: string[] = [];
+  for (const part of (cert.subjectAltName ?? '').split(/, (?=[A-Za-z ]+:)/)) {
+    const idx = part.indexOf(':');
+    if (idx < 0) continue;
+    const k = part.slice(0, idx);
+    const v = part.slice(idx + 1);
+    if (k === 'DNS') dns.push(v);
+    else if (k === 'IP Address') ips.push(v.toLowerCase());
+    else if (k === 'email') emails.push(v);
+    else if (k === 'URI') uris.push(v);
+  }
+  return new GoSlice('string', [...dns, ...ips, ...emails, ...uris].map(fromText));
+}
+
+function jwkToPem(jwkjson: string, priv: boolean): string {
+  let jwk: Record<string, unknown>;
+  try {
+    jwk = JSON.parse(toText(jwkjson)) as Record<string, unknown>;
+  } catch (e) {
+    throw new CallError(`failed to unmarshal JWK: ${(e as Error).message}`);
+  }
+  try {
+    if (priv) {
+      const key = createPrivateKey({ key: jwk as never, format: 'jwk' });
+      return key.export({ type: 'pkcs8', format: 'pem' }) as string;
+    }
+    const key = createPublicKey({ key: jwk as never, format: 'jwk' });
+    return key.export({ type: 'spki', format: 'pem' }) as string;
+  } catch (e) {
+    throw new CallError(`failed to convert JWK: ${(e as Error).message}`);
+  }
+}
+
+function rsaDecrypt(scheme: string, hash: string, input: string, privateKey: string): string {
+  if (scheme === 'None') return input;
+  if (scheme !== 'RSA-OAEP') throw new CallError(`decryption scheme ${scheme} is not supported`);
+  const { block } = pemDecode(privateKey);
+  if (!block) throw new CallError('failed to decode PEM block');
+  let key;
+  try {
+    key = createPrivateKey({ key: block.bytes, format: 'der', type: block.type === 'RSA PRIVATE KEY' ? 'pkcs1' : 'pkcs8' });
+  } catch (e) {
+    throw new CallError(`could not parse private key: ${(e as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== 'rsa') throw new CallError('could not parse RSA private key');
+  const oaepHash = hash === 'SHA1' ? 'sha1' : hash === 'SHA512' ? 'sha512' : 'sha256';
+  try {
+    const out = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, Buffer.from(input, 'latin1'));
+    return out.toString('latin1');
+  } catch {
+    throw new CallError('error decrypting data with RSA: crypto/rsa: decryption error');
+  }
+}
+
+function unsupported(name: string): FuncDef {
+  return {
+    in: [],
+    variadic: 'interface {}',
+    call: () => {
+      throw new CallError(`${name} is not supported by esi's template engine`);
+    },
+  };
+}
+
+export function esoFuncs(): Record<string, FuncDef> {
+  const m: Record<string, FuncDef> = {
+    filterPEM: def([S, S], ([k, s]) => filterPEM(k as string, s as string)),
+    certSANs: def([S], ([s]) => certSANs(s as string)),
+    jwkPublicKeyPem: def([S], ([s]) => jwkToPem(s as string, false)),
+    jwkPrivateKeyPem: def([S], ([s]) => jwkToPem(s as string, true)),
+    toYaml: def(['interface {}'], ([v]) => marshalYAML(v)),
+    fromYaml: def([S], ([s]) => {
+      try {
+        return unmarshalToGo(s as string);
+      } catch (e) {
+        if (!(e instanceof YamlError)) throw e;
+        return new GoMap('interface {}', new Map([['Error', fromText(e.message)]]));
+      }
+    }),
+    rsaDecrypt: def([S, S, S, S], ([a, b, c, d]) => rsaDecrypt(a as string, b as string, c as string, d as string)),
+  };
+  for (const name of [
+    'pkcs12key', 'pkcs12keyPass', 'pkcs12cert', 'pkcs12certPass', 'pemToPkcs12', 'pemToPkcs12Pass', 'fullPemToPkcs12',
+    'fullPemToPkcs12Pass', 'pemTruststoreToPKCS12', 'pemTruststoreToPKCS12Pass', 'filterCertChain',
+  ]) {
+    m[name] = unsupported(name);
+  }
+  return m;
+}

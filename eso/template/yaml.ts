@@ -1,0 +1,276 @@
+/**
+ * The YAML behaviour ESO gets from sigs.k8s.io/yaml (yaml.v2 underneath, YAML 1.1 resolution):
+ * - `unmarshalStringMap`: KeysAndValues scope, Unmarshal into map[string]string (scalars coerced);
+ * - `unmarshalToGo`: fromYaml, Unmarshal into map[string]interface{} (numbers become float64);
+ * - `marshalYAML`: toYaml (json.Marshal, then yaml.v2's emitter with sorted keys).
+ * Structure comes from the `yaml` package (failsafe schema: every scalar a string); scalar resolution
+ * follows yaml.v2's resolve() so `yes`→true, `0755`→493, `1_000`→1000, `n`→false.
+ */
+import { isMap, isScalar, isSeq, parseAllDocuments, Scalar, type Node as YNode } from 'yaml';
+import { fromText, toText } from './bytes.ts';
+import { jsonFloat, marshalJSON } from './encoding.ts';
+import { formatFloat, formatFloat32, parseGoFloat, parseGoInt } from './strconv.ts';
+import { GoMap, GoSlice, type GoValue } from './value.ts';
+
+export class YamlError extends Error {}
+
+/** A value as yaml.v2 decodes it. */
+type YV = null | boolean | bigint | number | string | YV[] | Map<YV, YV> | { uint: bigint };
+
+const resolveMap = new Map<string, YV>();
+for (const s of ['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']) resolveMap.set(s, true);
+for (const s of ['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']) resolveMap.set(s, false);
+for (const s of ['', '~', 'null', 'Null', 'NULL']) resolveMap.set(s, null);
+for (const s of ['.nan', '.NaN', '.NAN']) resolveMap.set(s, NaN);
+for (const s of ['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF']) resolveMap.set(s, Infinity);
+for (const s of ['-.inf', '-.Inf', '-.INF']) resolveMap.set(s, -Infinity);
+
+const yamlStyleFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const timestampRe = /^\d{4}-\d\d?-\d\d?([Tt]|[ \t]+\d\d?:\d\d:\d\d(\.\d*)?)?/;
+
+/** yaml.v2 resolve() for an untagged plain scalar. */
+function resolvePlain(s: string): YV {
+  const c = s[0];
+  let hint: string;
+  if (s === '') hint = 'N';
+  else if (c === '+' || c === '-') hint = 'S';
+  else if (c >= '0' && c <= '9') hint = 'D';
+  else if ('yYnNtTfFoO~'.includes(c)) hint = 'M';
+  else if (c === '.') hint = '.';
+  else hint = '';
+  if (hint === '') return s;
+  if (resolveMap.has(s)) return resolveMap.get(s)!;
+  if (hint === '.') {
+    const f = parseGoFloat(s);
+    if (f !== null) return f;
+  } else if (hint === 'D' || hint === 'S') {
+    if (timestampRe.test(s) && /^\d{4}-\d\d?-\d\d?$/.test(s)) return s; // sigs keeps dates as text
+    const plain = s.replace(/_/g, '');
+    const i = parseGoInt(plain, false);
+    if (i !== null) return i;
+    const u = parseGoInt(plain, true);
+    if (u !== null) return { uint: u };
+    if (yamlStyleFloat.test(plain)) {
+      const f = parseGoFloat(plain);
+      if (f !== null) return f;
+    }
+    if (plain.startsWith('0b') && /^[01]+$/.test(plain.slice(2))) return BigInt('0b' + plain.slice(2));
+    if (plain.startsWith('-0b') && /^[01]+$/.test(plain.slice(3))) return -BigInt('0b' + plain.slice(3));
+  }
+  return s;
+}
+
+function convertNode(n: YNode | null | undefined): YV {
+  if (n === null || n === undefined) return null;
+  if (isScalar(n)) {
+    const v = String((n as Scalar).value ?? '');
+    const tag = (n as Scalar).tag;
+    if (tag === 'tag:yaml.org,2002:str' || tag === '!!str') return v;
+    if (n.type === Scalar.PLAIN) return resolvePlain(v);
+    return v;
+  }
+  if (isSeq(n)) return n.items.map((x) => convertNode(x as YNode));
+  if (isMap(n)) {
+    const m = new Map<YV, YV>();
+    for (const pair of n.items) {
+      const k = convertNode(pair.key as YNode);
+      m.set(k, convertNode(pair.value as YNode));
+    }
+    return m;
+  }
+  return null;
+}
+
+function parseFirst(text: string): YV {
+  const docs = parseAllDocuments(toText(text), {
+    version: '1.1',
+    schema: 'failsafe',
+    uniqueKeys: false,
+    strict: false,
+    prettyErrors: false,
+  } as never);
+  const list = Array.isArray(docs) ? docs : [docs];
+  if (list.length === 0) return null;
+  const doc = list[0];
+  if (doc.errors.length > 0) {
+    throw new YamlError(`error converting YAML to JSON: yaml: ${doc.errors[0].message.split('\n')[0]}`);
+  }
+  return convertNode(doc.contents as YNode);
+}
+
+function keyString(k: YV, v: YV): string {
+  if (typeof k === 'string') return k;
+  if (typeof k === 'boolean') return k ? 'true' : 'false';
+  if (typeof k === 'bigint') return k.toString();
+  if (typeof k === 'number') return formatFloat32(k);
+  if (k !== null && typeof k === 'object' && 'uint' in k) return (k as { uint: bigint }).uint.toString();
+  void v;
+  const kt = k === null ? '%!s(<nil>)' : 'map';
+  throw new YamlError(`error converting YAML to JSON: unsupported map key of type: ${kt}, key: ${k === null ? '<nil>' : '...'}, value: ...`);
+}
+
+function jsonKind(v: YV): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof Map) return 'object';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  return 'number';
+}
+
+/** sigs.k8s.io/yaml Unmarshal into map[string]string (ESO's KeysAndValues scope). */
+export function unmarshalStringMap(text: string): Map<string, string> {
+  const root = parseFirst(text);
+  const out = new Map<string, string>();
+  if (root === null) return out;
+  if (!(root instanceof Map)) {
+    throw new YamlError(
+      `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(root)} into Go value of type map[string]string`,
+    );
+  }
+  const entries: [string, YV][] = [];
+  for (const [k, v] of root) entries.push([keyString(k, v), v]);
+  for (const [k, v] of entries) {
+    if (Array.isArray(v) || v instanceof Map) {
+      throw new YamlError(
+        `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(v)} into Go value of type string`,
+      );
+    }
+    out.set(fromText(k), scalarString(v));
+  }
+  return out;
+}
+
+function scalarString(v: YV): string {
+  if (v === null) return '';
+  if (typeof v === 'string') return fromText(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return formatFloat32(v);
+  if (typeof v === 'object' && 'uint' in v) return (v as { uint: bigint }).uint.toString();
+  return '';
+}
+
+/** sigs.k8s.io/yaml Unmarshal into map[string]interface{} (fromYaml). */
+export function unmarshalToGo(text: string): GoMap {
+  const root = parseFirst(text);
+  const toGo = (v: YV): GoValue => {
+    if (v === null) return null;
+    if (typeof v === 'string') return fromText(v);
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'bigint') return Number(v);
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new YamlError(`error converting YAML to JSON: json: unsupported value: ${formatFloat(v, 'g', -1)}`);
+      return Number(jsonFloat(v));
+    }
+    if (Array.isArray(v)) return new GoSlice('interface {}', v.map(toGo));
+    if (v instanceof Map) {
+      const m = new Map<string, GoValue>();
+      for (const [k, x] of v) m.set(fromText(keyString(k, x)), toGo(x));
+      return new GoMap('interface {}', m);
+    }
+    return Number((v as { uint: bigint }).uint);
+  };
+  if (root === null) return new GoMap('interface {}', new Map());
+  if (!(root instanceof Map)) {
+    throw new YamlError(
+      `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(root)} into Go value of type map[string]interface {}`,
+    );
+  }
+  return toGo(root) as GoMap;
+}
+
+// -------------------------------------------------------------------------------------------- emit
+
+/** yaml.v2 Marshal of a JSON document's value (after json.Marshal → YAML), trailing newline kept. */
+function emit(v: unknown, indent: number, out: string[], inSeq: boolean): void {
+  void inSeq;
+  const pad = ' '.repeat(indent);
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      if (isCollection(item) && !isEmptyCollection(item)) {
+        const lines: string[] = [];
+        emit(item, 0, lines, true);
+        out.push(pad + '- ' + lines[0]);
+        for (const l of lines.slice(1)) out.push(pad + '  ' + l);
+      } else out.push(pad + '- ' + scalar(item, indent + 2));
+    }
+    return;
+  }
+  const obj = v as Record<string, unknown>;
+  for (const k of Object.keys(obj).sort()) {
+    const val = obj[k];
+    const key = scalar(k, indent);
+    if (Array.isArray(val) && val.length > 0) {
+      out.push(pad + key + ':');
+      emit(val, indent, out, false);
+    } else if (isCollection(val) && !isEmptyCollection(val)) {
+      out.push(pad + key + ':');
+      emit(val, indent + 2, out, false);
+    } else out.push(pad + key + ': ' + scalar(val, indent + 2));
+  }
+}
+
+function isCollection(v: unknown): boolean {
+  return v !== null && typeof v === 'object';
+}
+function isEmptyCollection(v: unknown): boolean {
+  return Array.isArray(v) ? v.length === 0 : Object.keys(v as object).length === 0;
+}
+
+function scalar(v: unknown, indent: number): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && Math.abs(v) < 2 ** 63) return String(BigInt(v));
+    return formatFloat(v, 'g', -1);
+  }
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return '[]';
+  if (typeof v === 'object') return '{}';
+  const s = v as string;
+  if (s === '') return '""';
+  if (s.includes('\n')) {
+    const chomp = s.endsWith('\n') ? (s.endsWith('\n\n') ? '+' : '') : '-';
+    const body = (chomp === '' || chomp === '+' ? s.replace(/\n$/, '') : s).split('\n');
+    const ind = ' '.repeat(indent);
+    const lead = /^[ \t]/.test(s) ? String(Math.max(indent, 2)) : '';
+    return '|' + lead + chomp + '\n' + body.map((l) => (l === '' ? '' : ind + l)).join('\n');
+  }
+  const resolved = resolvePlain(s);
+  if (typeof resolved !== 'string' || /^\d+:\d+$/.test(s)) return JSON.stringify(s);
+  if (needsQuote(s)) return "'" + s.replace(/'/g, "''") + "'";
+  return s;
+}
+
+function needsQuote(s: string): boolean {
+  if (/^[\s]|[\s]$/.test(s)) return true;
+  if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(s)) {
+    if (/^[-?:][^\s]/.test(s) && !/^[-?:]$/.test(s)) return false;
+    return true;
+  }
+  if (/: |:$| #/.test(s)) return true;
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)) return true;
+  return false;
+}
+
+/** toYaml: sigs.k8s.io/yaml.Marshal, trailing newline trimmed, "" on error. */
+export function marshalYAML(v: GoValue): string {
+  let json: string;
+  try {
+    json = marshalJSON(v);
+  } catch {
+    return '';
+  }
+  const parsed = JSON.parse(toText(json)) as unknown;
+  let text: string;
+  if (isCollection(parsed)) {
+    if (isEmptyCollection(parsed)) text = Array.isArray(parsed) ? '[]' : '{}';
+    else {
+      const lines: string[] = [];
+      emit(parsed, 0, lines, false);
+      text = lines.join('\n');
+    }
+  } else text = scalar(parsed, 0);
+  return fromText(text);
+}
