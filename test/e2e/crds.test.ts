@@ -1,6 +1,8 @@
 // The ESO CRDs installed by the harness (ESI_ESO_CRDS = ESO v2.9.0 or v0.16.2, or esi's own deploy/crds)
 // behave as esi expects through a real kube-apiserver: objects round-trip, API-server defaults are applied,
 // v1beta1 is served exactly when the CRD set serves it, and required fields are enforced.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { adminAccess, freshNamespace, harness, kubeApi, kubeRaw } from '../harness/index.ts';
 
@@ -147,6 +149,11 @@ describe(`ESO CRDs (${process.env['ESI_ESO_CRDS'] ?? 'own deploy/crds'})`, () =>
     const css = await get('v1', 'clustersecretstores', name, false);
     expect(css.metadata.namespace).toBeUndefined();
     expect(css.spec['provider'].vault).toMatchObject({ version: 'v2', auth: { kubernetes: { mountPath: 'kubernetes', role: 'app' } } });
+  });
+
+  test("esi's own CRD files are what deploy/crds/generate.mjs produces", () => {
+    const gen = join(import.meta.dirname, '..', '..', 'deploy', 'crds', 'generate.mjs');
+    expect(() => execFileSync(process.execPath, [gen, '--check'], { stdio: 'pipe' })).not.toThrow();
   });
 
   describe('v1beta1', () => {

@@ -1,7 +1,7 @@
 // The e2e harness API for test files (see README.md here). Components are shared by every test file of
 // the run: isolate with a fresh namespace, unique secret names/paths and unique roles; never reset globally.
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -36,9 +36,14 @@ export function adminAccess(): KubeAccess {
   return { server: h.apiserverUrl, caPath: h.caPath, certPath: h.adminCertPath, keyPath: h.adminKeyPath };
 }
 
-/** An @kubernetes/client-node KubeConfig for the admin kubeconfig; build API clients with makeApiClient. */
-export function kubeClient(): KubeConfig {
-  const kc = new KubeConfig();
+/**
+ * An @kubernetes/client-node KubeConfig for the admin kubeconfig; build API clients with makeApiClient.
+ * Loaded lazily: client-node 2.0.1 depends on undici 8, which needs Node >= 22.19 and throws at import on
+ * Node 20 ("Cannot read properties of undefined (reading 'bind')"). On Node 20 use adminAccess() + kubeApi.
+ */
+export async function kubeClient(): Promise<KubeConfig> {
+  const { KubeConfig: Kc } = await import('@kubernetes/client-node');
+  const kc = new Kc();
   kc.loadFromFile(harness().kubeconfigPath);
   return kc;
 }
