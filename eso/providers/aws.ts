@@ -10,8 +10,8 @@ import { EsiError, NoSecretError } from '../../core/index.ts';
 import type { SecretDataMap, SecretsClient } from '../provider.ts';
 import type { ExternalSecretFind, RemoteRef } from '../types.ts';
 import { compileFindRegexp } from './fake.ts';
-import { gjsonGet } from './aws-gjson.ts';
-import { goDecodeRawMap, goDecode, goMarshal, GoJsonError } from './vault-gojson.ts';
+import { awsExtractMap, awsPropertyOf } from '../gjson/index.ts';
+import { marshal, GoJsonError } from '../gojson/index.ts';
 
 export const AWSCURRENT = 'AWSCURRENT';
 /** BatchGetSecretValue takes at most 20 ids per call. */
@@ -101,12 +101,12 @@ export function awsApiError(err: unknown): EsiError {
 export function awsTagsJson(tags: AwsTag[] | undefined): string {
   const m = new Map<string, string>();
   for (const t of tags ?? []) m.set(t.Key ?? '', t.Value ?? '');
-  return goMarshal(m);
+  return marshal(m);
 }
 
-/** ESO's payload for property lookups: SecretBinary (as text) wins over SecretString. */
-function payloadOf(out: AwsSecretValue): string {
-  if (out.SecretBinary !== undefined) return Buffer.from(out.SecretBinary).toString('utf8');
+/** ESO's payload for property lookups: SecretBinary (its bytes) wins over SecretString. */
+function payloadOf(out: AwsSecretValue): string | Uint8Array {
+  if (out.SecretBinary !== undefined) return out.SecretBinary;
   return out.SecretString ?? '';
 }
 
@@ -117,35 +117,20 @@ export function awsValue(ref: RemoteRef, out: AwsSecretValue): Uint8Array {
     if (out.SecretBinary !== undefined) return out.SecretBinary;
     throw new EsiError('aws-invalid-secret', `invalid secret received. no secret string nor binary for key: ${ref.key}`);
   }
-  const payload = payloadOf(out);
-  let path = ref.property;
-  if (path.includes('.')) {
-    // A literal dotted key wins over the same text read as a gjson path.
-    const escaped = path.replaceAll('.', '\\.');
-    if (gjsonGet(payload, escaped).exists) path = escaped;
-  }
-  const val = gjsonGet(payload, path);
-  if (!val.exists) throw new EsiError('property-not-found', `key ${ref.property} does not exist in secret ${ref.key}`);
-  return Buffer.from(val.string, 'utf8');
+  // A literal dotted key wins over the same text read as a gjson path (awsPropertyOf does both).
+  const val = awsPropertyOf(payloadOf(out), ref.property);
+  if (val === undefined) throw new EsiError('property-not-found', `key ${ref.property} does not exist in secret ${ref.key}`);
+  return val;
 }
 
 /** GetSecretMap's decoding (§7.1): strings unquoted, other values as raw JSON text, null → "". */
 export function awsSecretMap(ref: RemoteRef, bytes: Uint8Array): SecretDataMap {
-  let raw: Map<string, Uint8Array>;
   try {
-    raw = goDecodeRawMap(bytes);
+    return awsExtractMap(bytes);
   } catch (e) {
     if (e instanceof GoJsonError) throw new EsiError('unmarshal', `unable to unmarshal secret ${ref.key}: ${e.message}`);
     throw e;
   }
-  const out: SecretDataMap = {};
-  for (const [k, v] of raw) {
-    const decoded = goDecode(v, { useNumber: true });
-    if (typeof decoded === 'string') out[k] = Buffer.from(decoded, 'utf8');
-    else if (decoded === null) out[k] = new Uint8Array(0);
-    else out[k] = Buffer.from(v);
-  }
-  return out;
 }
 
 /** Which API ESO's GetAllSecrets uses for a `find` (§7.1 table). */

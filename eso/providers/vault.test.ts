@@ -12,12 +12,13 @@ import {
   type VaultHttpResult,
   type VaultKvApi,
 } from './vault.ts';
-import { goDecode, type GoObject } from './vault-gojson.ts';
+import { unmarshalAny } from '../gojson/index.ts';
+import type { GoObject } from './vault.ts';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 const textMap = (m: Record<string, Uint8Array>): Record<string, string> =>
   Object.fromEntries(Object.entries(m).map(([k, v]) => [k, text(v)]));
-const obj = (json: string): GoObject => goDecode(json, { useNumber: true }) as GoObject;
+const obj = (json: string): GoObject => unmarshalAny(json, { useNumber: true }) as GoObject;
 
 describe('Vault buildPath (ESO-SEMANTICS §7.2 table, TestGetSecretPath)', () => {
   const rows: [KvStore, string, string][] = [

@@ -10,8 +10,23 @@ import { EsiError, NoSecretError } from '../../core/index.ts';
 import type { SecretDataMap, SecretsClient } from '../provider.ts';
 import type { ExternalSecretFind, RemoteRef } from '../types.ts';
 import { compileFindRegexp } from './fake.ts';
-import { gjsonGet } from './aws-gjson.ts';
-import { goByteValue, goDecode, goDecodeObject, goMarshal, goSprintV, GoJsonError, type GoObject, type GoValue } from './vault-gojson.ts';
+import { vaultExtractMap, vaultValueOf } from '../gjson/index.ts';
+import { compareGoStrings, GoJsonError, GoNumber, unmarshalAny, type GoValue } from '../gojson/index.ts';
+
+/** A decoded JSON object (`map[string]interface{}`). */
+export type GoObject = Map<string, GoValue>;
+
+/** Go's `%v` of a decoded value, as ESO's metadata reader prints it (`fmt.Sprintf("%v", v)`). */
+export function goSprintV(v: GoValue): string {
+  if (typeof v === 'string') return v;
+  if (v === null) return '<nil>';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v instanceof GoNumber) return v.text;
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `[${v.map(goSprintV).join(' ')}]`;
+  const keys = [...v.keys()].sort(compareGoStrings);
+  return `map[${keys.map((k) => `${k}:${goSprintV(v.get(k)!)}`).join(' ')}]`;
+}
 
 export type KvVersion = 'v1' | 'v2';
 
@@ -83,7 +98,7 @@ export function vaultResponseErrorText(res: VaultHttpResult): string {
   let errors: string[] = [];
   let raw = false;
   try {
-    const v = goDecode(res.body, { useNumber: true });
+    const v = unmarshalAny(res.body, { useNumber: true });
     const list = v instanceof Map ? v.get('errors') : undefined;
     if (Array.isArray(list)) errors = list.map((e) => (typeof e === 'string' ? e : goSprintV(e)));
     else throw new Error('no errors');
@@ -115,7 +130,7 @@ export function parseVaultSecret(res: VaultHttpResult): VaultSecret | null {
   if (res.body.length === 0) return null;
   let top: GoValue;
   try {
-    top = goDecode(res.body, { useNumber: true });
+    top = unmarshalAny(res.body, { useNumber: true });
   } catch (e) {
     if (res.status === 404) return null;
     throw e;
@@ -147,27 +162,20 @@ export function goQuoteQ(s: string): string {
 /** ESO's getSecretValue (§7.2 GetSecret steps 1–3). */
 export function vaultSecretValue(data: GoObject | null, property: string | undefined): Uint8Array {
   if (data === null) throw new NoSecretError();
-  const json = goMarshal(data);
-  if (!property) return Buffer.from(json, 'utf8');
-  // Real top-level keys take precedence over gjson syntax, even when they contain dots.
-  if (data.has(property)) return Buffer.from(goByteValue(data.get(property)!), 'utf8');
-  const val = gjsonGet(json, property);
-  if (!val.exists) throw new EsiError('property-not-found', `cannot find secret data for key: ${goQuoteQ(property)}`);
-  return Buffer.from(val.string, 'utf8');
+  // Whole JSON without property; real top-level keys (dots and all) before gjson syntax.
+  const val = vaultValueOf(data, property);
+  if (val === undefined) throw new EsiError('property-not-found', `cannot find secret data for key: ${goQuoteQ(property!)}`);
+  return val;
 }
 
 /** ESO's GetSecretMap decoding: re-decode without UseNumber, so numbers go through float64. */
 export function vaultSecretMap(bytes: Uint8Array): SecretDataMap {
-  let obj: GoObject;
   try {
-    obj = goDecodeObject(bytes, { useNumber: false });
+    return vaultExtractMap(bytes);
   } catch (e) {
     if (e instanceof GoJsonError) throw new EsiError('unmarshal', e.message);
     throw e;
   }
-  const out: SecretDataMap = {};
-  for (const [k, v] of obj) out[k] = Buffer.from(goByteValue(v), 'utf8');
-  return out;
 }
 
 const SYSTEM_METADATA_KEYS = ['created_time', 'current_version', 'delete_version_after'];
