@@ -12,10 +12,10 @@ const dirOf = (runDir: string) => join(runDir, 'sentinels');
 /** Creates and registers a sentinel value; `label` (letters, digits, dashes) helps reports. */
 export function newSentinel(runDir: string, label = 'value'): string {
   const safe = label.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40);
-  const id = randomBytes(8).toString('hex');
-  const value = `esi-sentinel-${safe}-${id}`;
+  const value = `esi-sentinel-${safe}-${randomBytes(8).toString('hex')}`;
   mkdirSync(dirOf(runDir), { recursive: true, mode: 0o700 });
-  writeFileSync(join(dirOf(runDir), `${safe}-${id}`), value, { mode: 0o600 });
+  // The file name (= the label in reports) shares no random part with the value.
+  writeFileSync(join(dirOf(runDir), `${safe}.${randomBytes(4).toString('hex')}`), value, { mode: 0o600 });
   return value;
 }
 
