@@ -15,64 +15,13 @@
  * Endpoints: AWS_ENDPOINT_URL_SECRETS_MANAGER > AWS_SECRETSMANAGER_ENDPOINT (ESO's) > AWS_ENDPOINT_URL;
  * STS (web identity and AssumeRole): AWS_ENDPOINT_URL_STS > AWS_STS_ENDPOINT (ESO's) > AWS_ENDPOINT_URL.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { EsiError } from '../core/index.ts';
 import { AwsSecretsManagerClient, type AwsSecretsManagerApi } from '../eso/providers/aws.ts';
-import type { AwsProvider, SecretStore } from '../eso/index.ts';
+import type { SecretStore } from '../eso/index.ts';
+import { awsIdentitySource, roleSessionName, secretsManagerEndpoint, set, sharedConfigExists, sharedFiles, stsEndpoint } from './aws-config.ts';
 import { credentialEnvNames, DEFAULT_TIMEOUT_MS, type ProviderContext, type StoreSession, type SyncClient } from './context.ts';
 
-type Env = Record<string, string | undefined>;
 type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
-
-const set = (env: Env, k: string): string | undefined => {
-  const v = env[k];
-  return v === undefined || v === '' ? undefined : v;
-};
-
-export function secretsManagerEndpoint(env: Env): string | undefined {
-  if (set(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') === 'true') return set(env, 'AWS_SECRETSMANAGER_ENDPOINT');
-  return set(env, 'AWS_ENDPOINT_URL_SECRETS_MANAGER') ?? set(env, 'AWS_SECRETSMANAGER_ENDPOINT') ?? set(env, 'AWS_ENDPOINT_URL');
-}
-
-export function stsEndpoint(env: Env): string | undefined {
-  if (set(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') === 'true') return set(env, 'AWS_STS_ENDPOINT');
-  return set(env, 'AWS_ENDPOINT_URL_STS') ?? set(env, 'AWS_STS_ENDPOINT') ?? set(env, 'AWS_ENDPOINT_URL');
-}
-
-/** Which link of the default chain the environment selects (for logs and tests; names only). */
-export type AwsIdentitySource = 'store-secretRef' | 'env-keys' | 'profile' | 'irsa' | 'container' | 'imds';
-
-/**
- * The link the environment selects. A shared config file without AWS_PROFILE is tried first at run time
- * (the SDK's fromIni) and falls through to this link when it has no credentials.
- */
-export function awsIdentitySource(prov: AwsProvider, env: Env): AwsIdentitySource {
-  if (prov.auth?.secretRef) return 'store-secretRef';
-  if (!set(env, 'AWS_PROFILE') && set(env, 'AWS_ACCESS_KEY_ID') && set(env, 'AWS_SECRET_ACCESS_KEY')) return 'env-keys';
-  if (set(env, 'AWS_PROFILE')) return 'profile';
-  if (set(env, 'AWS_WEB_IDENTITY_TOKEN_FILE') && set(env, 'AWS_ROLE_ARN')) return 'irsa';
-  if (set(env, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI') || set(env, 'AWS_CONTAINER_CREDENTIALS_FULL_URI')) return 'container';
-  return 'imds';
-}
-
-function sharedFiles(env: Env): { credentials: string; config: string } {
-  const home = set(env, 'HOME') ?? '/nonexistent';
-  return {
-    credentials: set(env, 'AWS_SHARED_CREDENTIALS_FILE') ?? join(home, '.aws', 'credentials'),
-    config: set(env, 'AWS_CONFIG_FILE') ?? join(home, '.aws', 'config'),
-  };
-}
-
-function sharedConfigExists(env: Env): boolean {
-  const f = sharedFiles(env);
-  return existsSync(f.credentials) || existsSync(f.config);
-}
-
-/** RoleSessionName: `esi-<namespace>`, within STS's 64 characters of [\w+=,.@-]. */
-export function roleSessionName(namespace: string): string {
-  return `esi-${namespace}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-}
 
 export async function openAwsStore(store: SecretStore, ctx: ProviderContext): Promise<StoreSession> {
   const prov = store.spec.provider.aws!;

@@ -16,8 +16,8 @@ import type { ProviderContext, StoreSession, SyncClient } from './context.ts';
 
 export type { ProviderContext, ProviderLogger, StoreSession, SyncClient, Backend, CallOutcome } from './context.ts';
 export { credentialEnvNames, storeEnvName, DEFAULT_TIMEOUT_MS } from './context.ts';
-export { inlineVaultCa, planVaultAuth, type VaultAuthPlan } from './vault.ts';
-export { awsIdentitySource, secretsManagerEndpoint, stsEndpoint, type AwsIdentitySource } from './aws.ts';
+export { inlineVaultCa, planVaultAuth, vaultCaPem, type VaultAuthPlan } from './vault-config.ts';
+export { awsIdentitySource, secretsManagerEndpoint, stsEndpoint, roleSessionName, type AwsIdentitySource } from './aws-config.ts';
 
 export async function openStore(store: SecretStore, ctx: ProviderContext): Promise<StoreSession> {
   const provider = providerOf(store);
