@@ -37,6 +37,8 @@ export const STATE_FILE_NAME = '..esi-state.json';
 /** Env: `host:port` for the health server (default `0.0.0.0:8099` in a pod); `off` disables it. */
 export const ENV_HEALTH_ADDR = 'ESI_AGENT_HEALTH_ADDR';
 export const ENV_LOG_LEVEL = 'ESI_LOG_LEVEL';
+/** After SIGTERM, how long an in-flight round may finish before the agent exits anyway. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export type AgentMode = 'init' | 'sidecar';
 
@@ -215,8 +217,15 @@ class Agent {
         // Whatever falls due within a moment joins this round, so its fetches are shared.
         const due = [...this.#states.values()].filter((s) => s.nextDue <= now + Math.min(1000, 0.1 * Math.max(0, s.rule.intervalMs)));
         // SIGTERM ends the run promptly even in the middle of a round (in-flight calls have timeouts).
-        if (due.length > 0) await Promise.race([this.#round(due), stopped]);
-        if (signal?.aborted) break;
+        if (due.length > 0) {
+          const round = this.#round(due);
+          await Promise.race([round, stopped]);
+          if (signal?.aborted) {
+            // Let an in-flight round finish its atomic writes briefly; providers abort their calls on the signal.
+            await Promise.race([round, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
+            break;
+          }
+        }
         this.#checkStale();
         const all = [...this.#states.values()];
         const complete = all.every((s) => s.synced);
