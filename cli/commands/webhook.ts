@@ -1,0 +1,85 @@
+/**
+ * `esi webhook`: serve the mutating admission webhook until SIGINT/SIGTERM.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { DEFAULT_AGENT_IMAGE } from '../../injector/index.ts';
+import { jsonLogger, runWebhook } from '../../webhook/index.ts';
+import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
+
+export const WEBHOOK_HELP = `Usage: esi webhook --tls-cert FILE --tls-key FILE [--port 8443] [--kubeconfig FILE] [options]
+
+Serves the esi mutating admission webhook over HTTPS:
+  POST /mutate   AdmissionReview v1: injects the agent into pods labelled esi.dev/inject: "true"
+  GET  /healthz  the process is up
+  GET  /readyz   200 once the ExternalSecret, store and namespace caches have synced
+  GET  /metrics  Prometheus metrics (esi_admission_requests_total, esi_admission_duration_seconds,
+                 esi_admission_denials_total, esi_pod_config_updates_total)
+It also updates the esi.dev/agent-config annotation of running pods when an ExternalSecret or store
+they use changes. The certificate files are re-read when they change.
+
+Options:
+  --tls-cert FILE          serving certificate (PEM; its SAN must match the webhook's service name)
+  --tls-key FILE           its private key (PEM)
+  --port N                 listen port (default 8443)
+  --address HOST           listen address (default 127.0.0.1; in a cluster 0.0.0.0)
+  --kubeconfig FILE        kubeconfig (default: $KUBECONFIG, then in-cluster service account)
+  --agent-image IMAGE      image of the injected agent (default ${DEFAULT_AGENT_IMAGE})
+  --native-sidecars MODE   auto (default: from the apiserver version, >= 1.29), true or false
+  --controller-class NAME  spec.controller class of stores handed to esi for esi.dev/sync-secret (default esi)
+  --controller BOOL        run the loop that updates running pods' agent config (default true)
+  -h, --help               show this help
+`;
+
+export const webhookCommand: Command = async (argv, io) => {
+  if (wantsHelp(argv)) {
+    io.stdout(WEBHOOK_HELP);
+    return 0;
+  }
+  const { values } = parseFlags(
+    argv,
+    {
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      port: { type: 'string', default: '8443' },
+      address: { type: 'string', default: '127.0.0.1' },
+      kubeconfig: { type: 'string' },
+      'agent-image': { type: 'string' },
+      'native-sidecars': { type: 'string', default: 'auto' },
+      'controller-class': { type: 'string' },
+      controller: { type: 'string', default: 'true' },
+    },
+    'webhook',
+  );
+  if (!values['tls-cert'] || !values['tls-key']) throw new UsageError('esi webhook: --tls-cert FILE and --tls-key FILE are required (see esi webhook --help)');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`esi webhook: --port ${JSON.stringify(values.port)}: expected a port number`);
+  const ns = values['native-sidecars'];
+  if (ns !== 'auto' && ns !== 'true' && ns !== 'false') throw new UsageError(`esi webhook: --native-sidecars ${JSON.stringify(ns)}: use auto, true or false`);
+  if (values.controller !== 'true' && values.controller !== 'false') throw new UsageError(`esi webhook: --controller ${JSON.stringify(values.controller)}: use true or false`);
+
+  const kc = new KubeConfig();
+  const kubeconfig = values.kubeconfig ?? io.env['KUBECONFIG'];
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  else kc.loadFromCluster();
+
+  const log = jsonLogger((line) => io.stderr(line));
+  const running = await runWebhook({
+    kubeconfig: kc,
+    host: values.address!,
+    port,
+    tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] },
+    log,
+    nativeSidecars: ns === 'auto' ? 'auto' : ns === 'true',
+    controller: values.controller === 'true',
+    ...(values['agent-image'] ? { agentImage: values['agent-image'] } : {}),
+    ...(values['controller-class'] ? { defaults: { controllerClass: values['controller-class'] } } : {}),
+  });
+  await new Promise<void>((resolve) => {
+    if (!io.signal) return; // runs until the process is killed
+    if (io.signal.aborted) return resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  log.info('shutting down', {});
+  await running.close();
+  return 0;
+};

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { AGENT_CONFIG_ANNOTATION, type Pod } from '../core/index.ts';
+import { applyPatch, lookupFrom } from '../injector/index.ts';
+import { admit, parseReview, type AdmissionEnv } from './admission.ts';
+
+const NS = 'app';
+const objects = [
+  { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'fake', namespace: NS }, spec: { provider: { fake: { data: [{ key: 'k', value: 'CANARY-not-a-secret' }] } } } },
+  { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'db', namespace: NS }, spec: { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'pw', remoteRef: { key: 'k' } }] } },
+];
+const env = (ready = true): AdmissionEnv => ({ ready: () => ready, context: (namespace) => ({ eso: lookupFrom(objects), namespace }) });
+
+function review(object: unknown, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid: 'u-1', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: NS, operation: 'CREATE', object, ...extra },
+  };
+}
+const pod = (annotations: Record<string, string>, labels: Record<string, string> = { 'esi.dev/inject': 'true' }): Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  // at CREATE the object may carry no namespace; the request's namespace counts
+  metadata: { generateName: 'web-', labels, annotations },
+  spec: { containers: [{ name: 'app', image: 'a' }] },
+});
+
+describe('admit', () => {
+  it('answers with a base64 JSON patch that injects the agent, for the request uid', async () => {
+    const input = pod({ 'esi.dev/external-secrets': 'db' });
+    const out = await admit(parseReview(review(input)), env());
+    expect(out.result).toBe('injected');
+    const r = out.review.response;
+    expect(out.review.apiVersion).toBe('admission.k8s.io/v1');
+    expect(r.uid).toBe('u-1');
+    expect(r.allowed).toBe(true);
+    expect(r.patchType).toBe('JSONPatch');
+    const ops = JSON.parse(Buffer.from(r.patch!, 'base64').toString('utf8'));
+    const patched = applyPatch(input, ops);
+    expect(patched.spec.initContainers![0]!.name).toBe('esi-agent');
+    expect(JSON.parse(patched.metadata.annotations![AGENT_CONFIG_ANNOTATION]!).pod.namespace).toBe(NS);
+  });
+
+  it('allows without a patch what did not opt in, is not a pod create, or is already injected', async () => {
+    expect((await admit(parseReview(review(pod({}, {}))), env())).review.response).toEqual({ uid: 'u-1', allowed: true });
+    expect((await admit(parseReview(review(pod({}), { operation: 'UPDATE' })), env())).result).toBe('skipped');
+    expect((await admit(parseReview(review({}, { kind: { kind: 'Deployment' }, resource: { resource: 'deployments' } })), env())).result).toBe('skipped');
+    const first = await admit(parseReview(review(pod({ 'esi.dev/external-secrets': 'db' }))), env());
+    const injected = applyPatch(pod({ 'esi.dev/external-secrets': 'db' }), first.patch);
+    const again = await admit(parseReview(review(injected)), env());
+    expect(again.result).toBe('unchanged');
+    expect(again.review.response.patch).toBeUndefined();
+  });
+
+  it('honours dry-run: same answer, flagged for metrics', async () => {
+    const out = await admit(parseReview(review(pod({ 'esi.dev/external-secrets': 'db' }), { dryRun: true })), env());
+    expect(out.dryRun).toBe(true);
+    expect(out.result).toBe('injected');
+  });
+
+  it('denies a bad annotation with a status message naming it', async () => {
+    const out = await admit(parseReview(review(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/mode': 'sidekick' }))), env());
+    expect(out.result).toBe('denied');
+    expect(out.denialReason).toBe('invalid-annotation');
+    expect(out.review.response).toEqual({
+      uid: 'u-1',
+      allowed: false,
+      status: { code: 400, reason: 'BadRequest', message: 'esi.dev/mode: "sidekick" is not valid: use init, sidecar or both' },
+    });
+    const missing = await admit(parseReview(review(pod({ 'esi.dev/external-secrets': 'nope' }))), env());
+    expect(missing.review.response.status).toMatchObject({ code: 403, reason: 'Forbidden' });
+    expect(missing.denialReason).toBe('external-secret-not-found');
+  });
+
+  it('refuses opted-in pods until the caches synced', async () => {
+    const out = await admit(parseReview(review(pod({ 'esi.dev/external-secrets': 'db' }))), env(false));
+    expect(out.review.response.allowed).toBe(false);
+    expect(out.review.response.status!.code).toBe(503);
+    // pods that did not opt in are never held up
+    expect((await admit(parseReview(review(pod({}, {}))), env(false))).review.response.allowed).toBe(true);
+  });
+
+  it('fetches a Vault caProvider CA on demand and retries once', async () => {
+    const vaultObjects = [
+      { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'v', namespace: NS }, spec: { provider: { vault: { server: 'https://v:8200', caProvider: { type: 'ConfigMap', name: 'ca', key: 'ca.crt' }, auth: { tokenSecretRef: { name: 't', key: 'token' } } } } } },
+      { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'db', namespace: NS }, spec: { secretStoreRef: { name: 'v' }, data: [{ secretKey: 'pw', remoteRef: { key: 'k' } }] } },
+    ];
+    const cas = new Map<string, string>();
+    const fetched: string[] = [];
+    const e: AdmissionEnv = {
+      ready: () => true,
+      context: (namespace) => ({ eso: lookupFrom(vaultObjects), namespace, caLookup: (ref) => cas.get(ref.name) }),
+      fetchCa: async (ref) => {
+        fetched.push(`${ref.kind}/${ref.namespace}/${ref.name}`);
+        cas.set(ref.name, 'PEM');
+      },
+    };
+    const out = await admit(parseReview(review(pod({ 'esi.dev/external-secrets': 'db' }))), e);
+    expect(out.result).toBe('injected');
+    expect(fetched).toEqual(['ConfigMap/app/ca']);
+  });
+
+  it('rejects what is not an AdmissionReview v1', () => {
+    expect(() => parseReview({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'x' } })).toThrow(/admission.k8s.io\/v1/);
+    expect(() => parseReview({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: {} })).toThrow(/request.uid/);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * AdmissionReview v1 in, AdmissionReview v1 out: the webhook's whole decision, with no I/O. A pod that
+ * opts in is run through the injector; a denial names the annotation; a patch is base64 RFC 6902.
+ */
+import { describeError, isObject, type Pod } from '../core/index.ts';
+import { CaNotFound, InjectionDenied, injectPod, type CaRef, type InjectContext, type PatchOp } from '../injector/index.ts';
+
+export interface AdmissionRequest {
+  uid: string;
+  kind?: { group?: string; version?: string; kind?: string };
+  resource?: { group?: string; version?: string; resource?: string };
+  subResource?: string;
+  namespace?: string;
+  name?: string;
+  operation?: string;
+  object?: unknown;
+  dryRun?: boolean;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: { code: number; message: string; reason?: string };
+  patch?: string;
+  patchType?: 'JSONPatch';
+  warnings?: string[];
+}
+
+export interface AdmissionReview {
+  apiVersion: 'admission.k8s.io/v1';
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+export type AdmissionResult = 'injected' | 'unchanged' | 'skipped' | 'denied' | 'error';
+
+export interface AdmissionOutcome {
+  review: AdmissionReview;
+  result: AdmissionResult;
+  dryRun: boolean;
+  denialReason?: string;
+  patch: PatchOp[];
+  /** For logs: never a secret value (ESO objects hold none; pods' env values are not logged). */
+  error?: string;
+}
+
+export class BadReview extends Error {}
+
+/** Everything admission needs to know about the cluster, from the watch caches. */
+export interface AdmissionEnv {
+  context(namespace: string): InjectContext;
+  /** False until the caches synced: then every opted-in pod is refused (failurePolicy Fail) rather than mis-injected. */
+  ready(): boolean;
+  /**
+   * Fetches a CA a Vault store names by caProvider (not cached by the informers: a CA is read on
+   * demand) so that `context()` can serve it; admission retries once after it.
+   */
+  fetchCa?(ref: CaRef): Promise<void>;
+}
+
+const MAX_WARNING = 120;
+
+export function parseReview(body: unknown): AdmissionRequest {
+  if (!isObject(body) || body['apiVersion'] !== 'admission.k8s.io/v1' || body['kind'] !== 'AdmissionReview') {
+    throw new BadReview('expected an admission.k8s.io/v1 AdmissionReview');
+  }
+  const req = body['request'];
+  if (!isObject(req) || typeof req['uid'] !== 'string' || req['uid'] === '') throw new BadReview('request.uid: required');
+  return req as unknown as AdmissionRequest;
+}
+
+function respond(uid: string, r: Omit<AdmissionResponse, 'uid'>): AdmissionReview {
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, ...r } };
+}
+
+export async function admit(req: AdmissionRequest, env: AdmissionEnv): Promise<AdmissionOutcome> {
+  const dryRun = req.dryRun === true;
+  const isPod = (req.kind?.kind ?? 'Pod') === 'Pod' && (req.resource?.resource ?? 'pods') === 'pods' && !req.subResource;
+  if (!isPod || req.operation !== 'CREATE' || !isObject(req.object)) {
+    return { review: respond(req.uid, { allowed: true }), result: 'skipped', dryRun, patch: [] };
+  }
+  const pod = req.object as unknown as Pod;
+  const namespace = req.namespace || pod.metadata?.namespace || 'default';
+  if (!isObject(pod.metadata) || pod.metadata.labels?.['esi.dev/inject'] !== 'true') {
+    return { review: respond(req.uid, { allowed: true }), result: 'skipped', dryRun, patch: [] };
+  }
+  if (!env.ready()) {
+    const message = 'esi webhook is starting: its ExternalSecret and store caches have not synced yet; retry in a few seconds';
+    return { review: respond(req.uid, { allowed: false, status: { code: 503, message, reason: 'ServiceUnavailable' } }), result: 'error', dryRun, patch: [], error: message };
+  }
+  try {
+    let r;
+    try {
+      r = injectPod(pod, env.context(namespace));
+    } catch (e) {
+      if (!(e instanceof CaNotFound) || !env.fetchCa) throw e;
+      await env.fetchCa(e.ref);
+      r = injectPod(pod, env.context(namespace));
+    }
+    const warnings = r.warnings.map((w) => (w.length > MAX_WARNING ? w.slice(0, MAX_WARNING - 1) + '…' : w));
+    if (r.patch.length === 0) {
+      return { review: respond(req.uid, { allowed: true, ...(warnings.length ? { warnings } : {}) }), result: 'unchanged', dryRun, patch: [] };
+    }
+    return {
+      review: respond(req.uid, {
+        allowed: true,
+        patchType: 'JSONPatch',
+        patch: Buffer.from(JSON.stringify(r.patch)).toString('base64'),
+        ...(warnings.length ? { warnings } : {}),
+      }),
+      result: 'injected',
+      dryRun,
+      patch: r.patch,
+    };
+  } catch (e) {
+    if (e instanceof InjectionDenied) {
+      const code = e.reason === 'invalid-annotation' || e.reason === 'unknown-annotation' ? 400 : 403;
+      return {
+        review: respond(req.uid, { allowed: false, status: { code, message: e.message, reason: code === 400 ? 'BadRequest' : 'Forbidden' } }),
+        result: 'denied',
+        dryRun,
+        denialReason: e.reason,
+        patch: [],
+      };
+    }
+    const message = `esi could not inject this pod: ${describeError(e)}`;
+    return { review: respond(req.uid, { allowed: false, status: { code: 500, message, reason: 'InternalError' } }), result: 'error', dryRun, patch: [], error: message };
+  }
+}

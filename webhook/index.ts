@@ -1,0 +1,8 @@
+/** The mutating admission webhook: HTTPS server, watch caches, controller loop. */
+export { admit, parseReview, BadReview, type AdmissionEnv, type AdmissionOutcome, type AdmissionRequest, type AdmissionResponse, type AdmissionReview, type AdmissionResult } from './admission.ts';
+export { startWebhookServer, type WebhookServer, type WebhookServerOptions, type TlsFiles, type TlsPem } from './server.ts';
+export { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
+export { ClusterCache, type WatchedKind, type ChangeListener } from './cache.ts';
+export { PodConfigController, desiredAgentConfig, type ReconcileResult } from './controller.ts';
+export { runWebhook, nativeSidecarsFromVersion, type RunWebhookOptions, type RunningWebhook } from './run.ts';
+export { jsonLogger, silentLogger, type WebhookLogger } from './log.ts';

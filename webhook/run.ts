@@ -1,0 +1,131 @@
+/**
+ * Wires the webhook: kubeconfig → watch caches → admission environment → HTTPS server, plus the
+ * controller loop. The only place that reads the cluster; everything it decides goes through
+ * `admit` and the injector.
+ */
+import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import type { InjectContext, InjectDefaults, CaRef } from '../injector/index.ts';
+import type { AdmissionEnv } from './admission.ts';
+import { ClusterCache, describe } from './cache.ts';
+import { PodConfigController } from './controller.ts';
+import type { WebhookLogger } from './log.ts';
+import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
+import { startWebhookServer, type TlsFiles, type TlsPem, type WebhookServer } from './server.ts';
+
+export interface RunWebhookOptions {
+  kubeconfig: KubeConfig;
+  host: string;
+  port: number;
+  tls: TlsFiles | TlsPem;
+  log: WebhookLogger;
+  agentImage?: string;
+  /** Cluster supports native sidecars; 'auto' asks the apiserver's /version (≥ 1.29). */
+  nativeSidecars?: boolean | 'auto';
+  defaults?: Partial<InjectDefaults>;
+  /** Run the controller loop that updates running pods' agent config (default true). */
+  controller?: boolean;
+  metrics?: WebhookMetrics;
+  tlsPollMs?: number;
+  controllerDebounceMs?: number;
+}
+
+export interface RunningWebhook {
+  server: WebhookServer;
+  port: number;
+  cache: ClusterCache;
+  controller?: PodConfigController;
+  metrics: WebhookMetrics;
+  /** Resolves when the caches synced (never rejects; watches retry). */
+  synced: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Kubernetes ≥ 1.29 runs native sidecars by default (beta, on; GA in 1.33). */
+export function nativeSidecarsFromVersion(major: string, minor: string): boolean {
+  const ma = parseInt(major, 10);
+  const mi = parseInt(minor, 10);
+  if (Number.isNaN(ma) || Number.isNaN(mi)) return true;
+  return ma > 1 || mi >= 29;
+}
+
+async function detectNativeSidecars(kc: KubeConfig, log: WebhookLogger): Promise<boolean> {
+  try {
+    const v = await kc.makeApiClient(VersionApi).getCode();
+    const native = nativeSidecarsFromVersion(v.major, v.minor);
+    log.info('cluster version', { gitVersion: v.gitVersion, nativeSidecars: native });
+    return native;
+  } catch (e) {
+    log.warn('cannot read the cluster version; assuming native sidecars', { error: describe(e) });
+    return true;
+  }
+}
+
+const CA_TTL_MS = 5 * 60_000;
+
+export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> {
+  const metrics = o.metrics ?? createWebhookMetrics({ defaultMetrics: true });
+  const nativeSidecars = o.nativeSidecars === undefined || o.nativeSidecars === 'auto' ? await detectNativeSidecars(o.kubeconfig, o.log) : o.nativeSidecars;
+  const cache = new ClusterCache(o.kubeconfig, o.log);
+  const core = o.kubeconfig.makeApiClient(CoreV1Api);
+
+  const cas = new Map<string, { pem?: string; at: number }>();
+  const caKey = (r: CaRef) => `${r.kind}/${r.namespace}/${r.name}/${r.key}`;
+  const contextFor = (namespace: string): InjectContext => ({
+    eso: cache.lookup(),
+    namespace,
+    namespaceLabels: cache.namespaceLabels(namespace),
+    cluster: { nativeSidecars },
+    ...(o.agentImage ? { agentImage: o.agentImage } : {}),
+    ...(o.defaults ? { defaults: o.defaults } : {}),
+    caLookup: (ref) => {
+      const hit = cas.get(caKey(ref));
+      return hit && Date.now() - hit.at < CA_TTL_MS ? hit.pem : undefined;
+    },
+  });
+  const env: AdmissionEnv = {
+    context: contextFor,
+    ready: () => cache.synced(),
+    fetchCa: async (ref) => {
+      let pem: string | undefined;
+      try {
+        if (ref.kind === 'ConfigMap') {
+          pem = (await core.readNamespacedConfigMap({ name: ref.name, namespace: ref.namespace })).data?.[ref.key];
+        } else {
+          const b64 = (await core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace })).data?.[ref.key];
+          pem = b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+        }
+      } catch (e) {
+        o.log.warn('cannot read a Vault store CA', { kind: ref.kind, namespace: ref.namespace, name: ref.name, error: describe(e) });
+      }
+      cas.set(caKey(ref), { ...(pem !== undefined ? { pem } : {}), at: Date.now() });
+    },
+  };
+
+  const server = await startWebhookServer({ host: o.host, port: o.port, tls: o.tls, env, metrics, log: o.log, ...(o.tlsPollMs ? { tlsPollMs: o.tlsPollMs } : {}) });
+  const controller =
+    o.controller === false
+      ? undefined
+      : new PodConfigController({ kc: o.kubeconfig, cache, contextFor, log: o.log, metrics, ...(o.controllerDebounceMs !== undefined ? { debounceMs: o.controllerDebounceMs } : {}) });
+
+  const synced = (async () => {
+    await cache.start();
+    while (!cache.synced()) await new Promise((r) => setTimeout(r, 200));
+    metrics.cacheSynced.set(1);
+    await controller?.start();
+  })();
+  synced.catch((e: unknown) => o.log.error('cache start failed', { error: describe(e) }));
+
+  return {
+    server,
+    port: server.port,
+    cache,
+    ...(controller ? { controller } : {}),
+    metrics,
+    synced,
+    close: async () => {
+      await server.close();
+      await controller?.stop();
+      await cache.stop();
+    },
+  };
+}
