@@ -56,7 +56,12 @@ export function toGoData(data: unknown): Value {
  * Returns the output bytes. Throws TemplateParseError / TemplateExecError with Go's message, or
  * TemplateLimitError when a bound is exceeded.
  */
-export function renderTemplate(source: string | Uint8Array, data: unknown, opts: ExecuteOptions = {}): Uint8Array {
+export function renderTemplate(
+  source: string | Uint8Array,
+  data: unknown,
+  opts: ExecuteOptions = {},
+  parseOnly = false,
+): Uint8Array {
   const name = opts.name ?? 't';
   const text = typeof source === 'string' ? fromText(source) : fromBytes(source);
   const funcs = esoFuncMap(opts);
@@ -66,6 +71,7 @@ export function renderTemplate(source: string | Uint8Array, data: unknown, opts:
     rightDelim: opts.rightDelim,
     hasFunction: (n) => funcs.has(n),
   });
+  if (parseOnly) return new Uint8Array();
   const exec = new Executor(
     trees,
     funcs,

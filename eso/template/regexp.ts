@@ -51,7 +51,7 @@ function checkSyntax(p: string): void {
       depth++;
       if (p[i + 1] === '?') {
         const m = /^\(\?(P?<[A-Za-z0-9_]+>|:|[imsU-]+:|[imsU-]+\))/.exec(p.slice(i));
-        if (!m) fail('invalid or unsupported Perl syntax', p.slice(i, i + 3));
+        if (!m) return fail('invalid or unsupported Perl syntax', p.slice(i, i + 3));
         if (m[0].endsWith(')') && !m[0].endsWith(':)')) {
           depth--;
           i += m[0].length - 1;
