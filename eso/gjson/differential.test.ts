@@ -129,12 +129,15 @@ function same(x: Mine, y: Mine): boolean {
 interface Outcome {
   total: number;
   unsupported: number;
+  /** Cases where the oracle found a value (exists/found) and where it returned an error. */
+  found: number;
+  errors: number;
   mismatches: { req: OracleRequest; mine: Mine; theirs: Mine }[];
 }
 
 async function differ(reqs: OracleRequest[]): Promise<Outcome> {
   const answers = await oracle.run(reqs);
-  const out: Outcome = { total: reqs.length, unsupported: 0, mismatches: [] };
+  const out: Outcome = { total: reqs.length, unsupported: 0, found: 0, errors: 0, mismatches: [] };
   reqs.forEach((req, i) => {
     const mine = mineFor(req);
     if (mine === 'unsupported') {
@@ -142,6 +145,8 @@ async function differ(reqs: OracleRequest[]): Promise<Outcome> {
       return;
     }
     const theirs = theirsFor(req, answers[i]!);
+    if (theirs.exists || theirs.found || theirs.out !== undefined) out.found++;
+    if (theirs.err !== undefined) out.errors++;
     if (!same(mine, theirs)) out.mismatches.push({ req, mine, theirs });
   });
   return out;
@@ -151,21 +156,21 @@ function show(o: Outcome): string {
   return JSON.stringify(
     o.mismatches.slice(0, 5).map((m) => ({
       ...m,
-      req: { ...m.req, json: typeof m.req.json === 'string' ? m.req.json : Buffer.from(m.req.json).toString('latin1') },
+      req: { ...m.req, json: (typeof m.req.json === 'string' ? m.req.json : Buffer.from(m.req.json).toString('latin1')).slice(0, 600) },
     })),
     null,
     1,
   );
 }
 
-const counts: Record<string, number> = {};
+const counts: Record<string, { compared: number; found: number; errors: number; unsupported: number }> = {};
 afterAll(() => {
   // The report's numbers: how many cases each suite compared against the Go oracle.
   console.log(`differential cases: ${JSON.stringify(counts)}`);
 });
 
 function expectNoDifference(name: string, o: Outcome, maxUnsupportedShare = 0): void {
-  counts[name] = o.total - o.unsupported;
+  counts[name] = { compared: o.total - o.unsupported, found: o.found, errors: o.errors, unsupported: o.unsupported };
   expect(o.mismatches.length, show(o)).toBe(0);
   expect(o.unsupported).toBeLessThanOrEqual(Math.floor(o.total * maxUnsupportedShare));
 }

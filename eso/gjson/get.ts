@@ -9,7 +9,7 @@
  * answering differently from gjson.
  */
 import { EsiError } from '../../core/index.ts';
-import { parseFloatGo } from '../gojson/index.ts';
+import { formatFloatF as formatF, parseFloatGo } from '../gojson/index.ts';
 import { matchLimit } from './match.ts';
 
 export type GjsonType = 'Null' | 'False' | 'Number' | 'String' | 'True' | 'JSON';
@@ -67,8 +67,6 @@ export function resultString(r: RawResult): string {
   }
 }
 
-// Imported lazily to keep the dependency one-way and explicit.
-import { formatFloatF as formatF } from '../gojson/index.ts';
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
@@ -862,7 +860,7 @@ function parseArray(c: Ctx, i: number, path: string): [number, boolean] {
     if (rp.query.all && multires.length === 0) multires = '[';
     let res: RawResult;
     if (qval.type === 'JSON') {
-      res = getRaw(qval.raw, rp.query.path);
+      res = getPiped(qval.raw, rp.query.path);
     } else {
       if (rp.query.path !== '') return false;
       res = qval;
@@ -875,7 +873,7 @@ function parseArray(c: Ctx, i: number, path: string): [number, boolean] {
           c.pipe = right;
           c.piped = true;
         }
-        res = getRaw(qval.raw, rp.path);
+        res = getPiped(qval.raw, rp.path);
       } else {
         res = qval;
       }
@@ -967,7 +965,7 @@ function parseArray(c: Ctx, i: number, path: string): [number, boolean] {
               if (idx < json.length && json[idx] !== ']') {
                 const [, elem, okAny] = parseAny(json, idx);
                 if (okAny) {
-                  const res = getRaw(elem.raw, rp.alogkey);
+                  const res = getPiped(elem.raw, rp.alogkey);
                   if (exists(res)) {
                     if (k > 0) jsons += ',';
                     jsons += res.raw.length === 0 ? resultString(res) : res.raw;
@@ -1173,16 +1171,47 @@ function parseSubSelectors(path: string): { ok: boolean; rest: string } {
   return { ok: false, rest: '' };
 }
 
-/** gjson `Get(json, path)` on byte strings. */
-export function getRaw(json: string, inputPath: string): RawResult {
+/**
+ * gjson `Get(json, path)` on byte strings. gjson recurses once per matched path component; JavaScript's
+ * stack is smaller than Go's, so absurdly deep matches (thousands of levels) fail with GjsonTooDeepError
+ * instead of a RangeError.
+ */
+export function getRaw(json: string, path: string): RawResult {
+  try {
+    return getPiped(json, path);
+  } catch (e) {
+    if (e instanceof RangeError) throw new GjsonTooDeepError();
+    throw e;
+  }
+}
+
+/** The path matches more nesting levels than esi follows (JavaScript stack exhausted). */
+export class GjsonTooDeepError extends EsiError {
+  constructor() {
+    super('gjson-too-deep', 'property path matches more nesting levels than esi can follow');
+    this.name = 'GjsonTooDeepError';
+  }
+}
+
+/** gjson `Get`, with the trailing `c.value.Get(c.pipe)` of each step done as a loop, not recursion. */
+function getPiped(json: string, path: string): RawResult {
+  for (;;) {
+    const step = getStep(json, path);
+    if (!('pipe' in step)) return step.value;
+    json = step.json;
+    path = step.pipe;
+  }
+}
+
+function getStep(json: string, inputPath: string): { value: RawResult } | { json: string; pipe: string } {
   let path = inputPath;
   if (path.length > 1) {
     const p0 = path[0]!;
     if (p0 === '@' || p0 === '!') {
       const [npath, rjson, ok] = p0 === '@' ? execModifier(json, path) : execStatic(path);
       if (ok) {
-        if (npath.length > 0 && (npath[0] === '|' || npath[0] === '.')) return getRaw(rjson, npath.slice(1));
-        return parseRaw(rjson);
+        if (npath.length > 0 && (npath[0] === '|' || npath[0] === '.')) return { json: rjson, pipe: npath.slice(1) };
+        return { value: parseRaw(rjson) };
       }
     }
     if (p0 === '[' || p0 === '{') {
@@ -1209,6 +1238,6 @@ export function getRaw(json: string, inputPath: string): RawResult {
       }
     }
   }
-  if (c.piped) return getRaw(c.value.raw, c.pipe);
-  return c.value;
+  if (c.piped) return { json: c.value.raw, pipe: c.pipe };
+  return { value: c.value };
 }

@@ -13,5 +13,5 @@
  * ESO never iterates gjson results for extract (it uses encoding/json), so no ForEach is provided.
  */
 export { get, GjsonResult } from './result.ts';
-export { GjsonUnsupportedError, type GjsonType } from './get.ts';
+export { GjsonUnsupportedError, GjsonTooDeepError, type GjsonType } from './get.ts';
 export { awsPropertyOf, fakePropertyOf, vaultValueOf, vaultExtractMap, awsExtractMap } from './eso.ts';

@@ -85,7 +85,7 @@ class Scanner {
       const c = this.b[this.i]!;
       const s = this.i;
       if (c === 0x7b || c === 0x5b) {
-        if (stack.length + 1 > MAX_DEPTH) throw new GoJsonError('exceeded max depth');
+        if (stack.length + 1 > MAX_DEPTH) this.fail(c, 'exceeded max depth');
         this.i++;
         this.skipWs();
         const isObj = c === 0x7b;
@@ -329,30 +329,55 @@ class Decoder {
     this.firstError ??= msg;
   }
 
-  /** A value decoded into `interface{}` (Go names no field for errors inside interface values). */
-  any(n: Node): GoValue {
-    switch (n.k) {
-      case 'lit':
-        return n.value;
-      case 'str':
-        return n.value;
-      case 'num': {
-        if (this.useNumber) return new GoNumber(n.text);
-        const f = parseFloatGo(n.text);
-        if (!Number.isFinite(f)) {
-          this.save(`json: cannot unmarshal number ${n.text} into Go value of type float64`);
-          return null;
+  /**
+   * A value decoded into `interface{}` (Go names no field for errors inside interface values). Iterative,
+   * depth-first in document order, so the first saved error is Go's first.
+   */
+  any(root: Node): GoValue {
+    type Frame = { n: Node & { k: 'arr' }; out: GoValue[]; i: number } | { n: Node & { k: 'obj' }; out: Map<string, GoValue>; i: number };
+    const stack: Frame[] = [];
+    const make = (n: Node): GoValue => {
+      switch (n.k) {
+        case 'lit':
+        case 'str':
+          return n.value;
+        case 'num': {
+          if (this.useNumber) return new GoNumber(n.text);
+          const f = parseFloatGo(n.text);
+          if (!Number.isFinite(f)) {
+            this.save(`json: cannot unmarshal number ${n.text} into Go value of type float64`);
+            return null;
+          }
+          return f;
         }
-        return f;
+        case 'arr': {
+          const out: GoValue[] = [];
+          stack.push({ n, out, i: 0 });
+          return out;
+        }
+        case 'obj': {
+          const out = new Map<string, GoValue>();
+          stack.push({ n, out, i: 0 });
+          return out;
+        }
       }
-      case 'arr':
-        return n.items.map((item) => this.any(item));
-      case 'obj': {
-        const m = new Map<string, GoValue>();
-        for (const [k, v] of n.entries) m.set(k, this.any(v));
-        return m;
+    };
+    const result = make(root);
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1]!;
+      if (f.n.k === 'arr') {
+        if (f.i < f.n.items.length) (f.out as GoValue[]).push(make(f.n.items[f.i++]!));
+        else stack.pop();
+      } else {
+        if (f.i < f.n.entries.length) {
+          const [k, v] = f.n.entries[f.i++]!;
+          (f.out as Map<string, GoValue>).set(k, make(v));
+        } else {
+          stack.pop();
+        }
       }
     }
+    return result;
   }
 }
 

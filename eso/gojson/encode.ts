@@ -71,8 +71,12 @@ export function compareGoStrings(a: string, b: string): number {
 export function marshal(v: GoValue, opts: MarshalOptions = {}): string {
   const escapeHTML = opts.escapeHTML ?? true;
   const parts: string[] = [];
-  const enc = (x: GoValue): void => {
-    if (x === null) parts.push('null');
+  // Iterative (an explicit work stack) so that Go's maximum nesting of 10000 cannot exhaust the JS stack.
+  const work: (GoValue | Emit)[] = [v];
+  while (work.length > 0) {
+    const x = work.pop()!;
+    if (x instanceof Emit) parts.push(x.text);
+    else if (x === null) parts.push('null');
     else if (x === true) parts.push('true');
     else if (x === false) parts.push('false');
     else if (typeof x === 'string') parts.push(quoteJSONString(x, escapeHTML));
@@ -85,25 +89,32 @@ export function marshal(v: GoValue, opts: MarshalOptions = {}): string {
       parts.push(t);
     } else if (Array.isArray(x)) {
       parts.push('[');
-      x.forEach((item, i) => {
-        if (i > 0) parts.push(',');
-        enc(item);
-      });
-      parts.push(']');
+      work.push(CLOSE_ARRAY);
+      for (let i = x.length - 1; i >= 0; i--) {
+        work.push(x[i]!);
+        if (i > 0) work.push(COMMA);
+      }
     } else {
       parts.push('{');
+      work.push(CLOSE_OBJECT);
       const keys = [...x.keys()].sort(compareGoStrings);
-      keys.forEach((k, i) => {
-        if (i > 0) parts.push(',');
-        parts.push(quoteJSONString(k, escapeHTML), ':');
-        enc(x.get(k)!);
-      });
-      parts.push('}');
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        work.push(x.get(k)!, new Emit(quoteJSONString(k, escapeHTML) + ':'));
+        if (i > 0) work.push(COMMA);
+      }
     }
-  };
-  enc(v);
+  }
   return parts.join('');
 }
+
+/** Literal output text on the encoder's work stack (distinct from string values). */
+class Emit {
+  constructor(readonly text: string) {}
+}
+const COMMA = new Emit(',');
+const CLOSE_ARRAY = new Emit(']');
+const CLOSE_OBJECT = new Emit('}');
 
 /** `json.Marshal(v)` as bytes. */
 export function marshalBytes(v: GoValue, opts: MarshalOptions = {}): Uint8Array {
