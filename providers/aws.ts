@@ -34,7 +34,11 @@ export async function openAwsStore(store: SecretStore, ctx: ProviderContext): Pr
   const smEndpoint = secretsManagerEndpoint(env);
   const sts = stsEndpoint(env);
   // When no endpoint is configured in ctx.env, stop the SDK from consulting the process environment.
-  const stsClientConfig = { region, ...(sts ? { endpoint: sts } : { ignoreConfiguredEndpointUrls: true }) };
+  const stsClientConfig = {
+    region,
+    ...(sts ? { endpoint: sts } : { ignoreConfiguredEndpointUrls: true }),
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+  };
 
   const [sm, creds] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('@aws-sdk/credential-providers')]);
 

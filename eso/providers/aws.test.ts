@@ -448,3 +448,23 @@ describe('AwsSecretsManagerClient', () => {
     expect(ops).toEqual(['GetSecretValue:ok', 'GetSecretValue:error']);
   });
 });
+
+describe('§9 cheat sheet, AWS columns', () => {
+  // [backend JSON, AWS property (gjson), AWS extract]
+  const rows: [string, string, string][] = [
+    ['"a\\u0041"', 'aA', 'aA'],
+    ['10', '10', '10'],
+    ['1.50', '1.5', '1.50'],
+    ['1e3', '1000', '1e3'],
+    ['12345678901234567890', '12345678901234567890', '12345678901234567890'],
+    ['true', 'true', 'true'],
+    ['null', '', ''],
+    ['{"b" : 1, "a":"<"}', '{"b" : 1, "a":"<"}', '{"b" : 1, "a":"<"}'],
+    ['[1, "x"]', '[1, "x"]', '[1, "x"]'],
+  ];
+  it.each(rows)('%s', (json, property, extract) => {
+    const secret = { SecretString: `{"p":${json}}` };
+    expect(text(awsValue({ key: 'k', property: 'p' }, secret))).toBe(property);
+    expect(text(awsSecretMap({ key: 'k' }, Buffer.from(secret.SecretString))['p']!)).toBe(extract);
+  });
+});

@@ -320,3 +320,29 @@ describe('VaultKvClient', () => {
     expect(String(e.message)).not.toContain(sentinel);
   });
 });
+
+/**
+ * ESO-SEMANTICS §9, row by row: each backend JSON value under every Vault column (and the AWS columns
+ * live in aws.test.ts, which uses the same rows). Vault data is decoded with UseNumber, as the client does.
+ */
+describe('§9 cheat sheet, Vault columns', () => {
+  // [backend JSON, top-level key, gjson path, extract, no property (the value inside the whole JSON)]
+  const rows: [string, string, string, string, string][] = [
+    ['"a\\u0041"', 'aA', 'aA', 'aA', '"aA"'],
+    ['10', '10', '10', '10', '10'],
+    ['1.50', '1.50', '1.5', '1.5', '1.50'],
+    ['1e3', '1e3', '1000', '1000', '1e3'],
+    ['12345678901234567890', '12345678901234567890', '12345678901234567890', '12345678901234567000', '12345678901234567890'],
+    ['true', 'true', 'true', 'true', 'true'],
+    ['null', '', '', '', 'null'],
+    ['{"b" : 1, "a":"<"}', '{"a":"\\u003c","b":1}', '{"a":"\\u003c","b":1}', '{"a":"\\u003c","b":1}', '{"a":"\\u003c","b":1}'],
+    ['[1, "x"]', '[1,"x"]', '[1,"x"]', '[1,"x"]', '[1,"x"]'],
+  ];
+  it.each(rows)('%s', (json, topLevel, gjsonPath, extract, whole) => {
+    const top = obj(`{"p":${json}}`);
+    expect(text(vaultSecretValue(top, 'p'))).toBe(topLevel);
+    expect(text(vaultSecretValue(obj(`{"w":{"p":${json}}}`), 'w.p'))).toBe(gjsonPath);
+    expect(text(vaultSecretMap(vaultSecretValue(top, undefined))['p']!)).toBe(extract);
+    expect(text(vaultSecretValue(top, undefined))).toBe(`{"p":${whole}}`);
+  });
+});
