@@ -220,3 +220,36 @@ describe('fake provider through openStore', () => {
     await session.close();
   });
 });
+
+describe('Vault transport retries', () => {
+  it('retries a 503 twice, then succeeds; a 501 or 404 is not retried', async () => {
+    let hits = 0;
+    const server = createServer((req, res) => {
+      hits++;
+      if (req.url?.startsWith('/v1/secret/data/flaky') && hits < 3) {
+        res.writeHead(503).end('{"errors":["sealed"]}');
+        return;
+      }
+      if (req.url?.startsWith('/v1/secret/data/flaky')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"data":{"k":"v"}}}');
+        return;
+      }
+      res.writeHead(501).end('{"errors":["not implemented"]}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const a = server.address();
+    const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    try {
+      const c = await createSecretsClient(vaultStore(undefined, { server: url }), { namespace: 'ns', env: { VAULT_TOKEN: 't' } });
+      expect(Buffer.from(await c.getSecret({ key: 'flaky', property: 'k' })).toString()).toBe('v');
+      expect(hits).toBe(3);
+      hits = 10;
+      await expect(c.getSecret({ key: 'other' })).rejects.toThrow(/Code: 501/);
+      expect(hits).toBe(11);
+      await c.close();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});

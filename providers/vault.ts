@@ -17,6 +17,7 @@
  * fails, when they expire, or when Vault answers 403 (revoked token).
  */
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EsiError } from '../core/index.ts';
 import { VaultKvClient, type VaultHttpResult, type VaultKvApi } from '../eso/providers/vault.ts';
 import type { SecretStore } from '../eso/index.ts';
@@ -152,14 +153,31 @@ export async function openVaultStore(store: SecretStore, ctx: ProviderContext): 
     return inflight;
   };
 
+  /** Like Vault's Go client: up to 2 retries on transport errors and 5xx (not 501), 250 ms then 750 ms apart. */
+  const withRetries = async (f: () => Promise<HttpResponse>): Promise<HttpResponse> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await f();
+        if (attempt < 2 && res.status >= 500 && res.status !== 501) {
+          await sleep(attempt === 0 ? 250 : 750, undefined, { signal: ctx.signal });
+          continue;
+        }
+        return res;
+      } catch (e) {
+        if (attempt >= 2 || ctx.signal?.aborted) throw e;
+        await sleep(attempt === 0 ? 250 : 750, undefined, { signal: ctx.signal });
+      }
+    }
+  };
+
   const call = async (method: 'GET', apiPath: string, query: string): Promise<VaultHttpResult> => {
     let s = await token();
-    let res = await exchange(method, apiPath, query, s.token, v.namespace);
+    let res = await withRetries(() => exchange(method, apiPath, query, s.token, v.namespace));
     // 403 may mean the token was revoked or expired early: log in again once (not more than every 10 s).
     if (res.status === 403 && s.fromLogin && now() - lastForcedLogin > 10_000) {
       lastForcedLogin = now();
       s = await token(true);
-      res = await exchange(method, apiPath, query, s.token, v.namespace);
+      res = await withRetries(() => exchange(method, apiPath, query, s.token, v.namespace));
     }
     return { status: res.status, body: res.body, method: query.includes('list=true') ? 'LIST' : method, url: `${server}/v1/${apiPath}${query ? `?${query}` : ''}`, namespace: v.namespace };
   };
