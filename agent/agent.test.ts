@@ -98,6 +98,18 @@ describe('runAgent: first sync and modes', () => {
     expect(await readlink(join(dir, config.mountPath, 'db', '.env'))).toBe('..data/.env');
   });
 
+  it('files carry what ESO would put in the Secret: templates rendered, same code path as esi render', async () => {
+    const config = fakeConfig({ data: [{ key: 'db-user', value: 'alice' }, { key: 'db-pass', value: 'pw' }] });
+    (config.externalSecrets[0]!.externalSecret.spec.target as Record<string, unknown>)['template'] = {
+      data: { dsn: 'postgres://{{ .username }}:{{ .password | upper }}@db:5432/app' },
+    };
+    expect(await runAgent({ config, root: dir, mode: 'init', env: {}, logger: silent, health: false, hooks: {} })).toBe(0);
+    const esDir = join(dir, config.mountPath, 'app');
+    expect(await read(join(esDir, 'dsn'))).toBe('postgres://alice:PW@db:5432/app');
+    // mergePolicy Replace: only the template's keys.
+    await expect(stat(join(esDir, 'password'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('SIGTERM (abort) ends a sidecar promptly with exit code 0', async () => {
     const configPath = join(dir, 'podinfo', 'agent-config');
     await writeConfig(configPath, fakeConfig({ data: [{ key: 'db-user', value: 'a' }, { key: 'db-pass', value: 'b' }] }));

@@ -8,11 +8,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { describeError, EsiError, type AgentConfig, type AgentExternalSecret } from '../core/index.ts';
-import { assembleSecretData, type SecretDataMap } from '../eso/index.ts';
+import { describeError, EsiError, storeKey, type AgentConfig, type AgentExternalSecret, type Secret } from '../core/index.ts';
+import { renderExternalSecret, type ExternalSecret, type SecretDataMap, type SecretOutcome, type SecretStore } from '../eso/index.ts';
 import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
 import { roundResolver, StoreSessions, type StoreOpener } from './clients.ts';
-import { changeHash, configError, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
+import { changeHash, configError, DEFAULT_CONTROLLER_CLASS, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
 import { podIdentity, postPodEvent } from './events.ts';
 import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from './kube.ts';
@@ -52,8 +52,12 @@ export interface AgentEvent {
 export interface AgentHooks {
   /** Kubernetes Events on the Pod (kube.ts provides the real one). */
   event?: (e: AgentEvent) => Promise<void> | void;
-  /** Writes the ESO-compatible Secret for a syncSecret entry; throws to fail the sync. */
-  syncSecret?: (entry: AgentExternalSecret, data: SecretDataMap, config: AgentConfig) => Promise<void>;
+  /**
+   * Writes the ESO-compatible Secret for a syncSecret entry; throws to fail the sync. `render` runs ESO's
+   * sync (eso/ renderExternalSecret) against the Secret as it exists now, with this round's clients (no
+   * extra backend calls).
+   */
+  syncSecret?: (entry: AgentExternalSecret, render: (existing?: Secret) => Promise<SecretOutcome>, config: AgentConfig) => Promise<void>;
   /** Tells the app that files changed (signal or HTTP POST). */
   notify?: (config: AgentConfig, changed: string[], version: number) => Promise<void>;
 }
@@ -109,6 +113,19 @@ interface EsState {
 
 interface PersistedState {
   [externalSecret: string]: { hash: string; syncedAt: number };
+}
+
+let templateEngine: Promise<unknown> | undefined;
+/** The Go template engine, loaded only when an ExternalSecret has a template. */
+async function loadTemplateEngine(): Promise<never> {
+  templateEngine ??= import('../eso/template/index.ts').then((m) => m.templateEngine);
+  return (await templateEngine) as never;
+}
+
+function decodeSecretData(secret: Secret): SecretDataMap {
+  const out: SecretDataMap = {};
+  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64');
+  return out;
 }
 
 function aborted(signal: AbortSignal | undefined): Promise<void> {
@@ -181,9 +198,9 @@ class Agent {
         if (!kube || !pod) return;
         await postPodEvent(kube, e, pod, new Date(this.#now()));
       },
-      syncSecret: async (entry, data, config) => {
+      syncSecret: async (entry, render, config) => {
         if (!kube) throw new EsiError('kube-unavailable', `esi.dev/sync-secret: no Kubernetes API access to write Secret for ExternalSecret ${entry.externalSecret.metadata.name} (not in a cluster and ${ENV_KUBECONFIG} unset)`);
-        await syncTargetSecret(entry, data, config, { kube, log: this.#log, metrics: this.#metrics, random: this.#random });
+        await syncTargetSecret(entry, render, config, { kube, log: this.#log, metrics: this.#metrics, random: this.#random });
       },
       notify: async (config, changed, version) => {
         if (!config.onChange) return;
@@ -321,21 +338,41 @@ class Agent {
     const es = s.entry.externalSecret;
     const started = this.#now();
     try {
-      const data = await assembleSecretData(es, resolver);
-      const empty = Object.keys(data).length === 0;
+      const engine = es.spec.target.template ? await loadTemplateEngine() : undefined;
+      const stores = Object.values(this.#config.stores);
+      const render = async (target: ExternalSecret, controllerClass: string, existing?: Secret) =>
+        renderExternalSecret({
+          externalSecret: target,
+          stores,
+          namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.#config.pod.namespace, labels: this.#config.namespaceLabels ?? {} } },
+          ...(existing ? { existing } : {}),
+          clientFactory: (store: SecretStore) => resolver({ kind: store.kind, name: store.metadata.name }),
+          controllerClass,
+          ...(engine ? { engine } : {}),
+        });
+      // Files are the pod's own: they always get what ESO would put in a Secret it creates and owns, whoever
+      // manages the store (ESO-SEMANTICS §2.1 controller classes only decide who writes Secrets).
+      const forFiles: ExternalSecret = { ...es, spec: { ...es.spec, target: { ...es.spec.target, creationPolicy: 'Owner', immutable: false } } };
+      const ownClass = this.#config.stores[storeKey(es.spec.secretStoreRef?.kind ?? '', es.spec.secretStoreRef?.name ?? '')]?.spec.controller ?? '';
+      const r = await render(forFiles, ownClass);
       let result: 'rotated' | 'written' | 'unchanged' = 'unchanged';
-      if (empty && es.spec.target.deletionPolicy === 'Retain') {
-        // ESO leaves the target untouched when the provider returns nothing under Retain; so do the files.
-        this.#log.warn({ externalSecret: s.name }, 'provider returned no data; files retained due to DeletionPolicy=Retain');
+      let data: SecretDataMap | undefined;
+      if (r.outcome.action === 'write') data = decodeSecretData(r.outcome.secret);
+      else if (r.providerData && Object.keys(r.providerData).length === 0 && es.spec.target.deletionPolicy !== 'Retain') data = {};
+      if (data === undefined) {
+        // e.g. DeletionPolicy=Retain with no data: ESO leaves its Secret untouched; so do the files.
+        this.#log.warn({ externalSecret: s.name, reason: r.outcome.action === 'write' ? '' : r.outcome.reason }, 'files retained as they are');
       } else {
-        const files = this.#filesFor(s.entry, data);
-        const w = await s.writer.write(files);
+        const w = await s.writer.write(this.#filesFor(s.entry, data));
         if (w.changed) {
           result = s.synced || w.removed.length + w.updated.length > 0 ? 'rotated' : 'written';
           this.#log.info({ externalSecret: s.name, dir: s.writer.dir, added: w.added, updated: w.updated, removed: w.removed }, result === 'rotated' ? 'files rotated' : 'files written');
         }
       }
-      if (s.entry.syncSecret && this.#hooks.syncSecret) await this.#hooks.syncSecret(s.entry, data, this.#config);
+      if (s.entry.syncSecret && this.#hooks.syncSecret) {
+        const cls = this.#config.controllerClass ?? DEFAULT_CONTROLLER_CLASS;
+        await this.#hooks.syncSecret(s.entry, async (existing) => (await render(es, cls, existing)).outcome, this.#config);
+      }
       const wasFailing = s.failures > 0;
       s.synced = true;
       s.failures = 0;

@@ -10,7 +10,7 @@ import { startFakeApiserver, type FakeApiserver } from './fake-apiserver.ts';
 import { KubeClient, kubeconfigAccess, inClusterAccess } from './kube.ts';
 import { fieldManagerFor, syncTargetSecret } from './secret-sync.ts';
 import { podEvent } from './events.ts';
-import type { AgentConfig } from '../core/index.ts';
+import type { AgentConfig, Secret } from '../core/index.ts';
 
 let api: FakeApiserver;
 let kube: KubeClient;
@@ -23,6 +23,9 @@ afterEach(async () => {
 });
 
 const log = pino({ level: 'silent' });
+/** ESO's writing semantics over fixed provider data, as the agent's render callback gives them. */
+const rendered = (es: AgentConfig['externalSecrets'][number], data: Record<string, Uint8Array>) => async (existing?: Secret) =>
+  buildSecret({ es: es.externalSecret, ...(existing ? { existing } : {}) }, data);
 const b = (s: string) => Buffer.from(s);
 
 function esiConfig(controller = 'esi'): AgentConfig {
@@ -38,7 +41,7 @@ describe('syncTargetSecret (esi.dev/sync-secret)', () => {
     const c = esiConfig();
     const entry = c.externalSecrets[0]!;
     const data = { username: b('alice'), password: b('pw-1') };
-    expect(await syncTargetSecret(entry, data, c, { kube, log })).toBe('created');
+    expect(await syncTargetSecret(entry, rendered(entry, data), c, { kube, log })).toBe('created');
     const s = api.secrets.get('default/app')!;
     const want = buildSecret(entry.externalSecret, data);
     expect(want.action).toBe('write');
@@ -50,9 +53,9 @@ describe('syncTargetSecret (esi.dev/sync-secret)', () => {
     expect(s['metadata'].ownerReferences).toEqual([{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'app', uid: 'es-uid-1', controller: true, blockOwnerDeletion: true }]);
     expect(api.requests).toContain('POST /api/v1/namespaces/default/secrets');
     const writes = api.requests.filter((r) => !r.startsWith('GET')).length;
-    expect(await syncTargetSecret(entry, data, c, { kube, log })).toBe('unchanged');
+    expect(await syncTargetSecret(entry, rendered(entry, data), c, { kube, log })).toBe('unchanged');
     expect(api.requests.filter((r) => !r.startsWith('GET')).length).toBe(writes);
-    expect(await syncTargetSecret(entry, { ...data, password: b('pw-2') }, c, { kube, log })).toBe('updated');
+    expect(await syncTargetSecret(entry, rendered(entry, { ...data, password: b('pw-2') }), c, { kube, log })).toBe('updated');
     expect(Buffer.from(api.secrets.get('default/app')!['data'].password, 'base64').toString()).toBe('pw-2');
   });
 
@@ -60,7 +63,7 @@ describe('syncTargetSecret (esi.dev/sync-secret)', () => {
     const c = esiConfig();
     const delays: number[] = [];
     api.conflictNext(2);
-    const r = await syncTargetSecret(c.externalSecrets[0]!, { password: b('x') }, c, { kube, log, sleep: async (ms) => void delays.push(ms), random: () => 0 });
+    const r = await syncTargetSecret(c.externalSecrets[0]!, rendered(c.externalSecrets[0]!, { password: b('x') }), c, { kube, log, sleep: async (ms) => void delays.push(ms), random: () => 0 });
     expect(r).toBe('created');
     expect(delays).toEqual([25, 50]);
   });
@@ -68,13 +71,13 @@ describe('syncTargetSecret (esi.dev/sync-secret)', () => {
   it('gives up with the API error after the retries are used', async () => {
     const c = esiConfig();
     api.conflictNext(10);
-    await expect(syncTargetSecret(c.externalSecrets[0]!, { password: b('x') }, c, { kube, log, sleep: async () => undefined, maxAttempts: 3 })).rejects.toThrow(/HTTP 409/);
+    await expect(syncTargetSecret(c.externalSecrets[0]!, rendered(c.externalSecrets[0]!, { password: b('x') }), c, { kube, log, sleep: async () => undefined, maxAttempts: 3 })).rejects.toThrow(/HTTP 409/);
   });
 
   it('several replicas writing at once converge on one Secret', async () => {
     const c = esiConfig();
     const data = { password: b('same') };
-    const results = await Promise.all([1, 2, 3, 4].map(() => syncTargetSecret(c.externalSecrets[0]!, data, c, { kube, log, sleep: async () => undefined })));
+    const results = await Promise.all([1, 2, 3, 4].map(() => syncTargetSecret(c.externalSecrets[0]!, rendered(c.externalSecrets[0]!, data), c, { kube, log, sleep: async () => undefined })));
     expect(results.filter((r) => r === 'created')).toHaveLength(1);
     expect(results.every((r) => r === 'created' || r === 'unchanged')).toBe(true);
     expect(api.secrets.size).toBe(1);
@@ -82,7 +85,7 @@ describe('syncTargetSecret (esi.dev/sync-secret)', () => {
 
   it('refuses to write for a store ESO\'s controller manages, and says how to hand it over', async () => {
     const c = esiConfig('');
-    await expect(syncTargetSecret(c.externalSecrets[0]!, { password: b('x') }, c, { kube, log })).rejects.toThrow(
+    await expect(syncTargetSecret(c.externalSecrets[0]!, rendered(c.externalSecrets[0]!, { password: b('x') }), c, { kube, log })).rejects.toThrow(
       /store SecretStore\/fake has spec.controller other than "esi", so ESO's controller manages that Secret; set the store's spec.controller to "esi"/,
     );
     expect(api.secrets.size).toBe(0);

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { EsiError, type AgentConfig, type AgentExternalSecret, type Secret } from '../core/index.ts';
-import { ANNOTATION_DATA_HASH, buildSecret, targetName, type SecretDataMap } from '../eso/index.ts';
+import { targetName, type SecretOutcome } from '../eso/index.ts';
 import { DEFAULT_CONTROLLER_CLASS, storesOf } from './config.ts';
 import { kubeError, type KubeClient } from './kube.ts';
 import type { AgentMetrics } from './metrics.ts';
@@ -26,19 +26,6 @@ export function unmanagedStores(entry: AgentExternalSecret, config: AgentConfig)
   return storesOf(entry.externalSecret).filter((k) => (config.stores[k]?.spec.controller ?? '') !== cls);
 }
 
-function sameSecret(a: Secret, b: Secret): boolean {
-  const norm = (s: Secret) =>
-    JSON.stringify([
-      s.type ?? 'Opaque',
-      s.immutable ?? false,
-      Object.entries(s.data ?? {}).sort(),
-      Object.entries(s.metadata.labels ?? {}).sort(),
-      Object.entries(s.metadata.annotations ?? {}).sort(),
-      (s.metadata.ownerReferences ?? []).map((r) => [r.kind, r.name, r.uid, !!r.controller]),
-    ]);
-  return norm(a) === norm(b);
-}
-
 export interface SecretSyncDeps {
   kube: KubeClient;
   log: Logger;
@@ -50,7 +37,16 @@ export interface SecretSyncDeps {
 
 export type SecretSyncResult = 'created' | 'updated' | 'unchanged' | 'deleted' | 'skipped' | 'none';
 
-export async function syncTargetSecret(entry: AgentExternalSecret, data: SecretDataMap, config: AgentConfig, deps: SecretSyncDeps): Promise<SecretSyncResult> {
+/**
+ * `render(existing)` is ESO's sync against the Secret as it is now (eso/ renderExternalSecret): it decides
+ * create/update/none/delete, labels, data-hash and ownerReference, and whether anything changed.
+ */
+export async function syncTargetSecret(
+  entry: AgentExternalSecret,
+  render: (existing?: Secret) => Promise<SecretOutcome>,
+  config: AgentConfig,
+  deps: SecretSyncDeps,
+): Promise<SecretSyncResult> {
   const es = entry.externalSecret;
   const esName = es.metadata.name;
   const record = (result: SecretSyncResult | 'conflict' | 'error') => deps.metrics?.secretWrites.inc({ external_secret: esName, result });
@@ -63,7 +59,7 @@ export async function syncTargetSecret(entry: AgentExternalSecret, data: SecretD
       `esi.dev/sync-secret: not writing Secret ${targetName(es)}: store ${foreign.join(', ')} has spec.controller other than "${cls}", so ESO's controller manages that Secret; set the store's spec.controller to "${cls}" to hand it over to esi`,
     );
   }
-  const namespace = es.metadata.namespace ?? config.pod.namespace;
+  const namespace = es.metadata.namespace || config.pod.namespace;
   const name = targetName(es);
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
   const fm = `fieldManager=${encodeURIComponent(fieldManagerFor(esName))}`;
@@ -78,25 +74,32 @@ export async function syncTargetSecret(entry: AgentExternalSecret, data: SecretD
       throw kubeError('GET', path, got);
     }
     const existing = got.status === 200 ? (got.body as Secret) : undefined;
-    const outcome = buildSecret({ ...es, metadata: { ...es.metadata, namespace } }, data, existing);
+    const outcome = await render(existing);
     let r;
+    let verb: string;
     if (outcome.action === 'none') {
       deps.log.info({ externalSecret: esName, secret: name, reason: outcome.reason }, 'Secret left as it is');
       record('none');
       return 'none';
     } else if (outcome.action === 'delete') {
+      verb = 'DELETE';
       r = await deps.kube.request('DELETE', path, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: existing?.metadata.resourceVersion } });
       if (r.status === 404) return 'deleted';
     } else {
-      const desired = outcome.secret;
-      if (existing && existing.metadata.annotations?.[ANNOTATION_DATA_HASH] === desired.metadata.annotations?.[ANNOTATION_DATA_HASH] && sameSecret(existing, desired)) {
+      if (!outcome.changed && existing) {
         record('unchanged');
         return 'unchanged';
       }
+      const desired = outcome.secret;
+      if (outcome.deleteOrphans.length > 0) {
+        deps.log.warn({ externalSecret: esName, secrets: outcome.deleteOrphans }, 'Secrets created by this ExternalSecret under an old target name are left in place (the agent deletes nothing it was not asked to)');
+      }
       if (existing) {
+        verb = 'PUT';
         desired.metadata.resourceVersion = existing.metadata.resourceVersion;
-        r = await deps.kube.request('PUT', `${path}?${fm}`, { ...existing, ...desired, metadata: { ...existing.metadata, ...desired.metadata } });
+        r = await deps.kube.request('PUT', `${path}?${fm}`, desired);
       } else {
+        verb = 'POST';
         r = await deps.kube.request('POST', `${base}?${fm}`, desired);
       }
     }
@@ -115,6 +118,6 @@ export async function syncTargetSecret(entry: AgentExternalSecret, data: SecretD
       continue;
     }
     record('error');
-    throw kubeError(outcome.action === 'delete' ? 'DELETE' : existing ? 'PUT' : 'POST', path, r);
+    throw kubeError(verb, path, r);
   }
 }
