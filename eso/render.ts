@@ -10,6 +10,7 @@ import { EsoError } from './errors.ts';
 import type { ClientFactory, ClientResolver, SecretDataMap, SecretsClient } from './provider.ts';
 import { buildSecret, esNamespace, targetName, withManagedLabel, type SecretOutcome } from './secret.ts';
 import type { TemplateEngine } from './templating.ts';
+import { templateEngine as defaultTemplateEngine } from './template/index.ts';
 import type { ExternalSecret, SecretStore, SecretStoreRef } from './types.ts';
 import { externalSecretErrors, secretTemplateErrors } from './validate.ts';
 
@@ -26,6 +27,7 @@ export interface RenderInput {
   clientFactory: ClientFactory;
   /** ESO's `--controller-class` (default ''). */
   controllerClass?: string;
+  /** The Go template engine; default: eso/template's. */
   engine?: TemplateEngine;
 }
 
@@ -124,8 +126,9 @@ export async function renderExternalSecret(input: RenderInput): Promise<RenderRe
   const existing = withManagedLabel(found);
 
   const missing: string[] = [];
-  const providerData = await assembleSecretData(es, storeResolver(input), { engine: input.engine, onMissing: (f) => missing.push(f) });
-  const outcome = buildSecret({ es, existing, objects, engine: input.engine }, providerData);
+  const engine = input.engine ?? defaultTemplateEngine;
+  const providerData = await assembleSecretData(es, storeResolver(input), { engine, onMissing: (f) => missing.push(f) });
+  const outcome = buildSecret({ es, existing, objects, engine }, providerData);
   if (outcome.action !== 'write') {
     // The template rules did not run (nothing was mutated), but the admission webhook enforces them too.
     const tplErrs = secretTemplateErrors(es.spec.target.template);

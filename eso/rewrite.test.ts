@@ -65,3 +65,22 @@ describe('rewrite (§4.1)', () => {
     );
   });
 });
+
+describe('rewrite transform with the Go template engine (§4.1)', async () => {
+  const { templateEngine } = await import('./template/index.ts');
+  const cases: { template: string; input: Record<string, string>; out?: Record<string, string>; err?: string }[] = [
+    { template: '{{ .value | upper }}', input: { a: '1', b: '2' }, out: { A: '1', B: '2' } },
+    { template: 'prefix-{{ .value }}', input: { k: 'v' }, out: { 'prefix-k': 'v' } },
+    { template: '{{ .value | replace "/" "_" }}', input: { 'a/b': 'v' }, out: { a_b: 'v' } },
+    { template: '{{ .nothere }}x', input: { k: 'v' }, out: { '<no value>x': 'v' } },
+    { template: '{{ trimPrefix "dev-" .value }}', input: { 'dev-db': 'v', prod: 'w' }, out: { db: 'v', prod: 'w' } },
+    { template: '{{ .value | env }}', input: { k: 'v' }, err: 'failed rewrite operation[0]: transform failed with failed to parse template: template: transform:1: function "env" not defined' },
+    { template: '{{ fail "no" }}', input: { k: 'v' }, err: 'failed rewrite operation[0]: transform failed with failed to execute template for key "k": template: transform:1:3: executing "transform" at <fail "no">: error calling fail: no' },
+  ];
+  for (const c of cases) {
+    it(`${c.template}`, () => {
+      if (c.err) expect(() => applyRewrites([{ transform: { template: c.template } }], m(c.input), templateEngine)).toThrow(c.err);
+      else expect(text(applyRewrites([{ transform: { template: c.template } }], m(c.input), templateEngine))).toEqual(c.out);
+    });
+  }
+});

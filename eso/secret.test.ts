@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { NotAvailableError, type Secret } from '../core/index.ts';
+import type { Secret } from '../core/index.ts';
 import { buildSecret, withManagedLabel, LABEL_CREATED_BY, LABEL_MANAGED, ANNOTATION_DATA_HASH } from './secret.ts';
 import { dataHash } from './hash.ts';
 import type { TemplateEngine, WorkingSecret } from './templating.ts';
@@ -266,8 +266,14 @@ describe('labels and annotations (§5)', () => {
 
 describe('ApplyTemplate (§5)', () => {
   const t = (template: Record<string, unknown>, target: Record<string, unknown> = {}) => ({ ...extractDb, target: { ...target, template } });
-  it('without an engine, a template that renders anything is NotAvailable, never a wrong Secret', async () => {
-    await expect(write(t({ data: { k: '{{ .user }}' } }))).rejects.toBeInstanceOf(NotAvailableError);
+  it('the Go template engine is the default (eso/template)', async () => {
+    const o = await write(t({ data: { dsn: '{{ .user }}:{{ .password | upper }}', n: '{{ index . "user" | b64enc }}' } }));
+    expect(o.action === 'write' && secretData(o.secret)).toEqual({ dsn: 'u:P', n: 'dQ==' });
+  });
+  it('a missing key fails with Go\'s text and ESO\'s full chain (new Secret)', async () => {
+    await expect(write(t({ data: { k: '{{ .absent }}' } }))).rejects.toThrow(
+      'could not apply template: could not execute template: could not execute template: unable to execute template at key k: unable to execute template at key k: template: k:1:3: executing "k" at <.absent>: map has no entry for key "absent"',
+    );
   });
   it('a template that only sets type passes provider data through (even with Replace)', async () => {
     const o = await write(t({ type: 'kubernetes.io/basic-auth' }));
@@ -357,4 +363,35 @@ describe('withManagedLabel', () => {
     expect(withManagedLabel(l)).toBe(l);
     expect(withManagedLabel(undefined)).toBeUndefined();
   });
+});
+
+describe('templates end to end with the Go engine (§5, §6 as wired here)', () => {
+  const t = (template: Record<string, unknown>, target: Record<string, unknown> = {}) => ({ ...extractDb, target: { ...target, template } });
+  const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data }) as never;
+  const cases: { name: string; template: Record<string, unknown>; objects?: never[]; out?: Record<string, string>; labels?: Record<string, string>; err?: string }[] = [
+    { name: 'literal KeysAndValues with YAML 1.1 coercion', template: { templateFrom: [{ literal: 'a: yes\nb: 0755\nc: "{{ .user }}"\nd: 1.10' }] }, out: { a: 'true', b: '493', c: 'u', d: '1.1' } },
+    { name: 'configMap item Values: key literal, value template', template: { templateFrom: [{ configMap: { name: 'cm', items: [{ key: 'conn' }] } }] }, objects: [cm({ conn: '{{ .user }}@db' })], out: { conn: 'u@db' } },
+    { name: 'configMap item KeysAndValues', template: { templateFrom: [{ configMap: { name: 'cm', items: [{ key: 'kv', templateAs: 'KeysAndValues' }] } }] }, objects: [cm({ kv: 'x: "{{ .password }}"' })], out: { x: 'p' } },
+    { name: 'templateFrom Secret item', template: { templateFrom: [{ secret: { name: 'tpl', items: [{ key: 'k' }] } }] }, objects: [existingSecret({ k: 'S-{{ .user }}' }, { name: 'tpl' }) as never], out: { k: 'S-u' } },
+    { name: 'valuesDecodingStrategy Base64', template: { templateFrom: [{ literal: 'k: "{{ .user | b64enc }}"', valuesDecodingStrategy: 'Base64' }] }, out: { k: 'u' } },
+    { name: 'valuesDecodingStrategy error', template: { templateFrom: [{ literal: 'k: "{{ .user }}"', valuesDecodingStrategy: 'Base64' }] }, err: 'could not apply template: error fetching templateFrom data: failed to decode rendered template value for key k: illegal base64 data at input byte 0' },
+    { name: 'templateFrom Labels target', template: { data: { x: 'y' }, templateFrom: [{ literal: 'team: "{{ .user }}"', target: 'Labels' }] }, out: { x: 'y' }, labels: { team: 'u' } },
+    { name: 'toJson escapes HTML, toRawJson does not', template: { data: { j: '{{ dict "a" "<b>" | toJson }}', r: '{{ dict "a" "<b>" | toRawJson }}' } }, out: { j: '{"a":"\\u003cb\\u003e"}', r: '{"a":"<b>"}' } },
+    { name: 'range over the root in key order', template: { data: { all: '{{ range $k, $v := . }}{{ $k }}={{ $v }};{{ end }}' } }, out: { all: 'password=p;user=u;' } },
+    { name: 'KeysAndValues YAML error', template: { templateFrom: [{ literal: 'a: [' }] }, err: "could not apply template: error fetching templateFrom data: could not unmarshal template to 'map[string][]byte': " },
+    { name: 'parse error names the key', template: { data: { k: '{{ .user ' } }, err: 'unable to execute template at key k: unable to parse template at key k: template: k:1: ' },
+    { name: 'removed sprig function env', template: { data: { k: '{{ env "HOME" }}' } }, err: 'function "env" not defined' },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      if (c.err) {
+        await expect(write(t(c.template), { objects: c.objects })).rejects.toThrow(c.err);
+        return;
+      }
+      const o = await write(t(c.template), { objects: c.objects });
+      if (o.action !== 'write') throw new Error('expected write');
+      expect(secretData(o.secret)).toEqual(c.out);
+      for (const [k, v] of Object.entries(c.labels ?? {})) expect(o.secret.metadata.labels![k]).toBe(v);
+    });
+  }
 });

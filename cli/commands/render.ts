@@ -16,8 +16,6 @@ import {
   type ClientFactory,
   type ExternalSecret,
   type SecretStore,
-  type SecretsClient,
-  type TemplateEngine,
 } from '../../eso/index.ts';
 import { parseFlags, UsageError, wantsHelp, type CliIO, type Command } from '../io.ts';
 
@@ -60,38 +58,12 @@ function format(obj: unknown, output: string): string {
   return stringify(obj, { lineWidth: 0 });
 }
 
-async function loadTemplateEngine(): Promise<TemplateEngine | undefined> {
-  // The Go template engine lands separately (eso/template); until it does, templates fail with a clear
-  // NotAvailableError from the library.
-  const path = '../../eso/template/index.ts';
-  try {
-    const mod = (await import(/* @vite-ignore */ path)) as { templateEngine?: TemplateEngine; esoTemplateEngine?: TemplateEngine };
-    return mod.templateEngine ?? mod.esoTemplateEngine;
-  } catch {
-    return undefined;
-  }
-}
-
-type CreateSecretsClient = (store: SecretStore, ctx: Record<string, unknown>) => unknown;
-
 function networkClientFactory(io: CliIO, namespace: string): ClientFactory {
-  let load: Promise<CreateSecretsClient | undefined> | undefined;
   return async (store) => {
     if (store.spec.provider.fake) return new FakeSecretsClient(store.spec.provider.fake);
-    const path = '../../providers/index.ts';
-    load ??= import(/* @vite-ignore */ path).then(
-      (m: { createSecretsClient?: CreateSecretsClient }) => m.createSecretsClient,
-      () => undefined,
-    );
-    const create = await load;
-    if (!create) throw new NotAvailableError(`${store.kind} ${store.metadata.name}: the AWS/Vault network clients (providers/)`);
-    const made = (await create(store, { namespace, env: io.env, signal: io.signal })) as
-      | SecretsClient
-      | { forSync(): SecretsClient }
-      | { client: SecretsClient };
-    if ('forSync' in made && typeof made.forSync === 'function') return made.forSync();
-    if ('client' in made) return made.client;
-    return made as SecretsClient;
+    // AWS/Vault SDK code is loaded only when a store needs it.
+    const { createSecretsClient } = await import('../../providers/index.ts');
+    return createSecretsClient(store, { namespace, env: io.env, signal: io.signal });
   };
 }
 
@@ -163,7 +135,6 @@ export const renderCommand: Command = async (argv, io) => {
       objects: objects.filter((o) => o.kind !== 'Namespace'),
       clientFactory: networkClientFactory(io, namespace),
       controllerClass: values['controller-class'] ?? '',
-      engine: await loadTemplateEngine(),
     });
     const o = result.outcome;
     for (const m of result.missing) io.stderr(`esi render: note: ${m}: the provider says the secret does not exist; skipped (deletionPolicy=${es.spec.target.deletionPolicy})\n`);
