@@ -18,7 +18,7 @@ import {
   putAwsSecret,
   registerPodIdentity,
   sentinel,
-} from './providers-harness.ts';
+} from '../harness/index.ts';
 import { startCountingProxy, type CountingProxy } from './providers-counting-proxy.ts';
 
 let ns: string;

@@ -5,24 +5,37 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NoSecretError } from '../../core/index.ts';
 import type { SecretStore, VaultProvider } from '../../eso/index.ts';
 import { createSecretsClient, credentialEnvNames, openStore, type ProviderContext, type ProviderLogger } from '../../providers/index.ts';
-import { issueServingCert } from '../harness/certs.ts';
 import {
   VAULT_AUDIENCE,
-  bao,
   createServiceAccountToken,
   freshNamespace,
   harness,
+  issueServingCertificate,
   logFile,
-  putBaoRaw,
   putBaoSecret,
   sentinel,
   writeTokenFile,
-} from './providers-harness.ts';
+} from '../harness/index.ts';
+import { baoApi } from '../harness/openbao.ts';
+
+/** The OpenBao API with the root token (setup and revocation only). */
+const bao = (method: string, path: string, body?: unknown) => baoApi(harness().baoUrl, harness().baoRootToken, method, path, body);
+
+/** Writes raw JSON text, so a number like 1.50 reaches the server as written. */
+async function putBaoRaw(path: string, json: string): Promise<void> {
+  const h = harness();
+  const r = await fetch(`${h.baoUrl}/v1/${path}`, {
+    method: 'POST',
+    headers: { 'X-Vault-Token': h.baoRootToken, 'content-type': 'application/json' },
+    body: json,
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (!r.ok) throw new Error(`OpenBao POST /v1/${path} → HTTP ${r.status}`);
+}
 
 let ns: string;
 let tokenPath: string;
@@ -289,7 +302,7 @@ describe('transport options', () => {
   const seen: { namespace?: string; custom?: string; hasToken: boolean; path: string }[] = [];
   beforeAll(async () => {
     const h = harness();
-    const cert = await issueServingCert(join(h.runDir, 'pki'), `bao-tls-${ns}`);
+    const cert = await issueServingCertificate(`bao-tls-${ns}`);
     const target = new URL(h.baoUrl);
     tls = createHttpsServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key) }, (req, res) => {
       seen.push({
