@@ -75,6 +75,28 @@ describe('AWS identity paths against moto', () => {
     expect(r.status).toBe(400);
   });
 
+  test('Pod Identity emulator levers: response shape, short expiry, failure modes', async () => {
+    const token = await createServiceAccountToken(ns, 'levers', [POD_IDENTITY_AUDIENCE]);
+    const get = () => fetch(harness().podIdentityUrl, { headers: { authorization: token } });
+
+    await registerPodIdentity(ns, 'levers', role('levers'), { expiresInSeconds: 330 });
+    const t0 = Date.now();
+    const ok = await get();
+    expect(ok.status).toBe(200);
+    const body = (await ok.json()) as Record<string, string>;
+    expect(Object.keys(body).sort()).toEqual(['AccessKeyId', 'AccountId', 'Expiration', 'SecretAccessKey', 'Token']);
+    expect(body['AccountId']).toBe(harness().awsAccountId);
+    const expiresIn = (Date.parse(body['Expiration']!) - t0) / 1000;
+    expect(expiresIn).toBeGreaterThan(320);
+    expect(expiresIn).toBeLessThan(340);
+
+    await registerPodIdentity(ns, 'levers', role('levers'), { mode: 'error' });
+    expect((await get()).status).toBe(500);
+    await registerPodIdentity(ns, 'levers', role('levers'), { mode: 'deny' });
+    expect((await get()).status).toBe(403);
+    expect(await podIdentityStats(ns, 'levers')).toEqual({ requests: 3, served: 1, denied: 1 });
+  });
+
   test('IRSA: a real projected-style token for sts.amazonaws.com is exchanged at moto STS', async () => {
     const env = await awsEnv('irsa', { namespace: ns, serviceAccount: 'irsa-app' });
     expect(env['AWS_ROLE_ARN']).toBe(role('irsa-app'));

@@ -52,6 +52,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
 }
 
+type AwsCredentialIdentity = Awaited<ReturnType<ReturnType<typeof fromTemporaryCredentials>>>;
+
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 
 export async function startPodIdentity(o: {
@@ -68,6 +70,24 @@ export async function startPodIdentity(o: {
     if (!s) stats.set(k, (s = { requests: 0, served: 0, denied: 0 }));
     return s;
   };
+
+  // Minted keys are cached per role and session like the real agent does (§6.2), so a request costs one
+  // TokenReview and stays far below the SDK's 1 s timeout even on a busy machine.
+  const minted = new Map<string, AwsCredentialIdentity>();
+  async function mint(roleArn: string, session: string): Promise<AwsCredentialIdentity> {
+    const key = `${roleArn} ${session}`;
+    const hit = minted.get(key);
+    if (hit?.expiration && hit.expiration.getTime() - Date.now() > 15 * 60_000) return hit;
+    const creds = await fromTemporaryCredentials({
+      params: { RoleArn: roleArn, RoleSessionName: session, DurationSeconds: 3600 },
+      masterCredentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      clientConfig: { region: o.region, endpoint: o.motoUrl },
+    })();
+    minted.set(key, creds);
+    return creds;
+  }
+  // Warm-up: loads the STS client and proves moto's STS answers before any test relies on it.
+  await mint(`arn:aws:iam::123456789012:role/esi-e2e-warmup`, 'esi-e2e-warmup');
 
   async function credentials(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = req.headers['authorization'];
@@ -90,11 +110,7 @@ export async function startPodIdentity(o: {
       await new Promise((r) => setTimeout(r, 5000));
       return send(res, 500, 'Stalled (test lever)');
     }
-    const creds = await fromTemporaryCredentials({
-      params: { RoleArn: a.roleArn, RoleSessionName: `eks-${m[1]}-${m[2]}`.slice(0, 64), DurationSeconds: 3600 },
-      masterCredentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      clientConfig: { region: o.region, endpoint: o.motoUrl },
-    })();
+    const creds = await mint(a.roleArn, `eks-${m[1]}-${m[2]}`.slice(0, 64));
     const expiration = a.expiresInSeconds !== undefined
       ? new Date(Date.now() + a.expiresInSeconds * 1000)
       : (creds.expiration ?? new Date(Date.now() + 3600_000));
