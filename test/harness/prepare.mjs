@@ -104,6 +104,7 @@ async function buildEtcd({ logStream, remaining, what }) {
     await go('mod', 'init', 'local.test/etcdb');
     await go('get', `go.etcd.io/etcd/server/v3@${VERSIONS.etcd}`);
     await go('build', '-trimpath', '-ldflags', '-s -w', '-o', `${out}.tmp`, 'go.etcd.io/etcd/server/v3');
+    await run(`${out}.tmp`, ['--version'], { cwd: w, env, timeoutMs: remaining(), logStream, what });
     await rename(`${out}.tmp`, out);
   } finally {
     await rm(w, { recursive: true, force: true });
@@ -130,6 +131,7 @@ async function buildKubeApiserver({ logStream, remaining, what }) {
       `-X k8s.io/client-go/pkg/version.gitVersion=${v}`,
     ].join(' ');
     await go('build', '-trimpath', '-ldflags', ldflags, '-o', `${out}.tmp`, 'k8s.io/kubernetes/cmd/kube-apiserver');
+    await run(`${out}.tmp`, ['--version'], { cwd: w, env, timeoutMs: remaining(), logStream, what });
     await rename(`${out}.tmp`, out);
   } finally {
     await rm(w, { recursive: true, force: true });
