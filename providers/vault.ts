@@ -204,7 +204,11 @@ export async function openVaultStore(store: SecretStore, ctx: ProviderContext): 
         getAllSecrets: (find) => c.getAllSecrets(find),
         // Reads are cached per path; warming them concurrently saves latency, not calls.
         prefetch: async (refs) => {
-          await Promise.all(refs.filter((r) => r.metadataPolicy !== 'Fetch').map((r) => c.readSecret(r.key, r.version).catch(() => undefined)));
+          const todo = refs.filter((r) => r.metadataPolicy !== 'Fetch');
+          // At most 8 reads in flight; failures surface later from the entry's own read.
+          for (let i = 0; i < todo.length; i += 8) {
+            await Promise.all(todo.slice(i, i + 8).map((r) => c.readSecret(r.key, r.version).catch(() => undefined)));
+          }
         },
       };
     },

@@ -373,6 +373,15 @@ describe('AwsSecretsManagerClient', () => {
     expect(api.count('GetSecretValue')).toBe(1);
   });
 
+  it('a denied first batch stops the remaining chunks from being sent', async () => {
+    const api = new FakeSecretsManager(Array.from({ length: 45 }, (_, i) => ({ name: `d${i}`, string: 'x' })));
+    api.batchDenied = true;
+    const c = new AwsSecretsManagerClient(api);
+    await c.prefetch(Array.from({ length: 45 }, (_, i) => ({ key: `d${i}` })));
+    expect(api.count('BatchGetSecretValue')).toBe(1);
+    expect(c.batching).toBe(false);
+  });
+
   it('batch off: prefetch makes no calls', async () => {
     const api = world();
     await new AwsSecretsManagerClient(api, { batch: false }).prefetch([{ key: 'db' }]);

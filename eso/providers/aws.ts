@@ -16,6 +16,8 @@ import { marshal, GoJsonError } from '../gojson/index.ts';
 export const AWSCURRENT = 'AWSCURRENT';
 /** BatchGetSecretValue takes at most 20 ids per call. */
 export const BATCH_MAX_IDS = 20;
+/** BatchGetSecretValue calls in flight at once after the first (quota: 100/s per account). */
+export const BATCH_CONCURRENCY = 4;
 
 /** The fields of GetSecretValue / SecretValueEntry that ESO reads. */
 export interface AwsSecretValue {
@@ -227,28 +229,41 @@ export class AwsSecretsManagerClient implements SecretsClient {
       const id = this.#prefix + ref.key;
       if (!ids.includes(id)) ids.push(id);
     }
-    for (let i = 0; i < ids.length && this.#batch; i += BATCH_MAX_IDS) {
-      const chunk = ids.slice(i, i + BATCH_MAX_IDS);
-      let res: AwsBatchResult;
-      try {
-        res = await this.#call('BatchGetSecretValue', () => this.#api.batchGetSecretValue({ SecretIdList: chunk }));
-      } catch (e) {
-        if (awsErrorCode(e) === 'AccessDeniedException' || awsErrorCode(e) === 'AccessDenied') {
-          this.#batch = false;
-          return;
-        }
-        // Any other batch failure: leave these ids to GetSecretValue, which reports ESO's own error.
-        continue;
-      }
-      const byId = new Map<string, AwsSecretValue>();
-      for (const v of res.SecretValues ?? []) {
-        for (const idOf of [v.Name, v.ARN]) if (idOf) byId.set(idOf, v);
-      }
-      for (const id of chunk) {
-        const v = byId.get(id);
-        if (v) this.#cache.set(`${id}#${AWSCURRENT}#SECRET`, Promise.resolve(v));
-      }
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += BATCH_MAX_IDS) chunks.push(ids.slice(i, i + BATCH_MAX_IDS));
+    // The first call alone finds out whether the identity may batch; the rest then go out together.
+    if (chunks.length === 0 || !(await this.#batchChunk(chunks[0]!))) return;
+    const rest = chunks.slice(1);
+    for (let i = 0; i < rest.length; i += BATCH_CONCURRENCY) {
+      await Promise.all(rest.slice(i, i + BATCH_CONCURRENCY).map((c) => this.#batchChunk(c)));
     }
+  }
+
+  /** One BatchGetSecretValue call; false when the identity is denied batching (the client stops batching). */
+  async #batchChunk(chunk: string[]): Promise<boolean> {
+    if (!this.#batch) return false;
+    let res: AwsBatchResult;
+    try {
+      res = await this.#call('BatchGetSecretValue', () => this.#api.batchGetSecretValue({ SecretIdList: chunk }));
+    } catch (e) {
+      if (awsErrorCode(e) === 'AccessDeniedException' || awsErrorCode(e) === 'AccessDenied') {
+        this.#batch = false;
+        return false;
+      }
+      // Any other batch failure: leave these ids to GetSecretValue, which reports ESO's own error.
+      return true;
+    }
+    const byId = new Map<string, AwsSecretValue>();
+    for (const v of res.SecretValues ?? []) {
+      for (const idOf of [v.Name, v.ARN]) if (idOf) byId.set(idOf, v);
+    }
+    for (const id of chunk) {
+      const v = byId.get(id);
+      // Never overwrite an entry a concurrent GetSecretValue already holds.
+      const ck = `${id}#${AWSCURRENT}#SECRET`;
+      if (v && !this.#cache.has(ck)) this.#cache.set(ck, Promise.resolve(v));
+    }
+    return true;
   }
 
   /** ESO's `fetch`: GetSecretValue or DescribeSecret, cached per sync. Throws NoSecretError or raw SDK errors. */
