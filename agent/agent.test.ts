@@ -100,7 +100,7 @@ describe('runAgent: first sync and modes', () => {
 
   it('files carry what ESO would put in the Secret: templates rendered, same code path as esi render', async () => {
     const config = fakeConfig({ data: [{ key: 'db-user', value: 'alice' }, { key: 'db-pass', value: 'pw' }] });
-    (config.externalSecrets[0]!.externalSecret.spec.target as Record<string, unknown>)['template'] = {
+    (config.externalSecrets[0]!.externalSecret.spec.target as unknown as Record<string, unknown>)['template'] = {
       data: { dsn: 'postgres://{{ .username }}:{{ .password | upper }}@db:5432/app' },
     };
     expect(await runAgent({ config, root: dir, mode: 'init', env: {}, logger: silent, health: false, hooks: {} })).toBe(0);

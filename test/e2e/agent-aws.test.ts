@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { agentConfig, dataDir, fileHash, metricValue, startAgent, waitFor } from './agent-helpers.ts';
-import { awsEnv, freshNamespace, harness, putAwsSecret, registerPodIdentity, sentinel, sha256, podIdentityStats } from './providers-harness.ts';
+import { awsEnv, freshNamespace, harness, putAwsSecret, registerPodIdentity, sentinel, sha256, podIdentityStats } from '../harness/index.ts';
 
 let ns: string;
 beforeAll(async () => {

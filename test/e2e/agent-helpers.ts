@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AgentConfig } from '../../core/index.ts';
 import { createMetrics, runAgent, type AgentMetrics, type RunAgentOptions } from '../../agent/index.ts';
-import { logFile, scratchPath, sha256 } from './providers-harness.ts';
+import { logFile, scratchPath, sha256 } from '../harness/index.ts';
 
 export const MOUNT = '/var/run/secrets/esi';
 

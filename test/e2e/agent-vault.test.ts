@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { kubeApi } from '../harness/kube-http.ts';
 import { agentConfig, dataDir, fileHash, metricValue, startAgent, waitFor } from './agent-helpers.ts';
-import { VAULT_AUDIENCE, bao, createServiceAccountToken, freshNamespace, harness, putBaoSecret, sentinel, sha256, writeTokenFile } from './providers-harness.ts';
+import { kubeApi, VAULT_AUDIENCE, putBaoPolicy, putBaoKubernetesRole, createServiceAccountToken, freshNamespace, harness, putBaoSecret, sentinel, sha256, writeTokenFile } from '../harness/index.ts';
 import { KubeClient, kubeconfigAccess } from '../../agent/kube.ts';
 
 let ns: string;
@@ -18,16 +17,8 @@ const role = () => `${ns}-agent`;
 
 beforeAll(async () => {
   ns = await freshNamespace('agent-bao');
-  await bao('PUT', `sys/policies/acl/${ns}-read`, {
-    policy: [`path "secret/data/${ns}/*" { capabilities = ["read"] }`, `path "kv1/${ns}/*" { capabilities = ["read"] }`].join('\n'),
-  });
-  await bao('POST', `auth/kubernetes/role/${role()}`, {
-    bound_service_account_names: ['app'],
-    bound_service_account_namespaces: [ns],
-    audience: VAULT_AUDIENCE,
-    token_policies: [`${ns}-read`],
-    token_ttl: '10m',
-  });
+  await putBaoPolicy(`${ns}-read`, [`path "secret/data/${ns}/*" { capabilities = ["read"] }`, `path "kv1/${ns}/*" { capabilities = ["read"] }`].join('\n'));
+  await putBaoKubernetesRole(role(), { namespaces: [ns], serviceAccounts: ['app'], policies: [`${ns}-read`], audience: VAULT_AUDIENCE, ttl: '10m' });
   tokenPath = writeTokenFile(await createServiceAccountToken(ns, 'app', [VAULT_AUDIENCE], 3600), `agent-vault-token-${ns}`);
 });
 
