@@ -30,7 +30,7 @@ describe('esi dispatcher', () => {
   it.each(['webhook', 'agent', 'inject', 'render', 'demo'])('`esi %s --help` prints its usage and exits 0', async (cmd) => {
     const c = capture();
     expect(await main([cmd, '--help'], c.io)).toBe(0);
-    expect(c.out.join('')).toMatch(new RegExp(`Usage: esi ${cmd}`));
+    expect(c.out.join('')).toMatch(new RegExp(`Usage:\\s+esi ${cmd}`));
     expect(c.err.join('')).toBe('');
   });
 

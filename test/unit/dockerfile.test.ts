@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -65,7 +65,11 @@ describe('Dockerfile', () => {
 
   it('copies into the build stage every source file the bundle is made of', () => {
     const copied = stages[0]!.copies.flatMap((c) => c.src).map((s) => s.replace(/\/$/, ''));
-    const sources = Object.keys(meta.inputs).filter((f) => !f.startsWith('node_modules/'));
+    // Inputs loaded through a plugin (embedded text files) are named `<namespace>:<absolute path>`.
+    const sources = Object.keys(meta.inputs)
+      .map((f) => f.replace(/^[a-z-]+:/, ''))
+      .map((f) => (f.startsWith('/') ? relative(repo, f) : f))
+      .filter((f) => !f.startsWith('node_modules/'));
     expect(sources.length).toBeGreaterThan(10);
     const missing = sources.filter((f) => !copied.some((c) => f === c || f.startsWith(`${c}/`)));
     expect(missing).toEqual([]);
