@@ -4,15 +4,15 @@
  * annotation (the kubelet refreshes the downward-API file; the agent reconfigures without a restart).
  * Only that annotation is ever written, guarded by a JSON-patch `test` of the value it replaces.
  */
-import { CoreV1Api, makeInformer, PatchStrategy, setHeaderOptions, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import { AGENT_CONFIG_ANNOTATION, type KubeObject, type Pod } from '../core/index.ts';
 import { InjectionDenied, injectPod, pointer, type InjectContext } from '../injector/index.ts';
 import { describe, type ClusterCache, type WatchedKind } from './cache.ts';
+import { Reflector, type KubeClient } from './kube.ts';
 import type { WebhookLogger } from './log.ts';
 import type { WebhookMetrics } from './metrics.ts';
 
 export interface PodConfigControllerOptions {
-  kc: KubeConfig;
+  client: KubeClient;
   cache: ClusterCache;
   contextFor: (namespace: string) => InjectContext;
   log: WebhookLogger;
@@ -39,8 +39,7 @@ export function desiredAgentConfig(pod: Pod, ctx: InjectContext): { value?: stri
 
 export class PodConfigController {
   readonly #o: PodConfigControllerOptions;
-  readonly #pods: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
-  readonly #api: CoreV1Api;
+  readonly #pods: Reflector;
   #podsSynced = false;
   #stopped = false;
   #pending = new Set<string>(); // namespaces; '*' = all
@@ -50,14 +49,10 @@ export class PodConfigController {
 
   constructor(o: PodConfigControllerOptions) {
     this.#o = o;
-    this.#api = o.kc.makeApiClient(CoreV1Api);
-    const selector = 'esi.dev/inject=true';
-    this.#pods = makeInformer<KubernetesObject>(o.kc, '/api/v1/pods', () => this.#api.listPodForAllNamespaces({ labelSelector: selector }), selector);
-    this.#pods.on('error', (err: unknown) => {
-      if (this.#stopped) return;
-      o.log.warn('pod watch failed; restarting', { error: describe(err) });
-      setTimeout(() => void this.#pods.start(), 2000).unref();
-    });
+    // Only pods that opted in: the same label the webhook's objectSelector matches.
+    this.#pods = new Reflector(o.client, '/api/v1/pods', 'Pod', 'v1', { labelSelector: 'esi.dev/inject=true' }, (err, retryMs) =>
+      o.log.warn('pod watch failed; retrying', { error: describe(err), retryMs }),
+    );
     o.cache.onChange((kind, obj) => this.#onChange(kind, obj));
   }
 
@@ -130,9 +125,11 @@ export class PodConfigController {
     }
     const path = pointer('metadata', 'annotations', AGENT_CONFIG_ANNOTATION);
     try {
-      await this.#api.patchNamespacedPod(
-        { name: md.name!, namespace: md.namespace!, body: [{ op: 'test', path, value: current }, { op: 'replace', path, value: want.value }] },
-        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      await this.#o.client.request(
+        'PATCH',
+        `/api/v1/namespaces/${encodeURIComponent(md.namespace!)}/pods/${encodeURIComponent(md.name!)}`,
+        [{ op: 'test', path, value: current }, { op: 'replace', path, value: want.value }],
+        'application/json-patch+json',
       );
       this.#o.log.info('agent config updated', where);
       return 'updated';

@@ -3,17 +3,17 @@
  * controller loop. The only place that reads the cluster; everything it decides goes through
  * `admit` and the injector.
  */
-import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import type { InjectContext, InjectDefaults, CaRef } from '../injector/index.ts';
 import type { AdmissionEnv } from './admission.ts';
 import { ClusterCache, describe } from './cache.ts';
 import { PodConfigController } from './controller.ts';
+import type { KubeClient } from './kube.ts';
 import type { WebhookLogger } from './log.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { startWebhookServer, type TlsFiles, type TlsPem, type WebhookServer } from './server.ts';
 
 export interface RunWebhookOptions {
-  kubeconfig: KubeConfig;
+  client: KubeClient;
   host: string;
   port: number;
   tls: TlsFiles | TlsPem;
@@ -48,9 +48,9 @@ export function nativeSidecarsFromVersion(major: string, minor: string): boolean
   return ma > 1 || mi >= 29;
 }
 
-async function detectNativeSidecars(kc: KubeConfig, log: WebhookLogger): Promise<boolean> {
+async function detectNativeSidecars(client: KubeClient, log: WebhookLogger): Promise<boolean> {
   try {
-    const v = await kc.makeApiClient(VersionApi).getCode();
+    const v = await client.request<{ major: string; minor: string; gitVersion: string }>('GET', '/version');
     const native = nativeSidecarsFromVersion(v.major, v.minor);
     log.info('cluster version', { gitVersion: v.gitVersion, nativeSidecars: native });
     return native;
@@ -64,9 +64,8 @@ const CA_TTL_MS = 5 * 60_000;
 
 export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> {
   const metrics = o.metrics ?? createWebhookMetrics({ defaultMetrics: true });
-  const nativeSidecars = o.nativeSidecars === undefined || o.nativeSidecars === 'auto' ? await detectNativeSidecars(o.kubeconfig, o.log) : o.nativeSidecars;
-  const cache = new ClusterCache(o.kubeconfig, o.log);
-  const core = o.kubeconfig.makeApiClient(CoreV1Api);
+  const nativeSidecars = o.nativeSidecars === undefined || o.nativeSidecars === 'auto' ? await detectNativeSidecars(o.client, o.log) : o.nativeSidecars;
+  const cache = new ClusterCache(o.client, o.log);
 
   const cas = new Map<string, { pem?: string; at: number }>();
   const caKey = (r: CaRef) => `${r.kind}/${r.namespace}/${r.name}/${r.key}`;
@@ -88,12 +87,10 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     fetchCa: async (ref) => {
       let pem: string | undefined;
       try {
-        if (ref.kind === 'ConfigMap') {
-          pem = (await core.readNamespacedConfigMap({ name: ref.name, namespace: ref.namespace })).data?.[ref.key];
-        } else {
-          const b64 = (await core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace })).data?.[ref.key];
-          pem = b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
-        }
+        const plural = ref.kind === 'ConfigMap' ? 'configmaps' : 'secrets';
+        const obj = await o.client.request<{ data?: Record<string, string> }>('GET', `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/${plural}/${encodeURIComponent(ref.name)}`);
+        const v = obj.data?.[ref.key];
+        pem = v === undefined ? undefined : ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
       } catch (e) {
         o.log.warn('cannot read a Vault store CA', { kind: ref.kind, namespace: ref.namespace, name: ref.name, error: describe(e) });
       }
@@ -105,12 +102,12 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
   const controller =
     o.controller === false
       ? undefined
-      : new PodConfigController({ kc: o.kubeconfig, cache, contextFor, log: o.log, metrics, ...(o.controllerDebounceMs !== undefined ? { debounceMs: o.controllerDebounceMs } : {}) });
+      : new PodConfigController({ client: o.client, cache, contextFor, log: o.log, metrics, ...(o.controllerDebounceMs !== undefined ? { debounceMs: o.controllerDebounceMs } : {}) });
 
   const synced = (async () => {
     await cache.start();
-    while (!cache.synced()) await new Promise((r) => setTimeout(r, 200));
     metrics.cacheSynced.set(1);
+    o.log.info('caches synced', {});
     await controller?.start();
   })();
   synced.catch((e: unknown) => o.log.error('cache start failed', { error: describe(e) }));

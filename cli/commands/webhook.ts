@@ -1,9 +1,8 @@
 /**
  * `esi webhook`: serve the mutating admission webhook until SIGINT/SIGTERM.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_AGENT_IMAGE } from '../../injector/index.ts';
-import { jsonLogger, runWebhook } from '../../webhook/index.ts';
+import { inClusterAccess, jsonLogger, KubeClient, kubeconfigAccess, runWebhook } from '../../webhook/index.ts';
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 
 export const WEBHOOK_HELP = `Usage: esi webhook --tls-cert FILE --tls-key FILE [--port 8443] [--kubeconfig FILE] [options]
@@ -57,14 +56,12 @@ export const webhookCommand: Command = async (argv, io) => {
   if (ns !== 'auto' && ns !== 'true' && ns !== 'false') throw new UsageError(`esi webhook: --native-sidecars ${JSON.stringify(ns)}: use auto, true or false`);
   if (values.controller !== 'true' && values.controller !== 'false') throw new UsageError(`esi webhook: --controller ${JSON.stringify(values.controller)}: use true or false`);
 
-  const kc = new KubeConfig();
-  const kubeconfig = values.kubeconfig ?? io.env['KUBECONFIG'];
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromCluster();
+  const kubeconfig = values.kubeconfig ?? io.env['KUBECONFIG']?.split(':')[0];
+  const client = new KubeClient(kubeconfig ? kubeconfigAccess(kubeconfig) : inClusterAccess(io.env));
 
   const log = jsonLogger((line) => io.stderr(line));
   const running = await runWebhook({
-    kubeconfig: kc,
+    client,
     host: values.address!,
     port,
     tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] },
