@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
+    // The e2e global teardown stops five processes and scans logs for sentinels: give it room.
+    teardownTimeout: 30_000,
     projects: [
       {
         test: {
