@@ -11,6 +11,7 @@
 import { EsiError } from '../../core/index.ts';
 import { formatFloatF as formatF, parseFloatGo } from '../gojson/index.ts';
 import { matchLimit } from './match.ts';
+import { MODIFIER_FUNCS } from './modifiers.ts';
 
 export type GjsonType = 'Null' | 'False' | 'Number' | 'String' | 'True' | 'JSON';
 
@@ -29,12 +30,6 @@ export class GjsonUnsupportedError extends EsiError {
     this.name = 'GjsonUnsupportedError';
   }
 }
-
-/** gjson's modifier names: a path component `@name` with one of these is a modifier, otherwise a key. */
-const MODIFIERS = new Set([
-  'pretty', 'ugly', 'reverse', 'this', 'flatten', 'join', 'valid', 'keys', 'values', 'tostr', 'fromstr',
-  'group', 'dig',
-]);
 
 const empty = (): RawResult => ({ type: 'Null', raw: '', str: '', num: 0 });
 
@@ -338,7 +333,7 @@ function isDotPiperChar(s: string): boolean {
   if (c === '@') {
     let i = 1;
     for (; i < s.length; i++) if (s[i] === '.' || s[i] === '|' || s[i] === ':') break;
-    return MODIFIERS.has(s.slice(1, i));
+    return MODIFIER_FUNCS.has(s.slice(1, i));
   }
   return c === '[' || c === '{';
 }
@@ -418,7 +413,7 @@ interface ArrayPath {
   query: { on: boolean; all: boolean; path: string; op: string; value: string };
 }
 
-function trim(s: string): string {
+export function trim(s: string): string {
   let a = 0;
   let b = s.length;
   while (a < b && s.charCodeAt(a) <= 0x20) a++;
@@ -1037,6 +1032,57 @@ function parseAny(json: string, i: number): [number, RawResult, boolean] {
   return [i, empty(), false];
 }
 
+/**
+ * gjson `Result.ForEach`: object members as (key, value), array elements as (index key, value), any other
+ * value once with an empty key. Lenient exactly where gjson is.
+ */
+export function forEach(t: RawResult, iterator: (key: RawResult, value: RawResult) => boolean): void {
+  if (!exists(t)) return;
+  if (t.type !== 'JSON') {
+    iterator(empty(), t);
+    return;
+  }
+  const json = t.raw;
+  let obj = false;
+  let i = 0;
+  const key: RawResult = empty();
+  for (; i < json.length; i++) {
+    if (json[i] === '{') {
+      i++;
+      key.type = 'String';
+      obj = true;
+      break;
+    } else if (json[i] === '[') {
+      i++;
+      key.type = 'Number';
+      key.num = -1;
+      break;
+    }
+    if (json.charCodeAt(i) > 0x20) return;
+  }
+  for (; i < json.length; i++) {
+    if (obj) {
+      if (json[i] !== '"') continue;
+      const [ni, str, vesc, ok] = parseString(json, i + 1);
+      i = ni;
+      if (!ok) return;
+      key.str = vesc ? unescape(str.slice(1, -1)) : str.slice(1, -1);
+      key.raw = str;
+    } else {
+      key.num += 1;
+    }
+    for (; i < json.length; i++) {
+      const c = json.charCodeAt(i);
+      if (c <= 0x20 || c === 0x2c || c === 0x3a) continue;
+      break;
+    }
+    const [ni, value, ok] = parseAny(json, i);
+    i = ni;
+    if (!ok) return;
+    if (!iterator({ ...key }, value)) return;
+  }
+}
+
 /** gjson `Parse(json)`. */
 export function parseRaw(json: string): RawResult {
   for (let i = 0; i < json.length; i++) {
@@ -1087,7 +1133,7 @@ function execStatic(path: string): [string, string, boolean] {
   return [pathOut, '', false];
 }
 
-/** gjson execModifier: only `@this` is reproduced; any other known modifier is refused. */
+/** gjson execModifier: `@name`, `@name:arg`, followed by `.path` or `|path`. */
 function execModifier(json: string, path: string): [string, string, boolean] {
   let name = path.slice(1);
   let pathOut = '';
@@ -1105,14 +1151,16 @@ function execModifier(json: string, path: string): [string, string, boolean] {
       break;
     }
   }
-  if (!MODIFIERS.has(name)) return [pathOut, '', false];
-  if (name !== 'this') throw new GjsonUnsupportedError(`modifier @${latin1ToText(name)}`);
+  if (!MODIFIER_FUNCS.has(name)) return [pathOut, '', false];
+  const fn = MODIFIER_FUNCS.get(name);
+  if (!fn) throw new GjsonUnsupportedError(`modifier @${latin1ToText(name)}`);
+  let args = '';
   if (hasArgs) {
     let parsedArgs = false;
     const p0 = pathOut[0];
     if (p0 === '{' || p0 === '[' || p0 === '"') {
       if (exists(parseRaw(pathOut))) {
-        const args = squash(pathOut);
+        args = squash(pathOut);
         pathOut = pathOut.slice(args.length);
         parsedArgs = true;
       }
@@ -1123,14 +1171,15 @@ function execModifier(json: string, path: string): [string, string, boolean] {
         if (pathOut[i] === '|') break;
         const ch = pathOut[i];
         if (ch === '{' || ch === '[' || ch === '"' || ch === '(') {
-          const s = squash(pathOut.slice(i));
-          i += s.length - 1;
+          const sq = squash(pathOut.slice(i));
+          i += sq.length - 1;
         }
       }
+      args = pathOut.slice(0, i);
       pathOut = pathOut.slice(i);
     }
   }
-  return [pathOut, json, true];
+  return [pathOut, fn(json, args), true];
 }
 
 function latin1ToText(s: string): string {
@@ -1194,7 +1243,7 @@ export class GjsonTooDeepError extends EsiError {
 }
 
 /** gjson `Get`, with the trailing `c.value.Get(c.pipe)` of each step done as a loop, not recursion. */
-function getPiped(json: string, path: string): RawResult {
+export function getPiped(json: string, path: string): RawResult {
   for (;;) {
     const step = getStep(json, path);
     if (!('pipe' in step)) return step.value;

@@ -67,9 +67,16 @@ describe('gjson Get and String() on the gjson README document', () => {
     expect(get('{"n": 1.50}', 'n').raw).toBe('1.50');
   });
 
-  test('modifiers other than @this and multipaths are refused, not answered differently', () => {
-    expect(() => get(README_DOC, '@reverse')).toThrow(GjsonUnsupportedError);
-    expect(() => get(README_DOC, 'children|@keys')).toThrow(GjsonUnsupportedError);
+  test('modifiers run as in gjson', () => {
+    expect(get(README_DOC, 'children|@reverse').string()).toBe('["Jack","Alex","Sara"]');
+    expect(get(README_DOC, 'name|@keys').string()).toBe('["first","last"]');
+    expect(get(README_DOC, 'name.@values').string()).toBe('["Tom","Anderson"]');
+    expect(get('[1,[2,[3]]]', '@flatten:{"deep":true}').string()).toBe('[1,2,3]');
+  });
+
+  test('@pretty and multipaths are refused, not answered differently', () => {
+    expect(() => get(README_DOC, '@pretty')).toThrow(GjsonUnsupportedError);
+    expect(() => get(README_DOC, 'children|@pretty')).toThrow(GjsonUnsupportedError);
     expect(() => get(README_DOC, '[name,age]')).toThrow(GjsonUnsupportedError);
     // Not modifiers: gjson treats these as keys.
     expect(get('{"@timestamp":"t"}', '@timestamp').string()).toBe('t');

@@ -8,7 +8,7 @@
 const RUNE_ERROR = 0xfffd;
 
 /** utf8.DecodeRuneInString on a byte string: [rune, size]; size 0 at the end. */
-function decodeRune(s: string, i: number): [number, number] {
+export function decodeRune(s: string, i: number): [number, number] {
   if (i >= s.length) return [RUNE_ERROR, 0];
   const c0 = s.charCodeAt(i);
   if (c0 < 0x80) return [c0, 1];

@@ -49,6 +49,24 @@ export const TABLE_GETS: [string, string][] = [
     '!inf', '!"x"', '!123.x', '!{"a":1}.a', '@this.name.last', '@this', 'name.@this', 'missing|!true',
     '@notamodifier', 'name.@x',
   ].map((p): [string, string] => [README_DOC, p]),
+  // modifiers (ESO runs them when a property starts with a modifier name)
+  ...[
+    '@reverse', 'children|@reverse', 'children.@reverse', '@reverse.0', 'friends.#.nets|@flatten',
+    'friends.#.nets|@flatten:{"deep":true}', '@keys', 'name|@values', 'name.@values', 'friends|@join',
+    'friends|@join:{"preserve":true}', '@valid', 'name.first|@tostr', '@dig:first', '@ugly', 'friends.0|@keys',
+    '@this:x.name', 'name.@keys', 'children|@keys', 'age|@keys', 'missing|@keys', '@keys.1', '@values.#',
+    'friends.@dig:nets', 'name|@tostr|@fromstr', 'friends|@group',
+  ].map((p): [string, string] => [README_DOC, p]),
+  ...[
+    '@group', '@flatten:{"deep":true}', 'x|@fromstr', 'x|@fromstr|a', 'y|@fromstr', '@join', '@valid', 'q|@tostr',
+    '@reverse', '@ugly', '@keys', '@values',
+  ].map((p): [string, string] => [
+    '{"id":["a","b"],"n":[1,2,3],"x":"{\\"a\\": [1, 2]}","y":"nope","q":"<\\u2028\\u00e9>","o":{"a":[1,[2,[3]]]}}',
+    p,
+  ]),
+  ...['@flatten', '@flatten:{"deep":true}', '@join', '@join:{"preserve":1}', '@reverse', '@valid'].map(
+    (p): [string, string] => ['[1, [2, [3, 4]], {"a":1}, {"a":2,"b":3}, [ ], "x"]', p],
+  ),
   ...[
     'name', '..#', '..1.name', '..#.name', '..#(name=="b").x',
   ].map((p): [string, string] => ['{"name":"a","x":1}\n{"name":"b","x":2}\n', p]),
