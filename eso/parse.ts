@@ -4,6 +4,7 @@
  * rendered offline behaves as it would after the API server defaulted it.
  */
 import { isObject, ValidationError, type KubeObject } from '../core/index.ts';
+import { parseGoDuration } from './duration.ts';
 import {
   ESO_GROUP,
   ESO_VERSIONS,
@@ -98,12 +99,27 @@ export function parseExternalSecret(input: KubeObject, source = '<input>'): Exte
   spec['secretStoreRef'] = parseStoreRef(spec['secretStoreRef'], where, 'spec.secretStoreRef');
   if (spec['secretStoreRef'] === undefined) delete spec['secretStoreRef'];
   if (spec['refreshInterval'] === undefined) spec['refreshInterval'] = '1h0m0s';
-  optString(spec['refreshInterval'], where, 'spec.refreshInterval');
+  const interval = optString(spec['refreshInterval'], where, 'spec.refreshInterval');
+  if (interval !== undefined) {
+    try {
+      parseGoDuration(interval);
+    } catch (e) {
+      fail(where, 'spec.refreshInterval', (e as Error).message);
+    }
+  }
+  // v1beta1's CRD injects the strategy defaults (ESO-SEMANTICS §1), which show up in ESO's error texts.
+  const beta = obj.apiVersion.endsWith('/v1beta1');
+  const betaRef = (r: unknown, find = false): void => {
+    if (!beta || !isObject(r)) return;
+    r['conversionStrategy'] ??= 'Default';
+    r['decodingStrategy'] ??= 'None';
+    if (!find) r['metadataPolicy'] ??= 'None';
+  };
   optEnum(spec['refreshPolicy'], ['CreatedOnce', 'Periodic', 'OnChange'], where, 'spec.refreshPolicy');
 
   const target = optObject(spec['target'], where, 'spec.target') ?? {};
   target['creationPolicy'] =
-    optEnum(target['creationPolicy'], ['Owner', 'Orphan', 'Merge', 'None', 'CreateOrMerge'], where, 'spec.target.creationPolicy') ?? 'Owner';
+    optEnum(target['creationPolicy'], beta ? ['Owner', 'Orphan', 'Merge', 'None'] : ['Owner', 'Orphan', 'Merge', 'None', 'CreateOrMerge'], where, 'spec.target.creationPolicy') ?? 'Owner';
   target['deletionPolicy'] =
     optEnum(target['deletionPolicy'], ['Retain', 'Delete', 'Merge'], where, 'spec.target.deletionPolicy') ?? 'Retain';
   optString(target['name'], where, 'spec.target.name');
@@ -116,6 +132,7 @@ export function parseExternalSecret(input: KubeObject, source = '<input>'): Exte
     tfs.forEach((tf, i) => {
       const t = optObject(tf, where, `spec.target.template.templateFrom[${i}]`) ?? {};
       t['target'] ??= 'Data';
+      if (beta) optEnum(t['target'], ['Data', 'Annotations', 'Labels'], where, `spec.target.template.templateFrom[${i}].target`);
       for (const src of ['configMap', 'secret'] as const) {
         const s = optObject(t[src], where, `spec.target.template.templateFrom[${i}].${src}`);
         const items = optArray(s?.['items'], where, `spec.target.template.templateFrom[${i}].${src}.items`) ?? [];
@@ -135,12 +152,15 @@ export function parseExternalSecret(input: KubeObject, source = '<input>'): Exte
     }
     const sourceRef = optObject(o['sourceRef'], where, `${path}.sourceRef`);
     if (sourceRef) sourceRef['storeRef'] = parseStoreRef(sourceRef['storeRef'], where, `${path}.sourceRef.storeRef`);
+    betaRef(o['remoteRef']);
     return { ...o, secretKey, remoteRef: parseRemoteRef(o['remoteRef'], where, `${path}.remoteRef`) } as ExternalSecretData;
   });
   const dataFrom = optArray(spec['dataFrom'], where, 'spec.dataFrom') ?? [];
   spec['dataFrom'] = dataFrom.map((d, i): ExternalSecretDataFrom => {
     const path = `spec.dataFrom[${i}]`;
     const o = optObject(d, where, path) ?? fail(where, path, 'expected a mapping');
+    betaRef(o['extract']);
+    betaRef(o['find'], true);
     if (o['extract'] !== undefined) o['extract'] = parseRemoteRef(o['extract'], where, `${path}.extract`);
     const find = optObject(o['find'], where, `${path}.find`);
     if (find) {

@@ -104,6 +104,10 @@ export async function renderExternalSecret(input: RenderInput): Promise<RenderRe
   const namespace = esNamespace(es);
   const admission = externalSecretErrors(es, { includeTemplate: false });
   if (admission.length > 0) throw new EsoError('invalid', admission.join('\n'), 'spec');
+  const manifest = (es.spec.target as { manifest?: { apiVersion?: string; kind?: string } }).manifest;
+  if (manifest && !(manifest.apiVersion === 'v1' && manifest.kind === 'Secret')) {
+    throw new EsoError('unsupported', `generic targets (${manifest.apiVersion ?? ''} ${manifest.kind ?? ''}) are not supported by esi: it renders Secrets only`, 'spec.target.manifest');
+  }
 
   for (const ref of referencedStores(es)) {
     const store = findStore(input.stores, ref, namespace);

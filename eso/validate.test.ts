@@ -94,3 +94,37 @@ describe('parsing and CRD defaults (§1)', () => {
     expect(store({ gcpsm: {} })).toThrow('esi supports the aws, vault and fake providers; got gcpsm');
   });
 });
+
+describe('v1beta1 specifics (§1)', () => {
+  const beta = (spec: unknown) => es(spec, 'external-secrets.io/v1beta1');
+  it('the v1beta1 CRD injects strategy defaults; v1 (v2.9.0) does not', () => {
+    const b = beta({ data: [{ secretKey: 'k', remoteRef: { key: 'k' } }], dataFrom: [{ extract: { key: 'x' } }, { find: { name: { regexp: 'x' } } }] });
+    expect(b.spec.data![0]!.remoteRef).toEqual({ key: 'k', conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' });
+    expect(b.spec.dataFrom![0]!.extract).toEqual({ key: 'x', conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' });
+    expect(b.spec.dataFrom![1]!.find).toEqual({ name: { regexp: 'x' }, conversionStrategy: 'Default', decodingStrategy: 'None' });
+    const v1 = es({ data: [{ secretKey: 'k', remoteRef: { key: 'k' } }] });
+    expect(v1.spec.data![0]!.remoteRef).toEqual({ key: 'k' });
+  });
+  it('v1beta1 templateFrom target is an enum', () => {
+    expect(() => beta({ data: d, target: { template: { templateFrom: [{ literal: 'a: b', target: 'Spec' }] } } })).toThrow('spec.target.template.templateFrom[0].target: unsupported value "Spec"');
+  });
+  it('CreateOrMerge is v1 only', () => {
+    expect(() => beta({ data: d, target: { creationPolicy: 'CreateOrMerge' } })).toThrow('spec.target.creationPolicy: unsupported value "CreateOrMerge"');
+    expect(es({ data: d, target: { creationPolicy: 'CreateOrMerge' } }).spec.target.creationPolicy).toBe('CreateOrMerge');
+  });
+  it('refreshInterval must be a Go duration', () => {
+    expect(() => es({ data: d, refreshInterval: '1d' })).toThrow('spec.refreshInterval: time: invalid duration "1d"');
+    expect(es({ data: d, refreshInterval: '15m' }).spec.refreshInterval).toBe('15m');
+  });
+  it('with v1beta1 the conversion error names Default instead of an empty strategy', async () => {
+    const e = makeES({ dataFrom: [{ extract: { key: 'c' } }] }, {}, 'external-secrets.io/v1beta1');
+    await expect(render(e, [fakeStore([{ key: 'c', value: '{"a/b":"1","a_b":"2"}' }])])).rejects.toThrow('error applying conversion strategy Default to keys: secret name collision during conversion: a_b');
+  });
+});
+
+describe('generic targets', () => {
+  it('target.manifest other than v1 Secret is refused clearly', async () => {
+    const e = makeES({ data: d, target: { manifest: { apiVersion: 'v1', kind: 'ConfigMap' } } });
+    await expect(render(e, [fakeStore([{ key: 'k', value: 'v' }])])).rejects.toThrow('generic targets (v1 ConfigMap) are not supported by esi');
+  });
+});

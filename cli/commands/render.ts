@@ -58,12 +58,14 @@ function format(obj: unknown, output: string): string {
   return stringify(obj, { lineWidth: 0 });
 }
 
-function networkClientFactory(io: CliIO, namespace: string): ClientFactory {
+function networkClientFactory(io: CliIO, namespace: string, opened: { close(): Promise<void> }[]): ClientFactory {
   return async (store) => {
     if (store.spec.provider.fake) return new FakeSecretsClient(store.spec.provider.fake);
     // AWS/Vault SDK code is loaded only when a store needs it.
     const { createSecretsClient } = await import('../../providers/index.ts');
-    return createSecretsClient(store, { namespace, env: io.env, signal: io.signal });
+    const client = await createSecretsClient(store, { namespace, env: io.env, signal: io.signal });
+    opened.push(client);
+    return client;
   };
 }
 
@@ -77,6 +79,7 @@ export const renderCommand: Command = async (argv, io) => {
     return 0;
   }
   let es: ExternalSecret | undefined;
+  const opened: { close(): Promise<void> }[] = [];
   try {
     const { values } = parseFlags(
       argv,
@@ -133,7 +136,7 @@ export const renderCommand: Command = async (argv, io) => {
       stores: stores.map((s) => (s.kind === 'SecretStore' && !s.metadata.namespace ? { ...s, metadata: { ...s.metadata, namespace } } : s)),
       namespace: nsObject,
       objects: objects.filter((o) => o.kind !== 'Namespace'),
-      clientFactory: networkClientFactory(io, namespace),
+      clientFactory: networkClientFactory(io, namespace, opened),
       controllerClass: values['controller-class'] ?? '',
     });
     const o = result.outcome;
@@ -162,8 +165,9 @@ export const renderCommand: Command = async (argv, io) => {
     const msg = e instanceof Error ? e.message : String(e);
     io.stderr(`esi render: ${where}${field ? `${field}: ` : ''}${oneLine(msg)}\n`);
     if (e instanceof NotAvailableError) return 2;
-    if (!(e instanceof EsiError) && !(e instanceof Error)) return 1;
     return 1;
+  } finally {
+    await Promise.allSettled(opened.map((c) => c.close()));
   }
 };
 
