@@ -253,3 +253,38 @@ describe('Vault transport retries', () => {
     }
   });
 });
+
+describe('Vault request headers', () => {
+  it('sends custom headers, namespace, X-Vault-Index (readYourWrites) and X-Vault-Inconsistent (forwardInconsistent)', async () => {
+    const seen: Record<string, string | undefined>[] = [];
+    let n = 0;
+    const server = createServer((req, res) => {
+      seen.push({
+        custom: req.headers['x-team'] as string | undefined,
+        ns: req.headers['x-vault-namespace'] as string | undefined,
+        index: req.headers['x-vault-index'] as string | undefined,
+        inconsistent: req.headers['x-vault-inconsistent'] as string | undefined,
+        token: req.headers['x-vault-token'] ? 'present' : undefined,
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-vault-index': `idx-${++n}` });
+      res.end('{"data":{"data":{"k":"v"}}}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const a = server.address();
+    const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    try {
+      const s = vaultStore(undefined, { server: url, namespace: 'team-a', headers: { 'X-Team': 'payments' }, readYourWrites: true, forwardInconsistent: true });
+      const c = await createSecretsClient(s, { namespace: 'ns', env: { VAULT_TOKEN: 't' } });
+      await c.getSecret({ key: 'one' });
+      await c.getSecret({ key: 'two' });
+      await c.close();
+      expect(seen).toEqual([
+        { custom: 'payments', ns: 'team-a', index: undefined, inconsistent: 'forward-active-node', token: 'present' },
+        { custom: 'payments', ns: 'team-a', index: 'idx-1', inconsistent: 'forward-active-node', token: 'present' },
+      ]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
