@@ -214,3 +214,64 @@ spec:
     expect(r.stderr).toContain('cannot read /nonexistent/es.yaml');
   });
 });
+
+describe('esi render against a Vault KV v2 API on 127.0.0.1 (wiring of the network clients)', () => {
+  it('reads with VAULT_TOKEN, applies ESO semantics, and reports a 404 as ESO does', async () => {
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['x-vault-token'] ?? ''}`);
+      if (req.url?.startsWith('/v1/secret/data/app')) {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ data: { data: { user: 'vault-user', password: 'CANARY-vault-91', n: 1.5 }, metadata: { version: 3 } } }));
+        return;
+      }
+      res.statusCode = 404;
+      res.setHeader('content-type', 'application/json');
+      res.end('{"errors":[]}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const tmp = await mkdtemp(join(tmpdir(), 'esi-render-vault-'));
+      const store = join(tmp, 'store.yaml');
+      await writeFile(store, `apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: vault, namespace: ns}
+spec:
+  provider:
+    vault: {server: "http://127.0.0.1:${port}", path: secret, version: v2}
+`);
+      const esFile = join(tmp, 'es.yaml');
+      const write = (spec: string) => writeFile(esFile, `apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: app, namespace: ns}
+spec:
+  secretStoreRef: {name: vault}
+${spec}`);
+      const runEnv = async (argv: string[]) => {
+        let stdout = '';
+        let stderr = '';
+        const code = await renderCommand(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { VAULT_TOKEN: 'test-token' } });
+        return { code, stdout, stderr };
+      };
+      await write('  data: [{secretKey: u, remoteRef: {key: app, property: user}}]\n  dataFrom: [{extract: {key: app}}]\n');
+      const ok = await runEnv(['--external-secret', esFile, '--store', store]);
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      const s = parse(ok.stdout) as { data: Record<string, string> };
+      const d = Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+      expect(d).toEqual({ u: 'vault-user', user: 'vault-user', password: 'CANARY-vault-91', n: '1.5' });
+      expect(seen.some((l) => l.startsWith('GET /v1/secret/data/app') && l.endsWith('test-token'))).toBe(true);
+
+      await write('  data: [{secretKey: u, remoteRef: {key: missing}}]\n');
+      const missing = await runEnv(['--external-secret', esFile, '--store', store]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('error processing spec.data[0] (key: missing), err: Secret does not exist');
+      expect(missing.stderr).not.toContain('CANARY');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
