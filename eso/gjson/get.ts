@@ -2,16 +2,19 @@
  * gjson v1.18.0 `Get(json, path)` re-implemented on byte strings (one JS char per byte, so every index,
  * comparison and slice behaves exactly like Go's on a UTF-8 `string`). It follows gjson's scanning
  * algorithm step by step, including its leniency on malformed JSON, because ESO feeds it whatever text a
- * user stored (AWS SecretString, fake values). Supported: dotted paths, `\` escapes, `*`/`?` wildcards,
+ * user stored (AWS SecretString, fake values). Covered: dotted paths, `\` escapes, `*`/`?` wildcards,
  * array indexes, `#`, `#.path`, `#(...)`/`#(...)#` queries (==, =, !=, <, <=, >, >=, %, !%, `~` booleans,
- * nested queries), `|` pipes, `..` JSON-lines prefix, `!` literals and the `@this` modifier. Every other
- * modifier (`@reverse`, `@keys`, ...) and `[..]`/`{..}` multipaths raise GjsonUnsupportedError instead of
- * answering differently from gjson.
+ * nested queries), `|` pipes, `..` JSON-lines prefix, `!` literals, `[a,b]`/`{a,b}` multipaths and every
+ * modifier except `@pretty` (which raises GjsonUnsupportedError rather than answering differently).
+ * Known divergences: `@valid`/`@fromstr`/multipath names use encoding/json's validator, which refuses
+ * nesting deeper than 10000 levels where gjson's has no limit; matches nested thousands of levels deep
+ * raise GjsonTooDeepError (JavaScript's stack is smaller than Go's).
  */
 import { EsiError } from '../../core/index.ts';
 import { formatFloatF as formatF, parseFloatGo } from '../gojson/index.ts';
 import { matchLimit } from './match.ts';
-import { MODIFIER_FUNCS } from './modifiers.ts';
+import { appendJSONString, MODIFIER_FUNCS } from './modifiers.ts';
+import { validJSON } from '../gojson/index.ts';
 
 export type GjsonType = 'Null' | 'False' | 'Number' | 'String' | 'True' | 'JSON';
 
@@ -1186,11 +1189,25 @@ function latin1ToText(s: string): string {
   return Buffer.from(s, 'latin1').toString('utf8');
 }
 
-/** gjson parseSubSelectors: is this `[a,b]` / `{a,b}` multipath well-formed (and what follows it)? */
-function parseSubSelectors(path: string): { ok: boolean; rest: string } {
+interface SubSelector {
+  name: string;
+  path: string;
+}
+
+/** gjson parseSubSelectors: the selectors of a `[a,b]` / `{"x":a,b}` multipath and what follows it. */
+function parseSubSelectors(path: string): { sels: SubSelector[]; ok: boolean; rest: string } {
+  const sels: SubSelector[] = [];
   let modifier = 0;
   let depth = 1;
   let colon = 0;
+  let start = 1;
+  const push = (i: number): void => {
+    if (colon === 0) sels.push({ name: '', path: path.slice(start, i) });
+    else sels.push({ name: path.slice(start, colon), path: path.slice(colon + 1, i) });
+    colon = 0;
+    modifier = 0;
+    start = i + 1;
+  };
   for (let i = 1; i < path.length; i++) {
     const c = path[i];
     if (c === '\\') {
@@ -1200,10 +1217,7 @@ function parseSubSelectors(path: string): { ok: boolean; rest: string } {
     } else if (c === ':') {
       if (modifier === 0 && colon === 0 && depth === 1) colon = i;
     } else if (c === ',') {
-      if (depth === 1) {
-        colon = 0;
-        modifier = 0;
-      }
+      if (depth === 1) push(i);
     } else if (c === '"') {
       i++;
       for (; i < path.length; i++) {
@@ -1214,10 +1228,61 @@ function parseSubSelectors(path: string): { ok: boolean; rest: string } {
       depth++;
     } else if (c === ']' || c === ')' || c === '}') {
       depth--;
-      if (depth === 0) return { ok: true, rest: path.slice(i + 1) };
+      if (depth === 0) {
+        push(i);
+        return { sels, ok: true, rest: path.slice(i + 1) };
+      }
     }
   }
-  return { ok: false, rest: '' };
+  return { sels: [], ok: false, rest: '' };
+}
+
+/** gjson nameOfLast: the last path component (after an unescaped `.` or `|`). */
+function nameOfLast(path: string): string {
+  for (let i = path.length - 1; i >= 0; i--) {
+    if (path[i] === '|' || path[i] === '.') {
+      if (i > 0 && path[i - 1] === '\\') continue;
+      return path.slice(i + 1);
+    }
+  }
+  return path;
+}
+
+function isSimpleName(component: string): boolean {
+  for (let i = 0; i < component.length; i++) {
+    if (component.charCodeAt(i) < 0x20) return false;
+    if ('[]{}()#|!'.includes(component[i]!)) return false;
+  }
+  return true;
+}
+
+/** A `[a,b]` / `{a,b}` multipath: the selected values joined into a new array or object. */
+function multipath(json: string, kind: string, sels: SubSelector[]): RawResult {
+  let b = kind;
+  let n = 0;
+  for (const sub of sels) {
+    const res = getPiped(json, sub.path);
+    if (!exists(res)) continue;
+    if (n > 0) b += ',';
+    if (kind === '{') {
+      if (sub.name.length > 0) {
+        b += sub.name[0] === '"' && validJSON(Buffer.from(sub.name, 'latin1')) ? sub.name : appendJSONString(sub.name);
+      } else {
+        const last = nameOfLast(sub.path);
+        b += appendJSONString(isSimpleName(last) ? last : '_');
+      }
+      b += ':';
+    }
+    let raw = res.raw;
+    if (raw.length === 0) {
+      raw = resultString(res);
+      if (raw.length === 0) raw = 'null';
+    }
+    b += raw;
+    n++;
+  }
+  b += kind === '[' ? ']' : '}';
+  return { type: 'JSON', raw: b, str: '', num: 0 };
 }
 
 /**
@@ -1266,7 +1331,9 @@ function getStep(json: string, inputPath: string): { value: RawResult } | { json
     if (p0 === '[' || p0 === '{') {
       const sub = parseSubSelectors(path);
       if (sub.ok && (sub.rest.length === 0 || sub.rest[0] === '|' || sub.rest[0] === '.')) {
-        throw new GjsonUnsupportedError(`multipath ${p0}...${p0 === '[' ? ']' : '}'}`);
+        const res = multipath(json, p0, sub.sels);
+        if (sub.rest.length === 0) return { value: res };
+        return { json: res.raw, pipe: sub.rest.slice(1) };
       }
       // gjson reassigns the path to what follows the selector, or to "" when it does not close.
       path = sub.rest;

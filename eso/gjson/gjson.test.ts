@@ -74,10 +74,15 @@ describe('gjson Get and String() on the gjson README document', () => {
     expect(get('[1,[2,[3]]]', '@flatten:{"deep":true}').string()).toBe('[1,2,3]');
   });
 
-  test('@pretty and multipaths are refused, not answered differently', () => {
+  test('multipaths build a new array or object', () => {
+    expect(get(README_DOC, '[name.first,age]').string()).toBe('["Tom",37]');
+    expect(get(README_DOC, '{name.first,"years":age,missing}').string()).toBe('{"first":"Tom","years":37}');
+    expect(get(README_DOC, '[name.first,age].1').string()).toBe('37');
+  });
+
+  test('@pretty is refused, not answered differently', () => {
     expect(() => get(README_DOC, '@pretty')).toThrow(GjsonUnsupportedError);
     expect(() => get(README_DOC, 'children|@pretty')).toThrow(GjsonUnsupportedError);
-    expect(() => get(README_DOC, '[name,age]')).toThrow(GjsonUnsupportedError);
     // Not modifiers: gjson treats these as keys.
     expect(get('{"@timestamp":"t"}', '@timestamp').string()).toBe('t');
     expect(get('{"[x":1}', 'a').exists).toBe(false);

@@ -56,6 +56,11 @@ export const TABLE_GETS: [string, string][] = [
     'friends|@join:{"preserve":true}', '@valid', 'name.first|@tostr', '@dig:first', '@ugly', 'friends.0|@keys',
     '@this:x.name', 'name.@keys', 'children|@keys', 'age|@keys', 'missing|@keys', '@keys.1', '@values.#',
     'friends.@dig:nets', 'name|@tostr|@fromstr', 'friends|@group',
+    // multipaths
+    '[name.first,age]', '{name.first,age}', '{"n":name.last,a:age,"bad\\":age}', '[name.first,missing]',
+    '[name.first,age].1', '{name.first,age}|first', '[age,!true,!"x"]', '{friends.#.first}', '{a.b|c}', '[',
+    '[name', '{name.first,age', '[a]b', '{[name.first,age]}', '[friends.#(age>45)#.first,children.#]',
+    'friends.0.[first,last]', 'friends.#.[first]', 'name.{first}', '{"a\\"b":age}', '{@this}',
   ].map((p): [string, string] => [README_DOC, p]),
   ...[
     '@group', '@flatten:{"deep":true}', 'x|@fromstr', 'x|@fromstr|a', 'y|@fromstr', '@join', '@valid', 'q|@tostr',
