@@ -18,9 +18,11 @@ const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 const textMap = (m: Record<string, Uint8Array>): Record<string, string> =>
   Object.fromEntries(Object.entries(m).map(([k, v]) => [k, text(v)]));
 
+/** An SDK service exception as the JS SDK throws it: `name` is the AWS code, `$metadata` the HTTP facts. */
 function sdkError(name: string, message: string): Error {
   const e = new Error(message);
   e.name = name;
+  (e as unknown as { $metadata: object }).$metadata = { httpStatusCode: 400, requestId: 'req-1' };
   return e;
 }
 
@@ -306,13 +308,21 @@ describe('AwsSecretsManagerClient', () => {
     expect(text(await c.getSecret({ key: 'late' }))).toBe('now');
   });
 
-  it('surfaces other API errors with the code and without request ids', async () => {
+  it('surfaces other API errors in the Go SDK v2 wording, sanitised', async () => {
     const api = world();
     api.getSecretValue = async () => {
-      throw sdkError('AccessDeniedException', 'User is not authorized request id: 42');
+      const e = sdkError('AccessDeniedException', 'User is not authorized Credential=AKIA/20261123/us-east-1/secretsmanager');
+      (e as unknown as { $metadata: object }).$metadata = { httpStatusCode: 400, requestId: 'r-1' };
+      throw e;
     };
     const c = new AwsSecretsManagerClient(api);
-    await expect(c.getSecret({ key: 'db' })).rejects.toThrow(/^api error AccessDeniedException: User is not authorized $/);
+    await expect(c.getSecret({ key: 'db' })).rejects.toThrow(
+      /^operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: r-1, api error AccessDeniedException: User is not authorized$/,
+    );
+    api.listSecrets = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:9');
+    };
+    await expect(c.getAllSecrets({ name: { regexp: '.' } })).rejects.toThrow(/^operation error Secrets Manager: ListSecrets, connect ECONNREFUSED 127\.0\.0\.1:9$/);
   });
 
   it('metadataPolicy Fetch reads tags as sorted, HTML-escaped JSON via DescribeSecret', async () => {

@@ -68,6 +68,7 @@ export function getSecretValueInput(prefix: string, ref: RemoteRef): { SecretId:
 interface SdkErrorLike {
   name?: string;
   message?: string;
+  $metadata?: { httpStatusCode?: number; requestId?: string };
 }
 
 /** ESO maps ResourceNotFoundException, and InvalidParameterException "was marked for deletion", to NoSecretErr. */
@@ -89,14 +90,20 @@ export function awsErrorCode(err: unknown): string {
 }
 
 /**
- * The error surfaced for a failed API call (not NoSecretErr): `api error <Code>: <message>` as the tail of
- * the Go SDK's text reads, sanitised like ESO's SanitizeErr. Never carries a value: AWS messages name ids.
+ * The error surfaced for a failed API call (not NoSecretErr), in the Go SDK v2's words as ESO prints them
+ * (`operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: …,
+ * api error AccessDeniedException: …`), sanitised like ESO's SanitizeErr. AWS messages name ids, never values.
  */
-export function awsApiError(err: unknown): EsiError {
+export function awsApiError(err: unknown, op: string): EsiError {
   if (err instanceof EsiError) return err;
   const e = err as SdkErrorLike;
   const msg = e && typeof e === 'object' && typeof e.message === 'string' ? e.message : String(err);
-  return new EsiError('aws-api', sanitizeAwsMessage(`api error ${awsErrorCode(err)}: ${msg}`));
+  const status = e && typeof e === 'object' ? e.$metadata?.httpStatusCode : undefined;
+  const text =
+    status !== undefined
+      ? `operation error Secrets Manager: ${op}, https response error StatusCode: ${status}, RequestID: ${e.$metadata?.requestId ?? ''}, api error ${awsErrorCode(err)}: ${msg}`
+      : `operation error Secrets Manager: ${op}, ${msg}`;
+  return new EsiError('aws-api', sanitizeAwsMessage(text));
 }
 
 /** DescribeSecret tags as ESO serialises them: a JSON object, keys sorted, HTML-escaped. */
@@ -281,26 +288,23 @@ export class AwsSecretsManagerClient implements SecretsClient {
     const key = this.#prefix + ref.key;
     if (ref.metadataPolicy === 'Fetch') {
       // DescribeSecret errors are not mapped to NoSecretErr (ESO).
-      const d = await this.#call('DescribeSecret', () => this.#api.describeSecret({ SecretId: key }));
-      return { SecretString: awsTagsJson(d.Tags) };
+      try {
+        const d = await this.#call('DescribeSecret', () => this.#api.describeSecret({ SecretId: key }));
+        return { SecretString: awsTagsJson(d.Tags) };
+      } catch (e) {
+        throw awsApiError(e, 'DescribeSecret');
+      }
     }
     try {
       return await this.#call('GetSecretValue', () => this.#api.getSecretValue(getSecretValueInput(this.#prefix, ref)));
     } catch (e) {
       if (isAwsNoSecret(e)) throw new NoSecretError();
-      throw e;
+      throw awsApiError(e, 'GetSecretValue');
     }
   }
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
-    let out: AwsSecretValue;
-    try {
-      out = await this.#fetch(ref);
-    } catch (e) {
-      if (e instanceof NoSecretError) throw e;
-      throw awsApiError(e);
-    }
-    return awsValue(ref, out);
+    return awsValue(ref, await this.#fetch(ref));
   }
 
   async getSecretMap(ref: RemoteRef): Promise<SecretDataMap> {
@@ -311,9 +315,11 @@ export class AwsSecretsManagerClient implements SecretsClient {
     const plan = planAwsFind(find);
     const data: SecretDataMap = {};
     let next: string | undefined;
+    let op: string = plan.api;
     try {
       if (plan.api === 'ListSecrets') {
         do {
+          op = 'ListSecrets';
           const page = await this.#call('ListSecrets', () => this.#api.listSecrets({ Filters: plan.filters, NextToken: next }));
           for (const s of page.SecretList ?? []) {
             const name = s.Name ?? '';
@@ -338,8 +344,7 @@ export class AwsSecretsManagerClient implements SecretsClient {
       } while (next);
       return data;
     } catch (e) {
-      if (e instanceof EsiError) throw e;
-      throw awsApiError(e);
+      throw awsApiError(e, op);
     }
   }
 }
