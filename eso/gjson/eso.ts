@@ -32,6 +32,15 @@ export function awsPropertyOf(payload: string | Uint8Array, property: string): U
   return exists(r) ? byteStringToBytes(resultString(r)) : undefined;
 }
 
+/**
+ * AWS `metadataPolicy: Fetch` (§7.1 step 5): the secret's tags as `json.Marshal(map[string]string)`
+ * (sorted keys, HTML-escaped; a repeated key keeps its last value). Select a tag from it with
+ * `awsPropertyOf(tagsJSON, property)`.
+ */
+export function awsTagsJSON(tags: Iterable<readonly [string, string]>): Uint8Array {
+  return Buffer.from(marshal(new Map<string, GoValue>(tags)), 'utf8');
+}
+
 /** The fake provider's `property` (§7.3): plain `gjson.Get(value, property).String()`. */
 export function fakePropertyOf(value: string | Uint8Array, property: string): Uint8Array | undefined {
   const r = getRaw(toByteString(value), toByteString(property));

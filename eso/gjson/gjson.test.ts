@@ -3,6 +3,7 @@ import { unmarshalObject } from '../gojson/index.ts';
 import {
   awsExtractMap,
   awsPropertyOf,
+  awsTagsJSON,
   fakePropertyOf,
   get,
   GjsonUnsupportedError,
@@ -119,6 +120,13 @@ describe('AWS property lookup (ESO-SEMANTICS §7.1, §9 column "AWS property")',
     expect(awsPropertyOf(SECTION9, 'nope')).toBeUndefined();
     expect(awsPropertyOf('not json', 'a')).toBeUndefined();
     expect(awsPropertyOf('', 'a')).toBeUndefined();
+  });
+
+  test('metadataPolicy Fetch: tags marshalled sorted and escaped, then selected like a SecretString', () => {
+    const tags = awsTagsJSON([['team', 'a&b'], ['env', 'dev'], ['a.b', 'dotted'], ['env', 'prod']]);
+    expect(text(tags)).toBe('{"a.b":"dotted","env":"prod","team":"a\\u0026b"}');
+    expect(text(awsPropertyOf(tags, 'team'))).toBe('a&b');
+    expect(text(awsPropertyOf(tags, 'a.b'))).toBe('dotted');
   });
 
   test('SecretBinary bytes are read as text', () => {

@@ -10,8 +10,9 @@
  * - `vaultValueOf(kvData, property?)`         Vault: whole JSON / top-level key / gjson path.
  * - `vaultExtractMap(bytes)`                  Vault dataFrom.extract (float64 re-decoding).
  * - `awsExtractMap(bytes)`                    AWS and fake dataFrom.extract (RawMessage decoding).
+ * - `awsTagsJSON(tags)`                       AWS metadataPolicy Fetch: the tags object property paths select from.
  * ESO never iterates gjson results for extract (it uses encoding/json), so no ForEach is provided.
  */
 export { get, GjsonResult } from './result.ts';
 export { GjsonUnsupportedError, GjsonTooDeepError, type GjsonType } from './get.ts';
-export { awsPropertyOf, fakePropertyOf, vaultValueOf, vaultExtractMap, awsExtractMap } from './eso.ts';
+export { awsPropertyOf, awsTagsJSON, fakePropertyOf, vaultValueOf, vaultExtractMap, awsExtractMap } from './eso.ts';
