@@ -185,20 +185,28 @@ class Agent {
   readonly #hooks: AgentHooks;
 
   #defaultHooks(): AgentHooks {
-    let kube: KubeClient | undefined;
-    try {
-      kube = this.#o.kube === null ? undefined : (this.#o.kube ?? kubeClientFromEnv(this.#o.env));
-    } catch (e) {
-      this.#log.warn({ err: describeError(e) }, 'no Kubernetes API access: Events are only logged and sync-secret fails');
-    }
+    let kubePromise: Promise<KubeClient | undefined> | undefined;
+    const kubeClient = () =>
+      (kubePromise ??= (async () => {
+        if (this.#o.kube === null) return undefined;
+        if (this.#o.kube) return this.#o.kube;
+        try {
+          return await kubeClientFromEnv(this.#o.env);
+        } catch (e) {
+          this.#log.warn({ err: describeError(e) }, 'no Kubernetes API access: Events are only logged and sync-secret fails');
+          return undefined;
+        }
+      })());
     const env = this.#o.env;
     return {
       event: async (e) => {
         const pod = podIdentity(this.#config, env);
+        const kube = await kubeClient();
         if (!kube || !pod) return;
         await postPodEvent(kube, e, pod, new Date(this.#now()));
       },
       syncSecret: async (entry, render, config) => {
+        const kube = await kubeClient();
         if (!kube) throw new EsiError('kube-unavailable', `esi.dev/sync-secret: no Kubernetes API access to write Secret for ExternalSecret ${entry.externalSecret.metadata.name} (not in a cluster and ${ENV_KUBECONFIG} unset)`);
         await syncTargetSecret(entry, render, config, { kube, log: this.#log, metrics: this.#metrics, random: this.#random });
       },

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { EsiError } from '../core/index.ts';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -128,10 +127,14 @@ interface KubeconfigDoc {
   users?: { name: string; user: { token?: string; tokenFile?: string; 'client-certificate'?: string; 'client-certificate-data'?: string; 'client-key'?: string; 'client-key-data'?: string } }[];
 }
 
-/** Access from a kubeconfig file's current context (token, token file or client certificate). */
-export function kubeconfigAccess(path: string): KubeAccess {
+/**
+ * Access from a kubeconfig file's current context (token, token file or client certificate). The YAML
+ * parser loads only here: in a pod the agent uses its service account and never pays for it.
+ */
+export async function kubeconfigAccess(path: string): Promise<KubeAccess> {
   let doc: KubeconfigDoc;
   try {
+    const { parse: parseYaml } = await import('yaml');
     doc = parseYaml(readFileSync(path, 'utf8')) as KubeconfigDoc;
   } catch (e) {
     throw new EsiError('kubeconfig', `kubeconfig ${path}: ${(e as Error).message}`);
@@ -158,10 +161,10 @@ export function kubeconfigAccess(path: string): KubeAccess {
 }
 
 /** In a cluster: the pod's service account. Else ESI_KUBECONFIG, then KUBECONFIG. Else none. */
-export function kubeClientFromEnv(env: Record<string, string | undefined>): KubeClient | undefined {
+export async function kubeClientFromEnv(env: Record<string, string | undefined>): Promise<KubeClient | undefined> {
   const inCluster = inClusterAccess(env);
   if (inCluster) return new KubeClient(inCluster);
   const path = env[ENV_KUBECONFIG] ?? env['KUBECONFIG']?.split(':')[0];
-  if (path) return new KubeClient(kubeconfigAccess(path));
+  if (path) return new KubeClient(await kubeconfigAccess(path));
   return undefined;
 }

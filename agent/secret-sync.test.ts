@@ -139,7 +139,7 @@ clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443", certificate-aut
 users: [{name: u, user: {token: abc, client-key-data: ${Buffer.from('KEY').toString('base64')}}}]
 `,
     );
-    const a = kubeconfigAccess(join(dir, 'kubeconfig'));
+    const a = await kubeconfigAccess(join(dir, 'kubeconfig'));
     expect(a.server).toBe('https://127.0.0.1:6443');
     expect(a.ca?.toString()).toBe('CA');
     expect(a.key?.toString()).toBe('KEY');

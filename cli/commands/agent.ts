@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_HEALTH_PORT, runAgent, validateAgentConfig, type AgentMode } from '../../agent/index.ts';
-import { AGENT_CONFIG_ANNOTATION, EsiError, isObject, readManifests, type AgentConfig, type Container, type KubeObject } from '../../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION, EsiError, isObject, type AgentConfig, type Container, type KubeObject } from '../../core/index.ts';
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 
 const HELP = `Usage:
@@ -107,6 +107,8 @@ function isAgentContainer(c: Container): boolean {
  * under `root` (tokens a harness materialised) are pointed there.
  */
 export async function podAgentSetup(path: string, root: string): Promise<{ config: AgentConfig; env: Record<string, string>; notes: string[] }> {
+  // The YAML parser loads only for --pod (a workstation run), never in a pod.
+  const { readManifests } = await import('../../core/manifests.ts');
   const objects = await readManifests(path);
   const pods = objects.map(podTemplateOf).filter((p): p is PodTemplateLike => !!p?.metadata.annotations?.[AGENT_CONFIG_ANNOTATION]);
   if (pods.length === 0) throw new EsiError('no-agent', `${path}: no injected pod (no ${AGENT_CONFIG_ANNOTATION} annotation on a Pod or pod template); run esi inject first`);

@@ -148,7 +148,7 @@ test('backend down: files untouched, metrics, readiness and Events say so; recov
   const proxy = await startProxy(new URL(harness().baoUrl));
   // Events go to the real apiserver for this pod (admin kubeconfig stands in for the pod's RBAC here;
   // agent-secret.test.ts exercises the pod's own service account and its Role).
-  const kube = new KubeClient(kubeconfigAccess(harness().kubeconfigPath));
+  const kube = new KubeClient(await kubeconfigAccess(harness().kubeconfigPath));
   const config = agentConfig(ns, vaultStore('v2', proxy.url), [{ name: 'db', refreshInterval: '100ms', data: [{ secretKey: 'password', key: path, property: 'password' }] }], {
     vaultTokenPath: tokenPath,
     staleAfter: '1s',
