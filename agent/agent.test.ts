@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../core/index.ts';
-import { createMetrics, READY_FILE_NAME, runAgent, VERSION_FILE_NAME, type AgentEvent, type RunAgentOptions } from './index.ts';
+import { AtomicDirWriter, createMetrics, READY_FILE_NAME, runAgent, VERSION_FILE_NAME, type AgentEvent, type RunAgentOptions } from './index.ts';
 import { fakeConfig } from './test-fixtures.ts';
 
 let dir: string;
@@ -166,6 +166,22 @@ describe('runAgent: refresh in place', () => {
     expect(await read(join(esDir, 'username'))).toBe('bob');
     ac.abort();
     await done;
+  });
+
+  it('follows a downward-API volume: the kubelet swaps the ..data symlink, the file path stays a link', async () => {
+    const podinfo = join(dir, 'podinfo');
+    const volume = new AtomicDirWriter(podinfo, { mode: 0o644 });
+    const cfg = (pw: string) => ({ 'agent-config': Buffer.from(JSON.stringify(fakeConfig({ data: [{ key: 'db-user', value: 'u' }, { key: 'db-pass', value: pw }] }))) });
+    await volume.write(cfg('pw-1'));
+    const { ac, done } = sidecar(join(podinfo, 'agent-config'));
+    const pw = join(dir, 'root', '/var/run/secrets/esi', 'app', 'password');
+    await waitFor(async () => (await read(pw)) === 'pw-1', 'first sync');
+    for (const next of ['pw-2', 'pw-3']) {
+      await volume.write(cfg(next));
+      await waitFor(async () => (await read(pw)) === next, `rotation to ${next}`);
+    }
+    ac.abort();
+    expect(await done).toBe(0);
   });
 
   it('a rejected config keeps the current one in force', async () => {
