@@ -395,3 +395,25 @@ describe('templates end to end with the Go engine (§5, §6 as wired here)', () 
     });
   }
 });
+
+describe('what the API server refuses (§4.2 note)', () => {
+  const s = (pairs: Record<string, string>) => fakeStore([{ key: 'j', value: JSON.stringify(pairs) }]);
+  const cases: { name: string; spec: Record<string, unknown>; value?: Record<string, string>; existing?: Secret; err: string }[] = [
+    { name: 'non-ASCII key passes ESO, fails the API server', spec: { dataFrom: [{ extract: { key: 'j' } }] }, value: { 'é': 'x' }, err: `Secret "es" is invalid: data[é]: Invalid value: "é": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')` },
+    { name: 'key ".." is refused', spec: { dataFrom: [{ extract: { key: 'j' } }] }, value: { '..': 'x' }, err: `Secret "es" is invalid: data[..]: Invalid value: "..": must not be '..'` },
+    { name: 'tls type needs tls.crt and tls.key', spec: { dataFrom: [{ extract: { key: 'j' } }], target: { template: { type: 'kubernetes.io/tls' } } }, value: { 'tls.crt': 'c' }, err: 'Secret "es" is invalid: data[tls.key]: Required value' },
+    { name: 'basic-auth needs username or password', spec: { dataFrom: [{ extract: { key: 'j' } }], target: { template: { type: 'kubernetes.io/basic-auth' } } }, value: { other: 'c' }, err: 'Secret "es" is invalid: [data[username]: Required value, data[password]: Required value]' },
+    { name: 'dockerconfigjson must be JSON', spec: { dataFrom: [{ extract: { key: 'j' } }], target: { template: { type: 'kubernetes.io/dockerconfigjson' } } }, value: { '.dockerconfigjson': 'nope' }, err: `Secret "es" is invalid: data[.dockerconfigjson]: Invalid value: "<secret contents redacted>": invalid character 'o' in literal null (expecting 'u')` },
+    { name: 'invalid target name', spec: { dataFrom: [{ extract: { key: 'j' } }], target: { name: 'Bad_Name' } }, value: { k: 'v' }, err: 'Secret "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain' },
+    { name: 'the type of an existing Secret cannot change', spec: { dataFrom: [{ extract: { key: 'j' } }], target: { template: { type: 'kubernetes.io/ssh-auth' } } }, value: { 'ssh-privatekey': 'k' }, existing: existingSecret({}), err: 'unable to update secret es: Secret "es" is invalid: type: Invalid value: "kubernetes.io/ssh-auth": field is immutable' },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      await expect(render(makeES(c.spec), [s(c.value ?? {})], { existing: c.existing })).rejects.toThrow(c.err);
+    });
+  }
+  it('valid typed Secrets pass', async () => {
+    const o = (await render(makeES({ dataFrom: [{ extract: { key: 'j' } }], target: { template: { type: 'kubernetes.io/tls' } } }), [s({ 'tls.crt': 'c', 'tls.key': 'k' })])).outcome;
+    expect(o.action === 'write' && o.secret.type).toBe('kubernetes.io/tls');
+  });
+});

@@ -12,6 +12,8 @@ import { requireTemplateEngine, type TemplateEngine, type WorkingSecret } from '
 import { templateEngine as defaultTemplateEngine } from './template/index.ts';
 import type { ExternalSecret, TemplateRef } from './types.ts';
 import { secretTemplateErrors } from './validate.ts';
+import { secretApiErrors, secretInvalidMessage } from './apivalidation.ts';
+import { goQuote } from './goquote.ts';
 
 export const LABEL_MANAGED = 'reconcile.external-secrets.io/managed';
 export const LABEL_CREATED_BY = 'reconcile.external-secrets.io/created-by';
@@ -428,7 +430,10 @@ export function buildSecret(ctxOrEs: WriteContext | ExternalSecret, providerData
   const d = draftFrom(existing, name, namespace);
   if (d.isNew) {
     mutate(ctx, d, providerData, namespace, name);
-    return { action: 'write', secret: draftToSecret(d), created: true, changed: true, deleteOrphans };
+    const created = draftToSecret(d);
+    const apiErrs = secretApiErrors(created, d.data);
+    if (apiErrs.length > 0) throw new EsoError('invalid-secret', secretInvalidMessage(name, apiErrs), 'spec.target');
+    return { action: 'write', secret: created, created: true, changed: true, deleteOrphans };
   }
   try {
     mutate(ctx, d, providerData, namespace, name);
@@ -447,6 +452,12 @@ export function buildSecret(ctxOrEs: WriteContext | ExternalSecret, providerData
     if (canonical(restBefore as Secret) !== canonical(restAfter as Secret)) {
       throw new EsoError('immutable', `unable to update secret ${name}: secret is immutable`, 'spec.target.immutable');
     }
+  }
+  const apiErrs: string[] = [];
+  if ((before.type ?? 'Opaque') !== (updated.type ?? 'Opaque')) apiErrs.push(`type: Invalid value: ${goQuote(updated.type ?? '')}: field is immutable`);
+  apiErrs.push(...secretApiErrors(updated, d.data));
+  if (apiErrs.length > 0) {
+    throw new EsoError('invalid-secret', `unable to update secret ${name}: ${secretInvalidMessage(name, apiErrs)}`, 'spec.target');
   }
   return { action: 'write', secret: updated, created: false, changed: true, deleteOrphans };
 }
