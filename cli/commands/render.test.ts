@@ -161,14 +161,14 @@ data: {old: b2xk}
     const existing = await file('y.yaml', `apiVersion: v1
 kind: Secret
 metadata: {name: app, namespace: ns, uid: u1}
-type: kubernetes.io/basic-auth
+type: example.com/custom
 data: {old: b2xk}
 `);
     const r = await run(['--external-secret', await file('g.yaml', es('  target: {creationPolicy: Merge}\n  data: [{secretKey: t, remoteRef: {key: text}}]')), '--store', await file('s.yaml', storeYaml), '-f', existing]);
     expect(r.code).toBe(0);
     const s = parse(r.stdout) as { type: string; data: Record<string, string> };
     expect(Object.keys(s.data)).toEqual(['old', 't']);
-    expect(s.type).toBe('kubernetes.io/basic-auth');
+    expect(s.type).toBe('example.com/custom');
   });
   it('ClusterSecretStore conditions use the Namespace given with -f', async () => {
     const css = await file('css.yaml', `apiVersion: external-secrets.io/v1
