@@ -105,3 +105,54 @@ describe('data assembly (§3)', () => {
     expect(r.outcome.action === 'write' && secretData(r.outcome.secret)).toEqual({ x: 'plain-value' });
   });
 });
+
+describe('render properties', async () => {
+  const fc = (await import('fast-check')).default;
+  const { EsiError } = await import('../core/index.ts');
+  const CANARY = 'CANARY-Zq81x';
+  const value = fc.oneof(
+    fc.constant(`{"a":"${CANARY}","b/c":"${CANARY}-2","n":1.50}`),
+    fc.constant(`${CANARY}`),
+    fc.constant(`[${JSON.stringify(CANARY)}]`),
+    fc.constant(Buffer.from(CANARY).toString('base64')),
+    fc.string({ maxLength: 12 }).map((s) => `${CANARY}${s}`),
+  );
+  const remote = fc.record({
+    key: fc.constantFrom('k1', 'k2', 'k/3', 'missing'),
+    property: fc.option(fc.constantFrom('a', 'b/c', 'n', 'zz'), { nil: undefined }),
+    decodingStrategy: fc.option(fc.constantFrom('None', 'Base64', 'Base64URL', 'Auto'), { nil: undefined }),
+    nullBytePolicy: fc.option(fc.constantFrom('Fail', 'Ignore'), { nil: undefined }),
+  });
+  const spec = fc.record({
+    target: fc.record({
+      creationPolicy: fc.constantFrom('Owner', 'Orphan', 'Merge', 'CreateOrMerge'),
+      deletionPolicy: fc.constantFrom('Retain', 'Merge'),
+    }),
+    data: fc.array(fc.record({ secretKey: fc.constantFrom('x', 'y', 'z.1'), remoteRef: remote }), { maxLength: 3 }),
+    dataFrom: fc.array(
+      fc.oneof(
+        fc.record({ extract: remote }),
+        fc.record({ find: fc.record({ name: fc.record({ regexp: fc.constantFrom('^k', '.*', '(', 'k/') }), conversionStrategy: fc.constantFrom('Default', 'Unicode') }) }),
+        fc.record({ extract: remote, rewrite: fc.constant([{ regexp: { source: '^(.)', target: 'r-$1' } }]) }),
+      ),
+      { maxLength: 2 },
+    ),
+  });
+  it('random ExternalSecrets over random fake data: a Secret, a reason, or an EsiError without values', async () => {
+    await fc.assert(
+      fc.asyncProperty(spec, fc.array(value, { minLength: 3, maxLength: 3 }), async (s, values) => {
+        const st = fakeStore([{ key: 'k1', value: values[0]! }, { key: 'k2', value: values[1]! }, { key: 'k/3', value: values[2]! }]);
+        const body = { ...s, data: s.data.length + s.dataFrom.length === 0 ? [{ secretKey: 'x', remoteRef: { key: 'k1' } }] : s.data };
+        try {
+          const r = await render(makeES(body), [st]);
+          expect(['write', 'none', 'delete']).toContain(r.outcome.action);
+        } catch (e) {
+          expect(e).toBeInstanceOf(EsiError);
+          expect((e as Error).message).not.toContain(CANARY);
+          expect((e as Error).message).not.toContain('Q0FOQVJZ');
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
