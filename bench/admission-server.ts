@@ -1,0 +1,29 @@
+// The server side of bench/admission.mjs (bundled by it with esbuild, run as a child process): the real
+// webhook server and admission path over TLS on 127.0.0.1, with an in-memory ESO cache.
+import { lookupFrom } from '../injector/index.ts';
+import { createWebhookMetrics, issueSelfSigned, silentLogger, startWebhookServer } from '../webhook/index.ts';
+
+const NS = 'bench';
+const objects = [
+  { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'aws', namespace: NS }, spec: { provider: { aws: { service: 'SecretsManager', region: 'eu-west-1' } } } },
+  ...['db', 'api', 'tls'].map((name) => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name, namespace: NS },
+    spec: { secretStoreRef: { name: 'aws' }, refreshInterval: '5m', data: [{ secretKey: 'password', remoteRef: { key: `prod/${name}`, property: 'password' } }, { secretKey: 'user', remoteRef: { key: `prod/${name}`, property: 'user' } }] },
+  })),
+];
+const eso = lookupFrom(objects);
+const tls = issueSelfSigned({ commonName: 'esi-bench', sans: ['127.0.0.1'], now: new Date(), validityDays: 1 });
+const server = await startWebhookServer({
+  host: '127.0.0.1',
+  port: 0,
+  tls: { cert: tls.cert, key: tls.key },
+  env: { ready: () => true, context: (namespace) => ({ eso, namespace }) },
+  metrics: createWebhookMetrics(),
+  log: silentLogger,
+});
+process.send!({ port: server.port, ca: tls.caCert });
+process.on('message', (m) => {
+  if (m === 'stop') void server.close().then(() => process.exit(0));
+});
