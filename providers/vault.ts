@@ -143,7 +143,7 @@ export async function openVaultStore(store: SecretStore, ctx: ProviderContext): 
     if (!s || force) next = login;
     else if (s.fromLogin && s.ttl > 0) {
       const age = (now() - s.obtainedAt) / 1000;
-      if (age >= s.ttl - 2) next = login;
+      if (age >= s.ttl - Math.min(2, s.ttl / 10)) next = login;
       else if (age >= (s.ttl * 2) / 3) next = s.renewable ? () => renew(s) : undefined;
     }
     if (!next) return Promise.resolve(s!);

@@ -239,6 +239,27 @@ describe('token lifecycle', () => {
     expect(calls.filter((c) => !c.startsWith('read'))).toEqual(['login:ok', 'renew:ok', 'login:ok']);
   });
 
+  test('logs in again when the server expired the token before the client expected', async () => {
+    const shortRole = `${ns}-short`;
+    await bao('POST', `auth/kubernetes/role/${shortRole}`, {
+      bound_service_account_names: ['app'],
+      bound_service_account_namespaces: [ns],
+      audience: VAULT_AUDIENCE,
+      token_policies: [`${ns}-read`],
+      token_ttl: '2s',
+      token_max_ttl: '2s',
+    });
+    calls.length = 0;
+    const frozen = Date.now();
+    // The client's clock stands still, so only the server knows the token has expired.
+    const session = await openStore(store('expired', { auth: k8sAuth(shortRole) }), ctx({ now: () => frozen }));
+    await session.forSync().getSecret({ key: `${ns}/app/db`, property: 'user' });
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(text(await session.forSync().getSecret({ key: `${ns}/app/db`, property: 'user' }))).toBe('app2');
+    await session.close();
+    expect(count('login')).toBe(2);
+  });
+
   test('logs in again when Vault answers 403 because the token was revoked', async () => {
     calls.length = 0;
     const session = await openStore(store('revoked', { auth: k8sAuth() }), ctx());
