@@ -37,6 +37,8 @@ import { TABLE_DOCS, TABLE_GETS } from './table.testutil.ts';
 
 const SEED = Number(process.env.ESI_FUZZ_SEED ?? 20261123);
 const RUNS = Number(process.env.ESI_FUZZ_RUNS ?? 2500);
+// Generous: the suite takes seconds, but CI machines are shared and the Go oracle may be cold.
+const TIMEOUT = 180_000;
 
 let oracle: Oracle;
 beforeAll(async () => {
@@ -179,7 +181,7 @@ describe('gjson matches github.com/tidwall/gjson v1.18.0', () => {
   test('on every table case', async () => {
     const reqs: OracleRequest[] = TABLE_GETS.map(([json, path]) => ({ op: 'get', json, path }));
     expectNoDifference('table-get', await differ(reqs));
-  });
+  }, TIMEOUT);
 
   test('on generated documents and paths biased toward their keys, indexes and queries', async () => {
     const arb = fc.record({
@@ -196,7 +198,7 @@ describe('gjson matches github.com/tidwall/gjson v1.18.0', () => {
       reqs.push({ op: 'get', json, path: s.junk });
     }
     expectNoDifference('generated-get', await differ(reqs));
-  });
+  }, TIMEOUT);
 
   test('on raw bytes that are not valid UTF-8', async () => {
     const arb = fc.record({
@@ -210,7 +212,7 @@ describe('gjson matches github.com/tidwall/gjson v1.18.0', () => {
       path: s.path,
     }));
     expectNoDifference('bytes-get', await differ(reqs));
-  });
+  }, TIMEOUT);
 });
 
 describe("ESO's provider lookups match ESO's Go code paths", () => {
@@ -226,7 +228,7 @@ describe("ESO's provider lookups match ESO's Go code paths", () => {
       for (const [k] of s.tree.t === 'obj' ? s.tree.e : []) reqs.push({ op: 'awsProperty', json, path: k });
     }
     expectNoDifference('aws/fake-property', await differ(reqs));
-  });
+  }, TIMEOUT);
 
   test('Vault value selection and extract, AWS extract, json.Marshal round trips', async () => {
     const reqs: OracleRequest[] = [];
@@ -250,5 +252,5 @@ describe("ESO's provider lookups match ESO's Go code paths", () => {
       reqs.push({ op: 'marshal', json, useNumber: true }, { op: 'marshal', json, useNumber: false });
     }
     expectNoDifference('eso-values', await differ(reqs));
-  });
+  }, TIMEOUT);
 });
