@@ -269,6 +269,27 @@ ${spec}`);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('error processing spec.data[0] (key: missing), err: Secret does not exist');
       expect(missing.stderr).not.toContain('CANARY');
+
+      // A store's tokenSecretRef is read from a Secret given with -f (as the injector would deliver it).
+      const refStore = join(tmp, 'ref-store.yaml');
+      await writeFile(refStore, `apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: vault, namespace: ns}
+spec:
+  provider:
+    vault:
+      server: "http://127.0.0.1:${port}"
+      path: secret
+      auth: {tokenSecretRef: {name: vault-token, key: token}}
+`);
+      const tokenSecret = join(tmp, 'token.yaml');
+      await writeFile(tokenSecret, `apiVersion: v1\nkind: Secret\nmetadata: {name: vault-token, namespace: ns}\ndata: {token: ${Buffer.from('token-from-secret').toString('base64')}}\n`);
+      await write('  data: [{secretKey: u, remoteRef: {key: app, property: user}}]\n');
+      let stderr = '';
+      const code = await renderCommand(['--external-secret', esFile, '--store', refStore, '-f', tokenSecret], { stdout: () => undefined, stderr: (t) => (stderr += t), env: {} });
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(seen.some((l) => l.endsWith('token-from-secret'))).toBe(true);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -36,7 +36,8 @@ the resulting v1 Secret (data base64, ESO's labels and annotations, data-hash).
 
 Stores with the fake provider render offline. AWS and Vault stores are read with the current
 environment's credentials (AWS SDK chain and AWS_ENDPOINT_URL*; Vault: the store's server, VAULT_TOKEN
-or the store's auth).
+or the store's auth). Credentials a store names by secretRef (AWS auth.secretRef, Vault tokenSecretRef,
+AppRole, JWT) are read from Secrets given with -f.
 
 When ESO would leave no Secret, nothing is printed and stderr says why (exit 0); when it would leave an
 existing Secret untouched, that Secret is printed. On error: exit 1 and one line naming the field.
@@ -58,12 +59,53 @@ function format(obj: unknown, output: string): string {
   return stringify(obj, { lineWidth: 0 });
 }
 
-function networkClientFactory(io: CliIO, namespace: string, opened: { close(): Promise<void> }[]): ClientFactory {
+interface KeyRef {
+  name?: string;
+  key?: string;
+  namespace?: string;
+}
+
+/**
+ * Credentials a store names by `secretRef` (AWS static keys, Vault token / AppRole / JWT): in a pod the
+ * injector delivers them as env vars; here they come from Secrets given with -f, under the same names.
+ */
+function storeCredentialEnv(
+  store: SecretStore,
+  objects: KubeObject[],
+  namespace: string,
+  names: Record<string, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  const put = (envName: string | undefined, ref: KeyRef | undefined, defaultKey?: string): void => {
+    if (!envName || !ref?.name) return;
+    const ns = ref.namespace ?? namespace;
+    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === ref.name && (o.metadata.namespace ?? namespace) === ns) as Secret | undefined;
+    const key = ref.key ?? defaultKey;
+    const b64 = key !== undefined ? secret?.data?.[key] : undefined;
+    if (b64 !== undefined) out[envName] = Buffer.from(b64, 'base64').toString('utf8');
+    else if (key !== undefined && secret?.stringData?.[key] !== undefined) out[envName] = secret.stringData[key]!;
+  };
+  const aws = store.spec.provider.aws?.auth?.secretRef;
+  put(names['awsAccessKeyId'], aws?.accessKeyIDSecretRef);
+  put(names['awsSecretAccessKey'], aws?.secretAccessKeySecretRef);
+  put(names['awsSessionToken'], aws?.sessionTokenSecretRef);
+  const vault = store.spec.provider.vault?.auth as Record<string, { secretRef?: KeyRef; roleRef?: KeyRef } & KeyRef> | undefined;
+  put(names['vaultToken'], vault?.['tokenSecretRef']);
+  put(names['vaultAppRoleRoleId'], vault?.['appRole']?.roleRef);
+  put(names['vaultAppRoleSecretId'], vault?.['appRole']?.secretRef);
+  put(names['vaultJwt'], vault?.['kubernetes']?.secretRef, 'token');
+  put(names['vaultJwt'], vault?.['jwt']?.secretRef);
+  return out;
+}
+
+function networkClientFactory(io: CliIO, namespace: string, objects: KubeObject[], opened: { close(): Promise<void> }[]): ClientFactory {
   return async (store) => {
     if (store.spec.provider.fake) return new FakeSecretsClient(store.spec.provider.fake);
     // AWS/Vault SDK code is loaded only when a store needs it.
-    const { createSecretsClient } = await import('../../providers/index.ts');
-    const client = await createSecretsClient(store, { namespace, env: io.env, signal: io.signal });
+    const { createSecretsClient, credentialEnvNames } = await import('../../providers/index.ts');
+    const fromObjects = storeCredentialEnv(store, objects, namespace, credentialEnvNames(store.kind, store.metadata.name));
+    const env = { ...fromObjects, ...io.env };
+    const client = await createSecretsClient(store, { namespace, env, signal: io.signal });
     opened.push(client);
     return client;
   };
@@ -136,7 +178,7 @@ export const renderCommand: Command = async (argv, io) => {
       stores: stores.map((s) => (s.kind === 'SecretStore' && !s.metadata.namespace ? { ...s, metadata: { ...s.metadata, namespace } } : s)),
       namespace: nsObject,
       objects: objects.filter((o) => o.kind !== 'Namespace'),
-      clientFactory: networkClientFactory(io, namespace, opened),
+      clientFactory: networkClientFactory(io, namespace, objects, opened),
       controllerClass: values['controller-class'] ?? '',
     });
     const o = result.outcome;
