@@ -173,11 +173,20 @@ export async function openVaultStore(store: SecretStore, ctx: ProviderContext): 
   const call = async (method: 'GET', apiPath: string, query: string): Promise<VaultHttpResult> => {
     let s = await token();
     let res = await withRetries(() => exchange(method, apiPath, query, s.token, v.namespace));
-    // 403 may mean the token was revoked or expired early: log in again once (not more than every 10 s).
-    if (res.status === 403 && s.fromLogin && now() - lastForcedLogin > 10_000) {
-      lastForcedLogin = now();
-      s = await token(true);
-      res = await withRetries(() => exchange(method, apiPath, query, s.token, v.namespace));
+    // 403 may mean the token was revoked or expired early: log in again (at most every 10 s), or reuse
+    // the token a concurrent request has just obtained.
+    if (res.status === 403 && s.fromLogin) {
+      const current = inflight ? await inflight : state;
+      let retry: TokenState | undefined;
+      if (current && current.token !== s.token) retry = current;
+      else if (now() - lastForcedLogin > 10_000) {
+        lastForcedLogin = now();
+        retry = await token(true);
+      }
+      if (retry) {
+        s = retry;
+        res = await withRetries(() => exchange(method, apiPath, query, s.token, v.namespace));
+      }
     }
     return { status: res.status, body: res.body, method: query.includes('list=true') ? 'LIST' : method, url: `${server}/v1/${apiPath}${query ? `?${query}` : ''}`, namespace: v.namespace };
   };

@@ -275,9 +275,15 @@ describe('token lifecycle', () => {
       }
     }
     expect(revoked).toBeGreaterThan(0);
-    expect(text(await session.forSync().getSecret({ key: `${ns}/app/db`, property: 'user' }))).toBe('app2');
+    // Concurrent reads all hit the revoked token; one login serves them all.
+    const c = session.forSync();
+    await c.prefetch([{ key: `${ns}/app/db` }, { key: `${ns}/app/cache` }, { key: `${ns}/nums` }]);
+    expect(text(await c.getSecret({ key: `${ns}/app/db`, property: 'user' }))).toBe('app2');
+    expect(text(await c.getSecret({ key: `${ns}/app/cache`, property: 'url' }))).toBe('redis://cache');
+    expect(text(await c.getSecret({ key: `${ns}/nums`, property: 'a.b' }))).toBe('dotted');
     await session.close();
     expect(count('login')).toBe(2);
+    expect(calls.filter((x) => x === 'read:error')).toEqual([]);
   });
 });
 
