@@ -4,7 +4,7 @@
  * ExternalSecret's directory atomically (or leaves the last good set on failure), and then tells the
  * app, the probes, the metrics and the Pod's Events what happened.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, watch as fsWatch } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -576,11 +576,12 @@ class Agent {
   /**
    * Watches the config file's directory, not the file: the kubelet updates downward-API files by
    * swapping a `..data` symlink, and editors and `kubectl cp` replace files by rename; both replace the
-   * inode a file watch would follow. A slow poll backs the watcher up.
+   * inode a file watch would follow. On Linux (every pod) that is one inotify watch through fs.watch,
+   * which costs ~0.5 MiB of RSS where chokidar costs ~4.5 MiB in every pod; chokidar takes over where
+   * fs.watch cannot watch a directory. A slow poll backs either up.
    */
   async #watchConfig(path: string): Promise<() => Promise<void>> {
     if (!this.#configText) this.#configText = await readFile(path, 'utf8').catch(() => '');
-    const { watch } = await import('chokidar');
     const dir = dirname(path);
     const name = basename(path);
     let pending: NodeJS.Timeout | undefined;
@@ -591,20 +592,32 @@ class Agent {
         chain = chain.then(() => this.#reloadConfig(path, why));
       }, 50);
     };
-    const watcher = watch(dir, { ignoreInitial: true, depth: 0, followSymlinks: false });
-    watcher.on('all', (_event, p) => {
-      const b = basename(p);
-      if (b === name || b === '..data' || p === dir) schedule('watch');
-    });
-    watcher.on('error', (e) => this.#log.warn({ err: describeError(e) }, 'config watcher error; polling continues'));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    const relevant = (file: string | null | undefined) => !file || file === name || file === '..data' || file === '..data_tmp';
+    let close: () => Promise<void>;
+    try {
+      const w = fsWatch(dir, { persistent: false }, (_event, file) => {
+        if (relevant(file?.toString())) schedule('watch');
+      });
+      w.on('error', (e) => this.#log.warn({ err: describeError(e) }, 'config watcher error; polling continues'));
+      close = async () => w.close();
+    } catch (e) {
+      this.#log.info({ err: describeError(e) }, 'fs.watch cannot watch the config directory; using chokidar');
+      const { watch } = await import('chokidar');
+      const watcher = watch(dir, { ignoreInitial: true, depth: 0, followSymlinks: false });
+      watcher.on('all', (_event, p) => {
+        if (relevant(basename(p)) || p === dir) schedule('watch');
+      });
+      watcher.on('error', (err) => this.#log.warn({ err: describeError(err) }, 'config watcher error; polling continues'));
+      await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+      close = () => watcher.close();
+    }
     const pollMs = (this.#o.configPollSeconds ?? 10) * 1000;
     const poll = pollMs > 0 ? setInterval(() => schedule('poll'), pollMs) : undefined;
     poll?.unref();
     return async () => {
       clearTimeout(pending);
       if (poll) clearInterval(poll);
-      await watcher.close();
+      await close();
       await chain;
     };
   }
