@@ -1,6 +1,6 @@
 /** Go's fmt printing (Sprint, Sprintln, Sprintf) over engine values, verb for verb. */
 import { decodeRune, encodeRune, runeCount } from './bytes.ts';
-import { canBackquote, formatFloat, formatHexFloat, isPrint, quote, quoteRune } from './strconv.ts';
+import { canBackquote, formatBinaryFloat, formatFloat, formatHexFloat, isPrint, quote, quoteRune } from './strconv.ts';
 import { GoInt, GoMap, GoSlice, type GoValue, kindOf, sortedKeys, typeName } from './value.ts';
 
 interface Flags {
@@ -143,14 +143,19 @@ class Printer {
       case 'v': return this.fmtFloatPrec(v, 'g', -1);
       case 'g': case 'G': return this.fmtFloatPrec(v, verb, -1);
       case 'f': case 'F': case 'e': case 'E': return this.fmtFloatPrec(v, verb, 6);
-      case 'x': case 'X': return this.fmtFloatPrec(v, verb, -1);
+      case 'x': case 'X': case 'b': return this.fmtFloatPrec(v, verb, -1);
       default: return this.badVerb(verb);
     }
   }
 
   private fmtFloatPrec(v: number, verb: string, prec: number): void {
     if (this.f.precPresent) prec = this.f.prec;
-    let num = verb === 'x' || verb === 'X' ? formatHexFloat(v, verb === 'X') : formatFloat(v, verb === 'F' ? 'f' : verb, prec);
+    let num =
+      verb === 'x' || verb === 'X'
+        ? formatHexFloat(v, verb === 'X', prec)
+        : verb === 'b'
+          ? formatBinaryFloat(v)
+          : formatFloat(v, verb === 'F' ? 'f' : verb, prec);
     if (num[0] !== '-' && num[0] !== '+') num = '+' + num;
     if (this.f.space && num[0] === '+' && !this.f.plus) num = ' ' + num.slice(1);
     if (num[1] === 'I' || num[1] === 'N') {
@@ -321,30 +326,31 @@ class Printer {
 }
 
 function sharpFloat(num: string, verb: string, prec: number): string {
-  // %#g etc.: keep a decimal point; %#g also keeps trailing zeros.
+  // fmt's %#: keep a decimal point; %#g/%#v/%#x keep trailing zeros up to the precision (6 by default).
   let digits = 0;
-  if (verb === 'v' || verb === 'g' || verb === 'G') {
+  if (verb === 'v' || verb === 'g' || verb === 'G' || verb === 'x') {
     digits = prec;
     if (digits === -1) digits = 6;
   }
   let tail = '';
-  let body = num;
-  const ei = body.search(/[eEpP]/);
-  if (ei >= 0) {
-    tail = body.slice(ei);
-    body = body.slice(0, ei);
-  }
+  let hasDecimalPoint = false;
   let sawNonzero = false;
-  let dot = false;
+  let body = num;
   for (let i = 1; i < body.length; i++) {
     const c = body[i];
-    if (c === '.') dot = true;
-    else if (c >= '0' && c <= '9') {
-      if (c !== '0') sawNonzero = true;
-      if (sawNonzero) digits--;
+    if (c === '.') {
+      hasDecimalPoint = true;
+      continue;
     }
+    if (c === 'p' || c === 'P' || ((c === 'e' || c === 'E') && verb !== 'x' && verb !== 'X')) {
+      tail = body.slice(i);
+      body = body.slice(0, i);
+      break;
+    }
+    if (c !== '0') sawNonzero = true;
+    if (sawNonzero) digits--;
   }
-  if (!dot) {
+  if (!hasDecimalPoint) {
     if (body.length === 2 && body[1] === '0') digits--;
     body += '.';
   }

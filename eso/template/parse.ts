@@ -82,10 +82,17 @@ class Lexer {
     this.state = this.lexText;
   }
 
+  private linePos = 0;
+  private lineNo = 1;
+  /** 1 + newlines before pos; positions asked for only grow, except after an error (then rescan). */
   private lineAt(pos: number): number {
-    let n = 1;
-    for (let i = 0; i < pos; i++) if (this.input.charCodeAt(i) === 10) n++;
-    return n;
+    if (pos < this.linePos) {
+      this.linePos = 0;
+      this.lineNo = 1;
+    }
+    for (let i = this.linePos; i < pos; i++) if (this.input.charCodeAt(i) === 10) this.lineNo++;
+    this.linePos = pos;
+    return this.lineNo;
   }
 
   nextItem(): Item {

@@ -3,7 +3,7 @@
  * \s, POSIX classes, leading flag groups) and the Find/Replace/Split loops follow Go's rules for empty
  * matches. Matching runs on the UTF-8-decoded text; results are byte strings again.
  */
-import { fromText, toText } from './bytes.ts';
+import { decodeRune, fromText, isValidUTF8, toText } from './bytes.ts';
 
 const posix: Record<string, string> = {
   alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7F', blank: '\\t ', cntrl: '\\x00-\\x1F\\x7F',
@@ -12,6 +12,24 @@ const posix: Record<string, string> = {
 };
 
 export class RegexpError extends Error {}
+
+/** Go accepts \\ followed by punctuation, the listed letters, octal, \\x hex and \\p classes; nothing else. */
+function checkEscape(p: string, i: number, fail: (code: string, expr: string) => never): void {
+  const n = p[i + 1]!;
+  if (!/[A-Za-z0-9]/.test(n)) {
+    if (n.charCodeAt(0) >= 0x80) fail('invalid escape sequence', '\\' + n);
+    return;
+  }
+  if ('aftnrvdDsSwWbBAzpPQE'.includes(n)) return;
+  if (n === 'x') {
+    const rest = p.slice(i + 2);
+    if (/^[0-9A-Fa-f]{2}/.test(rest) || /^\{[0-9A-Fa-f]+\}/.test(rest)) return;
+    fail('invalid escape sequence', p.slice(i, i + 4));
+  }
+  if (n === '0') return;
+  if (n >= '1' && n <= '7' && p[i + 2] !== undefined && p[i + 2]! >= '0' && p[i + 2]! <= '7') return;
+  fail('invalid escape sequence', '\\' + n);
+}
 
 /** The errors Go's regexp/syntax reports for the common malformed patterns, with its wording. */
 function checkSyntax(p: string): void {
@@ -25,6 +43,7 @@ function checkSyntax(p: string): void {
     const c = p[i];
     if (c === '\\') {
       if (i + 1 >= p.length) fail('trailing backslash at end of expression', '');
+      checkEscape(p, i, fail);
       i++;
       prevAtom = true;
       prevRepeat = '';
@@ -204,17 +223,38 @@ export interface GoRegexp {
   test(s: string): boolean;
   find(s: string): string;
   findAll(s: string, n: number): string[] | null;
-  replaceAll(s: string, repl: (m: RegExpExecArray) => string): string;
+  replaceAll(s: string, repl: (m: Match) => string): string;
   split(s: string, n: number): string[] | null;
-  names: (string | undefined)[];
+}
+
+/** A match with byte-string access to the whole match and its groups. */
+export interface Match {
+  group(n: number): string | undefined;
+  named(name: string): string | undefined;
+}
+
+/** Decodes a byte string to JS text, remembering the byte offset of every UTF-16 index. */
+function decodeWithOffsets(s: string): { t: string; off: number[] } {
+  const off: number[] = [];
+  let t = '';
+  for (let i = 0; i < s.length; ) {
+    const [r, w] = decodeRune(s, i);
+    const ch = String.fromCodePoint(r);
+    for (let k = 0; k < ch.length; k++) off.push(i);
+    t += ch;
+    i += w;
+  }
+  off.push(s.length);
+  return { t, off };
 }
 
 /** Compile a Go regular expression; throws RegexpError("error parsing regexp: ..."). */
-export function goRegexp(pattern: string): GoRegexp & { re: RegExp } {
+export function goRegexp(pattern: string): GoRegexp {
+  if (!isValidUTF8(pattern)) throw new RegexpError('error parsing regexp: invalid UTF-8');
   const { source, flags } = translate(toText(pattern));
   let re: RegExp;
   try {
-    re = new RegExp(source, flags + 'g');
+    re = new RegExp(source, flags + 'gd');
   } catch (e) {
     throw new RegexpError(`error parsing regexp: ${(e as Error).message}`);
   }
@@ -232,31 +272,40 @@ export function goRegexp(pattern: string): GoRegexp & { re: RegExp } {
       if (!m) break;
       const end = m.index + m[0].length;
       let accept = true;
-      if (end === pos || m[0].length === 0) {
+      if (m[0].length === 0) {
         if (m.index === prevEnd) accept = false;
-        pos = end + (t.codePointAt(end)! > 0xffff ? 2 : 1);
-        if (end > pos) pos = end;
+        pos = end + (end < t.length && t.codePointAt(end)! > 0xffff ? 2 : 1);
       } else pos = end;
       prevEnd = end;
       if (accept) out.push(m);
     }
     return out;
   };
+  const matchOf = (s: string, off: number[], m: RegExpExecArray): Match => ({
+    group: (n) => {
+      const ix = m.indices?.[n];
+      return ix ? s.slice(off[ix[0]], off[ix[1]]) : undefined;
+    },
+    named: (name) => {
+      const ix = m.indices?.groups?.[name];
+      return ix ? s.slice(off[ix[0]], off[ix[1]]) : undefined;
+    },
+  });
   return {
-    re,
-    names: [],
     test: (s) => exec(toText(s), 0) !== null,
     find: (s) => {
-      const m = exec(toText(s), 0);
-      return m ? fromText(m[0]) : '';
+      const { t, off } = decodeWithOffsets(s);
+      const m = exec(t, 0);
+      return m ? s.slice(off[m.index], off[m.index + m[0].length]) : '';
     },
     findAll: (s, n) => {
       if (n === 0) return null;
-      const ms = allMatches(toText(s), n);
-      return ms.length === 0 ? null : ms.map((m) => fromText(m[0]));
+      const { t, off } = decodeWithOffsets(s);
+      const ms = allMatches(t, n);
+      return ms.length === 0 ? null : ms.map((m) => s.slice(off[m.index], off[m.index + m[0].length]));
     },
     replaceAll: (s, repl) => {
-      const t = toText(s);
+      const { t, off } = decodeWithOffsets(s);
       let out = '';
       let lastEnd = 0;
       let searchPos = 0;
@@ -265,20 +314,20 @@ export function goRegexp(pattern: string): GoRegexp & { re: RegExp } {
         if (!m) break;
         const a0 = m.index;
         const a1 = m.index + m[0].length;
-        out += fromText(t.slice(lastEnd, a0));
-        if (a1 > lastEnd || a0 === 0) out += repl(m);
+        out += s.slice(off[lastEnd], off[a0]);
+        if (a1 > lastEnd || a0 === 0) out += repl(matchOf(s, off, m));
         lastEnd = a1;
         const width = searchPos < t.length ? (t.codePointAt(searchPos)! > 0xffff ? 2 : 1) : 0;
         if (searchPos + width > a1) searchPos += width;
         else if (searchPos + 1 > a1) searchPos++;
         else searchPos = a1;
       }
-      return out + fromText(t.slice(lastEnd));
+      return out + s.slice(off[lastEnd]);
     },
     split: (s, n) => {
       if (n === 0) return null;
-      const t = toText(s);
-      if (pattern.length > 0 && t.length === 0) return [''];
+      if (pattern.length > 0 && s.length === 0) return [''];
+      const { t, off } = decodeWithOffsets(s);
       const ms = allMatches(t, n);
       const parts: string[] = [];
       let beg = 0;
@@ -286,20 +335,19 @@ export function goRegexp(pattern: string): GoRegexp & { re: RegExp } {
       for (const m of ms) {
         if (n > 0 && parts.length === n - 1) break;
         end = m.index;
-        if (m.index + m[0].length !== 0) parts.push(fromText(t.slice(beg, end)));
+        if (m.index + m[0].length !== 0) parts.push(s.slice(off[beg], off[end]));
         beg = m.index + m[0].length;
       }
-      if (end !== t.length) parts.push(fromText(t.slice(beg)));
+      if (end !== t.length) parts.push(s.slice(off[beg]));
       return parts;
     },
   };
 }
 
-/** regexp.Expand's template language: $1, ${1}, $name, ${name}, $$. */
-export function expandTemplate(template: string, m: RegExpExecArray): string {
-  const t = toText(template);
+/** regexp.Expand's template language: $1, ${1}, $name, ${name}, $$ (template and result are byte strings). */
+export function expandTemplate(template: string, m: Match): string {
   let out = '';
-  let rest = t;
+  let rest = template;
   for (;;) {
     const i = rest.indexOf('$');
     if (i < 0) break;
@@ -316,19 +364,19 @@ export function expandTemplate(template: string, m: RegExpExecArray): string {
       brace = true;
       str = str.slice(1);
     }
-    const nm = /^[\p{L}\p{Nd}_]*/u.exec(str)![0];
-    if (nm.length === 0 || (brace && str[nm.length] !== '}')) {
+    const nm = /^[\p{L}\p{Nd}_]*/u.exec(toText(str))![0];
+    const nmBytes = fromText(nm);
+    if (nm.length === 0 || (brace && str[nmBytes.length] !== '}')) {
       out += '$';
       continue;
     }
-    rest = str.slice(nm.length + (brace ? 1 : 0));
+    rest = str.slice(nmBytes.length + (brace ? 1 : 0));
     let num = -1;
     if (/^[0-9]+$/.test(nm) && !(nm[0] === '0' && nm.length > 1) && nm.length <= 8) num = parseInt(nm, 10);
-    if (num >= 0) {
-      if (num < m.length && m[num] !== undefined) out += m[num];
-    } else if (m.groups && m.groups[nm] !== undefined) out += m.groups[nm];
+    if (num >= 0) out += m.group(num) ?? '';
+    else out += m.named(nmBytes) ?? '';
   }
-  return fromText(out + rest);
+  return out + rest;
 }
 
 export function regexQuoteMeta(s: string): string {

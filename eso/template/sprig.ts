@@ -5,7 +5,7 @@
  * they fail with a clear error, because the engine itself is pure.
  */
 import { createHash } from 'node:crypto';
-import { fromText, mapText, runes, fromRunes, toText, decodeRune } from './bytes.ts';
+import { decodeRune, encodeRune, fromRunes, fromText, mapText, runes, toText } from './bytes.ts';
 import { b32decode, b32encode, b64decode, b64encode, marshalJSON, unmarshalJSON } from './encoding.ts';
 import { CallError, type FuncDef, type ParamType } from './exec.ts';
 import { sprint, sprintf } from './fmt.ts';
@@ -54,7 +54,11 @@ export function toInt64(v: GoValue): bigint {
   if (v === null) return 0n;
   if (typeof v === 'bigint') return v;
   if (v instanceof GoInt) return v.v;
-  if (typeof v === 'number') return Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : -(2n ** 63n);
+  if (typeof v === 'number') {
+    // Go's float→int64 conversion on amd64 yields MinInt64 for NaN and out-of-range values.
+    if (!Number.isFinite(v) || Math.abs(v) >= 2 ** 63) return -(2n ** 63n);
+    return BigInt(Math.trunc(v));
+  }
   if (typeof v === 'boolean') return v ? 1n : 0n;
   if (typeof v === 'string') {
     const r = parseGoInt(trimZeroDecimal(v), false);
@@ -182,6 +186,7 @@ function goTitle(s: string): string {
     .map(([r, raw]) => {
       const sep = isSeparator(prev);
       prev = r;
+      if (r === 0xfffd && raw.length === 1) return '\xef\xbf\xbd';
       return sep ? fromText(toTitleRune(r)) : raw;
     })
     .join('');
@@ -219,14 +224,14 @@ function untitle(s: string): string {
   // sprig untitle: lower-case the first letter of each word (words split on whitespace).
   let out = '';
   let inWord = false;
-  for (const [r, raw] of runesWithBytes(s)) {
+  for (const [r] of runesWithBytes(s)) {
     if (isSpaceRune(r)) {
       inWord = false;
-      out += raw;
+      out += encodeRune(r);
     } else if (!inWord) {
       inWord = true;
       out += fromText(singleCase(r, false));
-    } else out += raw;
+    } else out += encodeRune(r);
   }
   return out;
 }
@@ -237,22 +242,40 @@ function swapcase(s: string): string {
       const ch = String.fromCodePoint(r);
       if (ch !== ch.toLowerCase()) return fromText(singleCase(r, false));
       if (ch !== ch.toUpperCase()) return fromText(singleCase(r, true));
-      return raw;
+      void raw;
+      return encodeRune(r);
     })
     .join('');
 }
 
 function initials(s: string): string {
+  // goutils.Initials appends the first *byte* of each word, converted to a rune
   let out = '';
   let last = true;
-  for (const [r, raw] of runesWithBytes(s)) {
+  for (let i = 0; i < s.length; ) {
+    const [r, w] = decodeRune(s, i);
     if (isSpaceRune(r)) last = true;
     else if (last) {
-      out += raw;
+      out += encodeRune(s.charCodeAt(i));
       last = false;
     }
+    i += w;
   }
   return out;
+}
+
+/** goutils.DeleteWhiteSpace: byte by byte, each kept byte re-encoded as a rune. */
+function deleteWhiteSpace(s: string): string {
+  let out = '';
+  let count = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!isSpaceRune(c)) {
+      out += encodeRune(c);
+      count++;
+    }
+  }
+  return count === s.length ? s : out;
 }
 
 function abbreviateFull(str: string, offset: number, maxWidth: number): string {
@@ -541,7 +564,7 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
   reg(['trimAll', 'trimall'], def([S, S], ([a, b]) => trimCutset(b as string, a as string)));
   reg('trimPrefix', def([S, S], ([a, b]) => ((b as string).startsWith(a as string) ? (b as string).slice((a as string).length) : b)));
   reg('trimSuffix', def([S, S], ([a, b]) => ((b as string).endsWith(a as string) && (a as string).length > 0 ? (b as string).slice(0, (b as string).length - (a as string).length) : b)));
-  reg('nospace', def([S], ([s]) => runesWithBytes(s as string).filter(([r]) => !isSpaceRune(r)).map((x) => x[1]).join('')));
+  reg('nospace', def([S], ([s]) => deleteWhiteSpace(s as string)));
   reg('repeat', {
     in: [I, S],
     call: ([c, s], ctx) => {
@@ -582,11 +605,13 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
     return sprintf(v.map(() => '%v').join(' '), v);
   }, A));
   reg('indent', def([I, S], ([n, s]) => {
-    const pad = ' '.repeat(Math.max(0, Number(n)));
+    if ((n as bigint) < 0n) throw new CallError('strings: negative Repeat count');
+    const pad = ' '.repeat(Number(n));
     return pad + (s as string).split('\n').join('\n' + pad);
   }));
   reg('nindent', def([I, S], ([n, s]) => {
-    const pad = ' '.repeat(Math.max(0, Number(n)));
+    if ((n as bigint) < 0n) throw new CallError('strings: negative Repeat count');
+    const pad = ' '.repeat(Number(n));
     return '\n' + pad + (s as string).split('\n').join('\n' + pad);
   }));
   reg('replace', def([S, S, S], ([o, n, s]) => (s as string).split(o as string).join(n as string)));
@@ -739,7 +764,7 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
   }));
   reg('until', {
     in: [I],
-    call: ([c], ctx) => new GoSlice('int', untilStep(0n, c as bigint, 1n, (n) => ctx.step(n))),
+    call: ([c], ctx) => new GoSlice('int', untilStep(0n, c as bigint, (c as bigint) < 0n ? -1n : 1n, (n) => ctx.step(n))),
   });
   reg('untilStep', {
     in: [I, I, I],
@@ -869,10 +894,28 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
   reg(['chunk', 'mustChunk'], def([I, A], ([size, l]) => {
     const items = listItems(l, 'chunk');
     if (items === null) throw new CallError(`Cannot chunk type ${kindName(l)}`);
-    const n = Number(size);
+    // sprig's arithmetic, float division included, so odd sizes behave as in Go
+    const size0 = Number(size);
+    const n = items.length;
+    const goInt = (f: number) => (!Number.isFinite(f) || Math.abs(f) >= 2 ** 63 ? -(2 ** 63) : Math.trunc(f));
+    const cs = goInt(Math.floor((n - 1) / size0) + 1);
+    if (cs < 0) throw new CallError('runtime error: makeslice: len out of range');
     const out: GoValue[] = [];
-    if (n <= 0) throw new CallError('runtime error: integer divide by zero');
-    for (let i = 0; i < items.length; i += n) out.push(ifaceList(items.slice(i, i + n)));
+    for (let i = 0; i < cs; i++) {
+      let clen = size0;
+      if (i === cs - 1) {
+        clen = goInt(Math.floor(n % size0));
+        if (clen === 0) clen = size0;
+      }
+      if (clen < 0) throw new CallError('runtime error: makeslice: len out of range');
+      const row: GoValue[] = [];
+      for (let j = 0; j < clen; j++) {
+        const ix = i * size0 + j;
+        if (ix < 0 || ix >= n) throw new CallError('reflect: slice index out of range');
+        row.push(items[ix]!);
+      }
+      out.push(ifaceList(row));
+    }
     return new GoSlice('[]interface {}', out);
   }));
 

@@ -247,6 +247,7 @@ export function formatFloat(f: number, fmt: string, prec: number): string {
   const a = Math.abs(f);
   let digits: string;
   let dp: number; // decimal point position: value = 0.digits × 10^dp
+  if ((fmt === 'g' || fmt === 'G') && prec === 0) prec = 1;
   const shortest = prec < 0;
   if (shortest) {
     ({ digits, dp } = shortestDigits(a));
@@ -304,13 +305,9 @@ function shortestDigits(a: number): { digits: string; dp: number } {
 function precDigits(a: number, nd: number): { digits: string; dp: number } {
   if (a === 0) return { digits: '0'.repeat(Math.max(nd, 1)), dp: 1 };
   if (nd <= 0) nd = 1;
-  if (nd > 100) {
-    const exact = exactDecimal(a);
-    return roundDigits(exact.digits, exact.dp, nd);
-  }
-  const e = a.toExponential(nd - 1);
-  const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(e)!;
-  return { digits: m[1] + (m[2] ?? ''), dp: parseInt(m[3], 10) + 1 };
+  // Correct rounding of the exact binary value, half-to-even on exact ties (as Go's ryu/decimal code).
+  const exact = exactDecimal(a);
+  return roundDigits(exact.digits, exact.dp, nd);
 }
 
 function fixedDigits(a: number, prec: number): { digits: string; dp: number } {
@@ -428,34 +425,68 @@ export function formatFloat32(f: number): string {
   return formatFloat(x, 'g', -1);
 }
 
-/** strconv.FormatFloat(f, 'x'|'X', -1, 64): hexadecimal mantissa and binary exponent. */
-export function formatHexFloat(f: number, upper: boolean): string {
-  let out: string;
+function floatParts(f: number): { neg: boolean; mant: bigint; exp: number } {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, f);
+  const bits = buf.getBigUint64(0);
+  const neg = bits >> 63n === 1n;
+  let exp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  if (exp === 0) exp++;
+  else mant |= 1n << 52n;
+  return { neg, mant, exp: exp - 1023 };
+}
+
+/** strconv.FormatFloat(f, 'b', -1, 64): decimal mantissa, binary exponent. */
+export function formatBinaryFloat(f: number): string {
   if (Number.isNaN(f)) return 'NaN';
   if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf';
-  const neg = f < 0 || Object.is(f, -0);
-  const a = Math.abs(f);
-  if (a === 0) out = '0x0p+00';
-  else {
-    const buf = new DataView(new ArrayBuffer(8));
-    buf.setFloat64(0, a);
-    const hi = buf.getUint32(0);
-    const lo = buf.getUint32(4);
-    let exp = (hi >>> 20) & 0x7ff;
-    let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-    if (exp === 0) {
-      // subnormal: normalise
-      exp = 1;
-      while ((mant & (1n << 52n)) === 0n) {
-        mant <<= 1n;
-        exp--;
-      }
-      mant &= (1n << 52n) - 1n;
-    }
-    const e = exp - 1023;
-    let frac = mant.toString(16).padStart(13, '0').replace(/0+$/, '');
-    out = '0x1' + (frac ? '.' + frac : '') + 'p' + (e < 0 ? '-' : '+') + String(Math.abs(e)).padStart(2, '0');
+  const { neg, mant, exp } = floatParts(f);
+  const e = exp - 52;
+  return (neg ? '-' : '') + mant.toString() + 'p' + (e >= 0 ? '+' : '') + String(e);
+}
+
+/** strconv.FormatFloat(f, 'x'|'X', prec, 64): hexadecimal mantissa and binary exponent. */
+export function formatHexFloat(f: number, upper: boolean, prec = -1): string {
+  if (Number.isNaN(f)) return 'NaN';
+  if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf';
+  const M64 = (1n << 64n) - 1n;
+  let { neg, mant, exp } = floatParts(f);
+  if (mant === 0n) exp = 0;
+  mant = (mant << 8n) & M64;
+  while (mant !== 0n && (mant & (1n << 60n)) === 0n) {
+    mant = (mant << 1n) & M64;
+    exp--;
   }
-  if (upper) out = out.toUpperCase();
-  return (neg ? '-' : '') + out;
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & ((1n << 60n) - 1n);
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant = (mant << (60n - shift)) & M64;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      exp++;
+    }
+  }
+  const hex = upper ? '0123456789ABCDEF' : '0123456789abcdef';
+  let out = (neg ? '-' : '') + '0' + (upper ? 'X' : 'x') + String(Number((mant >> 60n) & 1n));
+  mant = (mant << 4n) & M64;
+  if (prec < 0 && mant !== 0n) {
+    out += '.';
+    while (mant !== 0n) {
+      out += hex[Number((mant >> 60n) & 15n)];
+      mant = (mant << 4n) & M64;
+    }
+  } else if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) {
+      out += hex[Number((mant >> 60n) & 15n)];
+      mant = (mant << 4n) & M64;
+    }
+  }
+  out += upper ? 'P' : 'p';
+  out += exp < 0 ? '-' : '+';
+  out += String(Math.abs(exp)).padStart(2, '0');
+  return out;
 }

@@ -230,6 +230,7 @@ function scalar(v: unknown, indent: number): string {
   if (typeof v === 'object') return '{}';
   const s = v as string;
   if (s === '') return '""';
+  if (/[\x00-\x09\x0b-\x1f\x7f\x80-\x84\x86-\x9f\ufeff]/.test(s)) return doubleQuoted(s);
   if (s.includes('\n')) {
     const chomp = s.endsWith('\n') ? (s.endsWith('\n\n') ? '+' : '') : '-';
     const body = (chomp === '' || chomp === '+' ? s.replace(/\n$/, '') : s).split('\n');
@@ -271,6 +272,35 @@ export function marshalYAML(v: GoValue): string {
       emit(parsed, 0, lines, false);
       text = lines.join('\n');
     }
-  } else text = scalar(parsed, 0);
+  } else text = scalar(parsed, 2);
   return fromText(text);
+}
+
+/** yaml.v2's double-quoted style, used for strings with characters it does not print plainly. */
+function doubleQuoted(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    switch (ch) {
+      case '\0': out += '\\0'; continue;
+      case '\x07': out += '\\a'; continue;
+      case '\b': out += '\\b'; continue;
+      case '\t': out += '\\t'; continue;
+      case '\n': out += '\\n'; continue;
+      case '\v': out += '\\v'; continue;
+      case '\f': out += '\\f'; continue;
+      case '\r': out += '\\r'; continue;
+      case '\x1b': out += '\\e'; continue;
+      case '"': out += '\\"'; continue;
+      case '\\': out += '\\\\'; continue;
+      case '\x85': out += '\\N'; continue;
+      case '\xa0': out += '\\_'; continue;
+      case '\u2028': out += '\\L'; continue;
+      case '\u2029': out += '\\P'; continue;
+    }
+    if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += '\\x' + c.toString(16).toUpperCase().padStart(2, '0');
+    else if (c === 0xfeff) out += '\\uFEFF';
+    else out += ch;
+  }
+  return out + '"';
 }
