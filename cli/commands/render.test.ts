@@ -45,15 +45,16 @@ describe('esi render on every example in examples/', async () => {
   for (const set of sets) {
     for (const esFile of set.es) {
       const name = esFile.slice(repo.length + 1);
-      const broken = /broken/.test(esFile);
-      it(`${name} ${broken ? 'fails with a field-naming line' : 'renders'}`, async () => {
+      // Examples meant to fail say so in their name (broken/invalid/error) or with a `# esi render: exit 1` line.
+      const broken = /broken|invalid|error/.test(esFile.split('/').pop()!) || /^# esi render: exit 1/m.test(await readFile(esFile, 'utf8'));
+      it(`${name}`, async () => {
         const argv = ['--external-secret', esFile, ...set.stores.flatMap((s) => ['--store', s]), ...set.objects.flatMap((o) => ['-f', o])];
         const r = await run(argv);
         if (broken) {
           expect(r.code).toBe(1);
           expect(r.stdout).toBe('');
           expect(r.stderr.trim().split('\n')).toHaveLength(1);
-          expect(r.stderr).toMatch(/spec\.(data|dataFrom)\[\d+\]/);
+          expect(r.stderr).toMatch(/: spec[.:]/);
           return;
         }
         expect(r.stderr).toBe('');
