@@ -549,7 +549,7 @@ export function compileGoRegexp(source: string): GoRegexp {
   const flags: Flags = { i: false, m: false, s: false, U: false };
   // A leading (?i) that covers the whole pattern maps onto JS's own `i` flag (same simple folding).
   const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead && lead[1]!.includes('i')) p.wholeI = true;
+  if (lead && lead[1]!.includes('i') && !/\(\?[imsU]*-[imsU]*i/.test(source)) p.wholeI = true;
   const body = p.parseAlternation(flags, 0);
   if (!p.eof()) throw new GoRegexpError('unexpected )', source);
   let re: RegExp;
