@@ -404,7 +404,13 @@ describe('AwsSecretsManagerClient', () => {
     expect(Object.keys(got).sort()).toEqual(['team/api', 'team/bin']);
     expect([...got['team/bin']]).toEqual([1, 2, 3]);
     expect(api.count('ListSecrets')).toBe(1);
-    expect(api.count('GetSecretValue')).toBe(2);
+    // The matches are fetched with one BatchGetSecretValue instead of one GetSecretValue each.
+    expect(api.count('BatchGetSecretValue')).toBe(1);
+    expect(api.count('GetSecretValue')).toBe(0);
+    const denied = world();
+    denied.batchDenied = true;
+    await new AwsSecretsManagerClient(denied).getAllSecrets({ name: { regexp: 'team/' } });
+    expect(denied.count('GetSecretValue')).toBe(2);
   });
 
   it('find by name pages through ListSecrets', async () => {

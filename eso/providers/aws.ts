@@ -321,10 +321,12 @@ export class AwsSecretsManagerClient implements SecretsClient {
         do {
           op = 'ListSecrets';
           const page = await this.#call('ListSecrets', () => this.#api.listSecrets({ Filters: plan.filters, NextToken: next }));
-          for (const s of page.SecretList ?? []) {
-            const name = s.Name ?? '';
-            if (!plan.regexp.test(name)) continue;
+          const matched = (page.SecretList ?? []).map((s) => s.Name ?? '').filter((name) => plan.regexp.test(name));
+          // ESO then calls GetSecretValue per match; batching them first gives the same values in ≤ 1/20 the calls.
+          await this.prefetch(matched.map((key) => ({ key })));
+          for (const name of matched) {
             // ESO's fetchAndSet prepends the store prefix to the listed (already full) name again.
+            op = 'GetSecretValue';
             setEntry(data, name, await this.#fetch({ key: name }));
           }
           next = page.NextToken;

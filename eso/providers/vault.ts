@@ -197,6 +197,9 @@ export function vaultMetadataMap(version: KvVersion, secret: VaultSecret): Map<s
 
 // ---- the client ------------------------------------------------------------------------------------------
 
+/** Reads in flight at once while warming a `find`. */
+export const FIND_CONCURRENCY = 8;
+
 export interface VaultClientOptions {
   onCall?: (op: string, outcome: 'ok' | 'error', seconds: number) => void;
   now?: () => number;
@@ -291,6 +294,17 @@ export class VaultKvClient implements SecretsClient {
     return out;
   }
 
+  /**
+   * Runs reads ahead, at most FIND_CONCURRENCY at a time, to fill the per-sync cache. Their results and
+   * errors are ignored here: the sequential pass that follows reads from the cache (failures are not
+   * cached and are re-read there), so order and errors stay ESO's.
+   */
+  async #warm(reads: (() => Promise<unknown>)[]): Promise<void> {
+    for (let i = 0; i < reads.length; i += FIND_CONCURRENCY) {
+      await Promise.all(reads.slice(i, i + FIND_CONCURRENCY).map((r) => r().catch(() => undefined)));
+    }
+  }
+
   async getAllSecrets(find: ExternalSecretFind): Promise<SecretDataMap> {
     if (this.#store.version === 'v1' && find.tags !== undefined) {
       throw new EsiError('vault-find', 'cannot perform find by tag operations with kv version v1');
@@ -307,10 +321,13 @@ export class VaultKvClient implements SecretsClient {
     };
     if (find.name) {
       const re = compileFindRegexp(find.name.regexp);
-      for (const name of candidates) if (re.test(name)) await fetchInto(name);
+      const matched = candidates.filter((name) => re.test(name));
+      await this.#warm(matched.map((name) => () => this.readSecret(name)));
+      for (const name of matched) await fetchInto(name);
       return out;
     }
     const tags = find.tags ?? {};
+    await this.#warm(candidates.map((name) => () => this.readSecretMetadata(name)));
     for (const name of candidates) {
       const meta = await this.readSecretMetadata(name);
       if (Object.entries(tags).every(([k, v]) => meta.get(k) === v)) await fetchInto(name);

@@ -339,7 +339,9 @@ describe('ESO AWS semantics on real Secrets Manager responses', () => {
     expect(Object.keys(byPath)).toEqual([`${ns}/find/alpha`]);
     const byTags = await c.getAllSecrets({ tags: { tier: 'gold' }, path: `${ns}/` });
     expect(Object.keys(byTags)).toEqual([`${ns}/find/alpha`]);
-    expect(proxy.count('BatchGetSecretValue')).toBe(2);
+    // ListSecrets' matches are fetched in one batch (ESO: one GetSecretValue each); path and tags: one batch each.
+    expect(proxy.count('BatchGetSecretValue')).toBe(3);
+    expect(proxy.count('GetSecretValue')).toBe(0);
     await expect(c.getAllSecrets({ path: 'x' })).rejects.toThrow('unexpected find operator');
     await c.close();
   });
