@@ -8,3 +8,4 @@ export { runWebhook, nativeSidecarsFromVersion, type RunWebhookOptions, type Run
 export { jsonLogger, silentLogger, type WebhookLogger } from './log.ts';
 export { KubeClient, KubeError, Reflector, kubeconfigAccess, inClusterAccess, type KubeAccess } from './kube.ts';
 export { issueSelfSigned, renewalTime, type IssuedTls } from './certs.ts';
+export { SelfManagedTls, certificateIsCurrent, dnsNames, type SelfManagedOptions } from './self-managed.ts';

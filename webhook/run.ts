@@ -10,13 +10,15 @@ import { PodConfigController } from './controller.ts';
 import type { KubeClient } from './kube.ts';
 import type { WebhookLogger } from './log.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
+import { SelfManagedTls, type SelfManagedOptions } from './self-managed.ts';
 import { startWebhookServer, type TlsFiles, type TlsPem, type WebhookServer } from './server.ts';
 
 export interface RunWebhookOptions {
   client: KubeClient;
   host: string;
   port: number;
-  tls: TlsFiles | TlsPem;
+  /** Files (re-read on change), PEMs, or self-managed (issued, stored in a Secret, rotated, caBundle kept). */
+  tls: TlsFiles | TlsPem | { selfManaged: Omit<SelfManagedOptions, 'client' | 'log'>; checkEveryMs?: number };
   log: WebhookLogger;
   agentImage?: string;
   /** Cluster supports native sidecars; 'auto' asks the apiserver's /version (≥ 1.29). */
@@ -34,6 +36,7 @@ export interface RunningWebhook {
   port: number;
   cache: ClusterCache;
   controller?: PodConfigController;
+  selfManaged?: SelfManagedTls;
   metrics: WebhookMetrics;
   /** Resolves when the caches synced (never rejects; watches retry). */
   synced: Promise<void>;
@@ -98,7 +101,25 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     },
   };
 
-  const server = await startWebhookServer({ host: o.host, port: o.port, tls: o.tls, env, metrics, log: o.log, ...(o.tlsPollMs ? { tlsPollMs: o.tlsPollMs } : {}) });
+  let selfManaged: SelfManagedTls | undefined;
+  let tls: TlsFiles | TlsPem;
+  if ('selfManaged' in o.tls) {
+    selfManaged = new SelfManagedTls({ ...o.tls.selfManaged, client: o.client, log: o.log });
+    tls = (await selfManaged.ensure()).pem;
+  } else tls = o.tls;
+  const server = await startWebhookServer({ host: o.host, port: o.port, tls, env, metrics, log: o.log, ...(o.tlsPollMs ? { tlsPollMs: o.tlsPollMs } : {}) });
+  let tlsTimer: NodeJS.Timeout | undefined;
+  if (selfManaged && 'selfManaged' in o.tls) {
+    const sm = selfManaged;
+    // Re-check often: a rotation by another replica, or an upgrade that blanked the caBundle.
+    tlsTimer = setInterval(() => {
+      sm.ensure().then(
+        (r) => (r.changed ? server.reloadTls(r.pem) : undefined),
+        (e: unknown) => o.log.error('self-managed TLS check failed', { error: describe(e) }),
+      );
+    }, o.tls.checkEveryMs ?? 60_000);
+    tlsTimer.unref();
+  }
   const controller =
     o.controller === false
       ? undefined
@@ -117,9 +138,11 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     port: server.port,
     cache,
     ...(controller ? { controller } : {}),
+    ...(selfManaged ? { selfManaged } : {}),
     metrics,
     synced,
     close: async () => {
+      clearInterval(tlsTimer);
       await server.close();
       await controller?.stop();
       await cache.stop();

@@ -6,6 +6,7 @@ import { inClusterAccess, jsonLogger, KubeClient, kubeconfigAccess, runWebhook }
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 
 export const WEBHOOK_HELP = `Usage: esi webhook --tls-cert FILE --tls-key FILE [--port 8443] [--kubeconfig FILE] [options]
+       esi webhook --self-managed --namespace NS --service NAME --webhook-config NAME [options]
 
 Serves the esi mutating admission webhook over HTTPS:
   POST /mutate   AdmissionReview v1: injects the agent into pods labelled esi.dev/inject: "true"
@@ -19,6 +20,11 @@ they use changes. The certificate files are re-read when they change.
 Options:
   --tls-cert FILE          serving certificate (PEM; its SAN must match the webhook's service name)
   --tls-key FILE           its private key (PEM)
+  --self-managed           issue and rotate its own CA and serving certificate (kept in the Secret
+                           <service>-tls, shared by replicas) and keep the caBundle of --webhook-config current
+  --namespace NS           with --self-managed: the webhook's namespace
+  --service NAME           with --self-managed: its Service (certificate for NAME.NS.svc)
+  --webhook-config NAME    with --self-managed: the MutatingWebhookConfiguration to keep trusted
   --port N                 listen port (default 8443)
   --address HOST           listen address (default 127.0.0.1; in a cluster 0.0.0.0)
   --kubeconfig FILE        kubeconfig (default: $KUBECONFIG, then in-cluster service account)
@@ -46,10 +52,22 @@ export const webhookCommand: Command = async (argv, io) => {
       'native-sidecars': { type: 'string', default: 'auto' },
       'controller-class': { type: 'string' },
       controller: { type: 'string', default: 'true' },
+      'self-managed': { type: 'boolean' },
+      namespace: { type: 'string' },
+      service: { type: 'string' },
+      'webhook-config': { type: 'string' },
     },
     'webhook',
   );
-  if (!values['tls-cert'] || !values['tls-key']) throw new UsageError('esi webhook: --tls-cert FILE and --tls-key FILE are required (see esi webhook --help)');
+  const selfManaged = values['self-managed'] === true;
+  if (selfManaged) {
+    if (values['tls-cert'] || values['tls-key']) throw new UsageError('esi webhook: --self-managed and --tls-cert/--tls-key exclude each other');
+    if (!values.namespace || !values.service || !values['webhook-config']) {
+      throw new UsageError('esi webhook: --self-managed needs --namespace, --service and --webhook-config (see esi webhook --help)');
+    }
+  } else if (!values['tls-cert'] || !values['tls-key']) {
+    throw new UsageError('esi webhook: --tls-cert FILE and --tls-key FILE are required (see esi webhook --help)');
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`esi webhook: --port ${JSON.stringify(values.port)}: expected a port number`);
   const ns = values['native-sidecars'];
@@ -64,7 +82,9 @@ export const webhookCommand: Command = async (argv, io) => {
     client,
     host: values.address!,
     port,
-    tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] },
+    tls: selfManaged
+      ? { selfManaged: { namespace: values.namespace!, service: values.service!, webhookConfiguration: values['webhook-config']! } }
+      : { certFile: values['tls-cert']!, keyFile: values['tls-key']! },
     log,
     nativeSidecars: ns === 'auto' ? 'auto' : ns === 'true',
     controller: values.controller === 'true',
