@@ -215,6 +215,7 @@ export const choicesArb = fc.array(fc.nat(9), { minLength: 4, maxLength: 24 });
 export const junkPathArb: fc.Arbitrary<string> = fc.oneof(
   fc.array(fc.constantFrom('a', 'b', '.', '\\', '*', '?', '#', '(', ')', '[', ']', '|', '=', '"', '!', '%', '<', '>', '0', '1', '~', '@', 'this', 'true', ' ', 'é'), { maxLength: 10 }).map((a) => a.join('')),
   fc.constantFrom('[a,b]', '{a,b}', '{"x":a,b.c}', '[a.0,b|c]', '[a', '{a:', 'a.[b,c]', '[a,b].0', '{a}|a', '[#]', '{a.#}'),
+  fc.constantFrom('@pretty', '@pretty:{"sortKeys":true}', '@pretty:{"width":10,"indent":"\\t"}', 'a|@pretty', '@pretty:{"sortKeys":true,"prefix":" "}'),
   fc.constantFrom('@reverse', '@keys', '@values', '@flatten', '@flatten:{"deep":true}', '@join', '@valid', '@ugly', '@group', '@dig:a', '@tostr', 'a|@fromstr', 'a.@reverse', '@reverse|0', '@keys|#', 'a.@keys.0'),
   fc.constantFrom('!true', '!false', '!null', '!NaN', '!inf', '!"x"', '!{"a":1}.a', '!123', '@this', '@this.a', 'a|@this', '..#', '..0.a', '#', '#.a', 'a.#(b)', 'a.#(b==)', '#(', '#(a==1', '\\', 'a\\', 'a\\.', '.', '..', 'a..b'),
 );

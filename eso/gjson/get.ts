@@ -4,8 +4,8 @@
  * algorithm step by step, including its leniency on malformed JSON, because ESO feeds it whatever text a
  * user stored (AWS SecretString, fake values). Covered: dotted paths, `\` escapes, `*`/`?` wildcards,
  * array indexes, `#`, `#.path`, `#(...)`/`#(...)#` queries (==, =, !=, <, <=, >, >=, %, !%, `~` booleans,
- * nested queries), `|` pipes, `..` JSON-lines prefix, `!` literals, `[a,b]`/`{a,b}` multipaths and every
- * modifier except `@pretty` (which raises GjsonUnsupportedError rather than answering differently).
+ * nested queries), `|` pipes, `..` JSON-lines prefix, `!` literals, `[a,b]`/`{a,b}` multipaths and all
+ * thirteen modifiers (`@pretty` included) — that is, all of gjson's path syntax.
  * Known divergences: `@valid`/`@fromstr`/multipath names use encoding/json's validator, which refuses
  * nesting deeper than 10000 levels where gjson's has no limit; matches nested thousands of levels deep
  * raise GjsonTooDeepError (JavaScript's stack is smaller than Go's).
@@ -24,14 +24,6 @@ export interface RawResult {
   raw: string;
   str: string;
   num: number;
-}
-
-/** A path uses a gjson feature this implementation does not reproduce (a modifier or a multipath). */
-export class GjsonUnsupportedError extends EsiError {
-  constructor(feature: string) {
-    super('gjson-unsupported', `property path uses the gjson feature ${feature}, which esi does not support`);
-    this.name = 'GjsonUnsupportedError';
-  }
 }
 
 const empty = (): RawResult => ({ type: 'Null', raw: '', str: '', num: 0 });
@@ -1154,9 +1146,8 @@ function execModifier(json: string, path: string): [string, string, boolean] {
       break;
     }
   }
-  if (!MODIFIER_FUNCS.has(name)) return [pathOut, '', false];
   const fn = MODIFIER_FUNCS.get(name);
-  if (!fn) throw new GjsonUnsupportedError(`modifier @${latin1ToText(name)}`);
+  if (!fn) return [pathOut, '', false];
   let args = '';
   if (hasArgs) {
     let parsedArgs = false;
@@ -1183,10 +1174,6 @@ function execModifier(json: string, path: string): [string, string, boolean] {
     }
   }
   return [pathOut, fn(json, args), true];
-}
-
-function latin1ToText(s: string): string {
-  return Buffer.from(s, 'latin1').toString('utf8');
 }
 
 interface SubSelector {

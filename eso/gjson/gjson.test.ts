@@ -6,7 +6,6 @@ import {
   awsTagsJSON,
   fakePropertyOf,
   get,
-  GjsonUnsupportedError,
   vaultExtractMap,
   vaultValueOf,
 } from './index.ts';
@@ -81,9 +80,12 @@ describe('gjson Get and String() on the gjson README document', () => {
     expect(get(README_DOC, '[name.first,age].1').string()).toBe('37');
   });
 
-  test('@pretty is refused, not answered differently', () => {
-    expect(() => get(README_DOC, '@pretty')).toThrow(GjsonUnsupportedError);
-    expect(() => get(README_DOC, 'children|@pretty')).toThrow(GjsonUnsupportedError);
+  test('@pretty lays out like tidwall/pretty', () => {
+    expect(get('{"b":[1,2],"a":{"c":1}}', '@pretty').string()).toBe('{\n  "b": [1, 2],\n  "a": {\n    "c": 1\n  }\n}\n');
+    expect(get('{"b":1,"a":2}', '@pretty:{"sortKeys":true}').string()).toBe('{\n  "a": 2,\n  "b": 1\n}\n');
+  });
+
+  test('unknown @names are keys, not modifiers', () => {
     // Not modifiers: gjson treats these as keys.
     expect(get('{"@timestamp":"t"}', '@timestamp').string()).toBe('t');
     expect(get('{"[x":1}', 'a').exists).toBe(false);

@@ -14,5 +14,5 @@
  * ESO never iterates gjson results for extract (it uses encoding/json), so no ForEach is provided.
  */
 export { get, GjsonResult } from './result.ts';
-export { GjsonUnsupportedError, GjsonTooDeepError, type GjsonType } from './get.ts';
+export { GjsonTooDeepError, type GjsonType } from './get.ts';
 export { awsPropertyOf, awsTagsJSON, fakePropertyOf, vaultValueOf, vaultExtractMap, awsExtractMap } from './eso.ts';

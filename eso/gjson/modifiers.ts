@@ -1,10 +1,11 @@
 /**
- * gjson v1.18.0's path modifiers (`@reverse`, `@keys`, ...), on byte strings. ESO does not rely on them,
- * but a property that starts with `@name` (or a key called `@keys`) runs them inside ESO, so they are
- * reproduced rather than refused. `@pretty` (tidwall/pretty's layout engine) is the one left out.
+ * gjson v1.18.0's path modifiers (`@reverse`, `@keys`, `@pretty`, ...), on byte strings. ESO does not rely
+ * on them, but a property that starts with `@name` (or a key called `@keys`) runs them inside ESO, so they
+ * are reproduced rather than refused.
  */
 import { validJSON } from '../gojson/index.ts';
 import { decodeRune } from './match.ts';
+import { DEFAULT_PRETTY, pretty } from './pretty.ts';
 import { exists, forEach, getPiped, parseRaw, resultString, trim, type RawResult } from './get.ts';
 
 const isArray = (r: RawResult): boolean => r.type === 'JSON' && r.raw[0] === '[';
@@ -24,6 +25,53 @@ function bool(r: RawResult): boolean {
     default:
       return false;
   }
+}
+
+/** gjson's parseInt: optional '-', then digits only, wrapping like int64. */
+function parseIntGo(s: string): bigint | undefined {
+  if (!/^-?[0-9]+$/.test(s)) return undefined;
+  return BigInt.asIntN(64, BigInt(s));
+}
+
+/** gjson `Result.Int()`. */
+function int(r: RawResult): number {
+  switch (r.type) {
+    case 'True':
+      return 1;
+    case 'String':
+      return Number(parseIntGo(r.str) ?? 0n);
+    case 'Number': {
+      if (r.num >= -9007199254740991 && r.num <= 9007199254740991) return Math.trunc(r.num);
+      const n = parseIntGo(r.raw);
+      if (n !== undefined) return Number(n);
+      // Go's float64 → int64 conversion of an out-of-range value on amd64.
+      return Number.isNaN(r.num) || Math.abs(r.num) >= 2 ** 63 ? -(2 ** 63) : Math.trunc(r.num);
+    }
+    default:
+      return 0;
+  }
+}
+
+/** gjson cleanWS: keeps only the whitespace of s (s itself when it is all whitespace). */
+function cleanWS(s: string): string {
+  if (/^[ \t\n\r]*$/.test(s)) return s;
+  return s.replace(/[^ \t\n\r]/g, '');
+}
+
+function prettyModifier(json: string, arg: string): string {
+  const opts = { ...DEFAULT_PRETTY };
+  if (arg.length > 0) {
+    forEach(parseRaw(arg), (key, value) => {
+      switch (resultString(key)) {
+        case 'sortKeys': opts.sortKeys = bool(value); break;
+        case 'indent': opts.indent = cleanWS(resultString(value)); break;
+        case 'prefix': opts.prefix = cleanWS(resultString(value)); break;
+        case 'width': opts.width = int(value); break;
+      }
+      return true;
+    });
+  }
+  return pretty(json, opts, trimSpace);
 }
 
 /** Reads `{"name": bool}` options from a modifier argument. */
@@ -209,12 +257,12 @@ function ugly(json: string): string {
   return out;
 }
 
-/** name → implementation; `undefined` marks a modifier esi does not reproduce (`@pretty`). */
-export const MODIFIER_FUNCS: ReadonlyMap<string, ((json: string, arg: string) => string) | undefined> = new Map<
+/** gjson's modifier table: a path component `@name` with one of these names is a modifier, else a key. */
+export const MODIFIER_FUNCS: ReadonlyMap<string, (json: string, arg: string) => string> = new Map<
   string,
-  ((json: string, arg: string) => string) | undefined
+  (json: string, arg: string) => string
 >([
-  ['pretty', undefined],
+  ['pretty', prettyModifier],
   ['ugly', (json) => ugly(json)],
   ['reverse', (json) => reverse(json)],
   ['this', (json) => json],

@@ -57,7 +57,7 @@ export class GjsonResult {
   }
 }
 
-/** gjson `Get(json, path)`. Throws GjsonUnsupportedError for modifiers other than `@this` and multipaths. */
+/** gjson `Get(json, path)`. Throws GjsonTooDeepError only for matches thousands of levels deep. */
 export function get(json: string | Uint8Array, path: string): GjsonResult {
   return new GjsonResult(getRaw(toByteString(json), toByteString(path)));
 }

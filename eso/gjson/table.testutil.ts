@@ -56,6 +56,9 @@ export const TABLE_GETS: [string, string][] = [
     'friends|@join:{"preserve":true}', '@valid', 'name.first|@tostr', '@dig:first', '@ugly', 'friends.0|@keys',
     '@this:x.name', 'name.@keys', 'children|@keys', 'age|@keys', 'missing|@keys', '@keys.1', '@values.#',
     'friends.@dig:nets', 'name|@tostr|@fromstr', 'friends|@group',
+    '@pretty', 'friends|@pretty', 'name|@pretty', 'children|@pretty', '@pretty:{"sortKeys":true}',
+    '@pretty:{"indent":"\\t","prefix":"  ","width":20}', '@pretty:{"width":-1}', '@pretty:{"indent":"ab"}',
+    'friends.0|@pretty:{"sortKeys":true,"width":200}', '@ugly|@pretty', 'friends.#.nets|@pretty',
     // multipaths
     '[name.first,age]', '{name.first,age}', '{"n":name.last,a:age,"bad\\":age}', '[name.first,missing]',
     '[name.first,age].1', '{name.first,age}|first', '[age,!true,!"x"]', '{friends.#.first}', '{a.b|c}', '[',
@@ -69,6 +72,17 @@ export const TABLE_GETS: [string, string][] = [
     '{"id":["a","b"],"n":[1,2,3],"x":"{\\"a\\": [1, 2]}","y":"nope","q":"<\\u2028\\u00e9>","o":{"a":[1,[2,[3]]]}}',
     p,
   ]),
+  ...[
+    '@pretty', '@pretty:{"sortKeys":true}', '@pretty:{"width":3}', '@pretty:{"sortKeys":"t","width":"10"}',
+  ].map((p): [string, string] => [
+    '{"b":[1,2,{"x":"y"}],"a":{"z":1,"y":[]},"c":"\\"q\\u0041","a":null,"d":[[],[1],{}],"e":-1.5e3,"f":true,' +
+      '"g":"b","g":"a","h":1e400,"i":NaN,"k":"\\u00e9","j":"é","long":[' + '"xxxxxxxx",'.repeat(12) + '1]}',
+    p,
+  ]),
+  ...['@pretty', '@pretty:{"sortKeys":true}'].map((p): [string, string] => ['[3,1,2]', p]),
+  ...['@pretty', '@pretty:{"sortKeys":true}'].map((p): [string, string] => ['{"a":1,"a":0,"b":"x","b":"\\u0041"}', p]),
+  ...['@pretty', '@pretty:{"sortKeys":true}'].map((p): [string, string] => ['{"a":[1,2', p]),
+  ...['@pretty', '@pretty:{"sortKeys":true}'].map((p): [string, string] => ['  tru', p]),
   ...['@flatten', '@flatten:{"deep":true}', '@join', '@join:{"preserve":1}', '@reverse', '@valid'].map(
     (p): [string, string] => ['[1, [2, [3, 4]], {"a":1}, {"a":2,"b":3}, [ ], "x"]', p],
   ),
