@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // Renders the plain manifests in deploy/manifests/ from the Helm chart (needs a helm binary: $HELM,
-// else `helm` on PATH). The plain install uses cert-manager for the webhook's serving certificate;
-// with Helm itself, the chart can generate one (tls.mode=helm, the default).
+// else `helm` on PATH), with the chart's defaults: the webhook manages its own certificate.
 //   node deploy/helm/render.mjs [--check]     --check: fail if the committed files differ
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -15,11 +14,11 @@ const NAMESPACE = 'esi-system';
 export function render() {
   const out = execFileSync(
     helm,
-    ['template', 'esi', join(root, 'deploy/helm/esi'), '--namespace', NAMESPACE, '--set', 'tls.mode=certManager', '--kube-version', '1.33.0'],
+    ['template', 'esi', join(root, 'deploy/helm/esi'), '--namespace', NAMESPACE, '--kube-version', '1.33.0'],
     { encoding: 'utf8' },
   );
   const header = `# esi: plain manifests rendered from deploy/helm/esi by deploy/helm/render.mjs (do not edit by hand).
-# Prerequisites: ESO's CRDs (external-secrets.io/v1) and cert-manager (serving certificate + caBundle).
+# Prerequisite: ESO's CRDs (external-secrets.io/v1). The webhook issues and rotates its own certificate.
 #   kubectl apply -f deploy/manifests/esi.yaml
 apiVersion: v1
 kind: Namespace
@@ -40,6 +39,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       process.exit(1);
     }
   } else {
+    mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, text);
     console.log(`wrote ${target}`);
   }
