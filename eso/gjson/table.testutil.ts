@@ -89,6 +89,18 @@ export const TABLE_GETS: [string, string][] = [
   ...[
     'name', '..#', '..1.name', '..#.name', '..#(name=="b").x',
   ].map((p): [string, string] => ['{"name":"a","x":1}\n{"name":"b","x":2}\n', p]),
+  // query operators over mixed value kinds, including gjson's ~true/~false/~null/~* coercions
+  ...[
+    '#(a==~true)#', '#(a==~false)#', '#(a==~null)#', '#(a==~*)#', '#(a!=~true)#', '#(a==~maybe)#', '#(a=~true)#',
+    '#(a%"x\\*y")#', '#(a%"x*")#', '#(a!%"*")#', '#(a>0)#', '#(a<"u")#', '#(a>=true)#', '#(a<=false)#',
+    '#(a>false)#', '#(a<true)#', '#(a==true)#', '#(a!=null)#', '#(a==null)#', '#(a)#', '#(b)#.b', '#(a==-)#',
+    '#(a==+Inf)#', '#(a>1e308)#', '#(a==0x10)#', '#(a == "t" )#', '#[a=="t"]#', '#(a==1)#|#', '#(a==1)#.a',
+    '#(a==1).b', '#.a', '#.a|#', '#.#', '#(a==1)#.#', '#(#(==1))#',
+  ].map((p): [string, string] => [
+    '[{"a":true},{"a":"TRUE"},{"a":"t"},{"a":1},{"a":0},{"a":"no"},{"a":null},{"b":1},{"a":"x*y"},{"a":-},' +
+      '{"a":Infinity},{"a":1e400},{"a":16},[1,2],"s",3,null]',
+    p,
+  ]),
   // value kinds and String()
   ...[
     's', 'i', 'f', 'e', 'big', 't', 'fa', 'n', 'o', 'arr', 'neg', 'html', 'ls', 'a.b', 'a\\.b', 'emoji', 'lone',
