@@ -74,6 +74,15 @@ describe('gjson Get and String() on the gjson README document', () => {
     expect(get('[1,[2,[3]]]', '@flatten:{"deep":true}').string()).toBe('[1,2,3]');
   });
 
+  test('forEach visits members, elements, or a scalar once, and stops on false', () => {
+    const seen: string[] = [];
+    get(README_DOC, 'name').forEach((k, v) => (seen.push(`${k.string()}=${v.string()}`), true));
+    get(README_DOC, 'children').forEach((k, v) => (seen.push(`${k.num}:${v.string()}`), v.string() !== 'Alex'));
+    get(README_DOC, 'age').forEach((k, v) => (seen.push(`${k.exists}/${v.raw}`), true));
+    get(README_DOC, 'missing').forEach(() => (seen.push('never'), true));
+    expect(seen).toEqual(['first=Tom', 'last=Anderson', '0:Sara', '1:Alex', 'false/37']);
+  });
+
   test('multipaths build a new array or object', () => {
     expect(get(README_DOC, '[name.first,age]').string()).toBe('["Tom",37]');
     expect(get(README_DOC, '{name.first,"years":age,missing}').string()).toBe('{"first":"Tom","years":37}');

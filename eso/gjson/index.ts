@@ -2,7 +2,7 @@
  * gjson v1.18.0 property paths as ESO uses them, byte for byte (see get.ts for the supported syntax).
  *
  * General API: `get(json, path)` → `GjsonResult` (`exists`, `type`, `raw`, `str`, `num`, `string()` =
- * gjson's `String()`, `...Bytes` exact-byte variants, `get(path)` = `Result.Get`).
+ * gjson's `String()`, `...Bytes` exact-byte variants, `get(path)` = `Result.Get`, `forEach` = `Result.ForEach`).
  *
  * Provider helpers (bytes ESO writes, or undefined where ESO reports "not found"):
  * - `awsPropertyOf(secretString, property)`   AWS GetSecret with property: literal dotted key first, then path.
@@ -11,7 +11,7 @@
  * - `vaultExtractMap(bytes)`                  Vault dataFrom.extract (float64 re-decoding).
  * - `awsExtractMap(bytes)`                    AWS and fake dataFrom.extract (RawMessage decoding).
  * - `awsTagsJSON(tags)`                       AWS metadataPolicy Fetch: the tags object property paths select from.
- * ESO never iterates gjson results for extract (it uses encoding/json), so no ForEach is provided.
+ * ESO itself never iterates gjson results (extract goes through encoding/json: use the helpers above).
  */
 export { get, GjsonResult } from './result.ts';
 export { GjsonTooDeepError, type GjsonType } from './get.ts';

@@ -1,4 +1,4 @@
-import { exists, getRaw, resultString, type GjsonType, type RawResult } from './get.ts';
+import { exists, forEach, getRaw, resultString, type GjsonType, type RawResult } from './get.ts';
 
 /** Go string bytes ↔ byte strings (one JS char per byte) used inside the gjson walker. */
 export function toByteString(input: string | Uint8Array): string {
@@ -50,6 +50,13 @@ export class GjsonResult {
   }
   stringBytes(): Uint8Array {
     return byteStringToBytes(resultString(this.#r));
+  }
+  /**
+   * gjson `Result.ForEach`: (key, value) per object member, (index key, value) per array element, or one
+   * call with an empty key for a scalar; stop by returning false.
+   */
+  forEach(iterator: (key: GjsonResult, value: GjsonResult) => boolean): void {
+    forEach(this.#r, (k, v) => iterator(new GjsonResult(k), new GjsonResult(v)));
   }
   /** gjson `Result.Get(path)`: a path applied to this value's raw text. */
   get(path: string): GjsonResult {
