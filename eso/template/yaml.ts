@@ -193,7 +193,7 @@ function emit(v: unknown, indent: number, out: string[], inSeq: boolean): void {
         emit(item, 0, lines, true);
         out.push(pad + '- ' + lines[0]);
         for (const l of lines.slice(1)) out.push(pad + '  ' + l);
-      } else out.push(pad + '- ' + scalar(item, indent + 2));
+      } else out.push(pad + '- ' + scalar(item, indent + 2, indent + 2));
     }
     return;
   }
@@ -207,7 +207,7 @@ function emit(v: unknown, indent: number, out: string[], inSeq: boolean): void {
     } else if (isCollection(val) && !isEmptyCollection(val)) {
       out.push(pad + key + ':');
       emit(val, indent + 2, out, false);
-    } else out.push(pad + key + ': ' + scalar(val, indent + 2));
+    } else out.push(pad + key + ': ' + scalar(val, indent + 2, [...toText(pad + key)].length + 2));
   }
 }
 
@@ -218,7 +218,33 @@ function isEmptyCollection(v: unknown): boolean {
   return Array.isArray(v) ? v.length === 0 : Object.keys(v as object).length === 0;
 }
 
-function scalar(v: unknown, indent: number): string {
+/** yaml.v2 folds plain scalars at a space once the line is past 80 columns (best_width). */
+function foldPlain(s: string, startCol: number, indent: number): string {
+  let out = '';
+  let col = startCol;
+  let spaces = false;
+  const chars = [...s];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === ' ') {
+      if (!spaces && col > 80 && chars[i + 1] !== ' ') {
+        out += '\n' + ' '.repeat(indent);
+        col = indent;
+      } else {
+        out += c;
+        col++;
+      }
+      spaces = true;
+    } else {
+      out += c;
+      col++;
+      spaces = false;
+    }
+  }
+  return out;
+}
+
+function scalar(v: unknown, indent: number, col = 0): string {
   if (v === null) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') {
@@ -241,7 +267,7 @@ function scalar(v: unknown, indent: number): string {
   const resolved = resolvePlain(s);
   if (typeof resolved !== 'string' || /^\d+:\d+$/.test(s)) return JSON.stringify(s);
   if (needsQuote(s)) return "'" + s.replace(/'/g, "''") + "'";
-  return s;
+  return foldPlain(s, col, indent);
 }
 
 function needsQuote(s: string): boolean {
@@ -272,7 +298,7 @@ export function marshalYAML(v: GoValue): string {
       emit(parsed, 0, lines, false);
       text = lines.join('\n');
     }
-  } else text = scalar(parsed, 2);
+  } else text = scalar(parsed, 2, 0);
   return fromText(text);
 }
 

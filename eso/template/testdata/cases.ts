@@ -168,7 +168,11 @@ export const CASES: TemplateCase[] = [
   // ESO additions
   ...t('ESO toYaml/fromYaml', '{{ toYaml (dict "b" 1 "a" (list "x" "y") "c" (dict "d" true)) }}', '{{ (fromYaml .yaml).a }}',
     '{{ (fromYaml .yaml).b }}', '{{ (fromYaml .yaml).c.d }}', '{{ (fromYaml "a: [").Error }}', '{{ toYaml .password }}',
-    '{{ toYaml (dict "s" "yes" "n" "123" "e" "" "m" "a: b") }}', '{{ toYaml (list) }}', '{{ fromYaml "" }}', '{{ toYaml (fromJson .json) }}'),
+    '{{ toYaml (dict "s" "yes" "n" "123" "e" "" "m" "a: b") }}', '{{ toYaml (list) }}', '{{ fromYaml "" }}', '{{ toYaml (fromJson .json) }}',
+    '{{ toYaml (dict "k" "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp qqqq rrrr ssss") }}',
+    '{{ toYaml "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp qqqq rrrr ssss tttt" }}',
+    '{{ toYaml (list (dict "a" 1 "b" (list 1 2)) (list 3 (list 4))) }}', '{{ toYaml (dict "a" "line1\\nline2\\n" "b" "  lead\\nx" "c" "x\\n\\n") }}',
+    '{{ toYaml (dict "a" (dict "b" "x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z")) }}'),
   ...t('ESO filterPEM', '{{ filterPEM "CERTIFICATE" "junk" }}', '{{ filterPEM "CERTIFICATE" "" }}',
     '{{ filterPEM "certificate" "head\\n-----BEGIN CERTIFICATE-----\\nQUJD\\n-----END CERTIFICATE-----\\n-----BEGIN KEY-----\\nREVG\\n-----END KEY-----\\n" }}',
     '{{ filterPEM "X" "-----BEGIN CERTIFICATE-----\\nQUJD\\n-----END CERTIFICATE-----\\n" }}'),
