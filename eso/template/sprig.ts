@@ -11,6 +11,7 @@ import { CallError, type FuncDef, type ParamType } from './exec.ts';
 import { sprint, sprintf } from './fmt.ts';
 import { canBackquote, quote as goQuote, formatFloat, parseGoFloat, parseGoInt } from './strconv.ts';
 import { goRegexp, expandTemplate, regexQuoteMeta } from './regexp.ts';
+import { formatURL, parseURL, type GoURL } from './url.ts';
 import {
   GoInt, GoMap, GoSlice, type GoValue, int64, isTrue, kindOf, NO_VALUE, sortedKeys, typeName, type Value,
 } from './value.ts';
@@ -1011,7 +1012,7 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
   reg('fail', def([S], ([s]) => {
     throw new CallError(s as string);
   }));
-  reg('urlJoin', unsupported('urlJoin'));
+  reg('urlJoin', def(['map[string]interface {}'], ([d]) => urlJoin(d as GoMap)));
   reg('urlParse', def([S], ([s]) => urlParse(s as string)));
 
   // randomness and time come from the caller
@@ -1129,23 +1130,40 @@ function pathExt(p: string): string {
 }
 
 function urlParse(s: string): GoValue {
-  let u: URL;
+  let u: GoURL;
   try {
-    u = new URL(toText(s));
-  } catch {
-    throw new CallError(`unable to parse url: ${toText(s)}`);
+    u = parseURL(s);
+  } catch (e) {
+    throw new CallError(`unable to parse url: ${(e as Error).message}`);
   }
-  const m = new Map<string, GoValue>([
-    ['scheme', fromText(u.protocol.replace(/:$/, ''))],
-    ['host', fromText(u.host)],
-    ['hostname', fromText(u.hostname)],
-    ['path', fromText(decodeURIComponent(u.pathname))],
-    ['query', fromText(u.search.replace(/^\?/, ''))],
-    ['opaque', ''],
-    ['fragment', fromText(decodeURIComponent(u.hash.replace(/^#/, '')))],
-    ['userinfo', fromText(u.username + (u.password ? ':' + u.password : ''))],
-  ]);
-  return new GoMap('interface {}', m);
+  const hostname = u.host.startsWith('[') ? u.host.slice(1, u.host.indexOf(']')) : u.host.replace(/:\d*$/, '');
+  return new GoMap(
+    'interface {}',
+    new Map<string, GoValue>([
+      ['scheme', u.scheme],
+      ['host', u.host],
+      ['hostname', hostname],
+      ['path', u.path],
+      ['query', u.rawQuery],
+      ['opaque', u.opaque],
+      ['fragment', u.fragment],
+      ['userinfo', u.user ?? ''],
+    ]),
+  );
+}
+
+function urlJoin(d: GoMap): string {
+  const str = (k: string): string => {
+    const v = d.m.get(k);
+    if (v === undefined || v === null || (typeof v === 'string' && v === '')) return '';
+    if (typeof v !== 'string') throw new CallError(`unable to parse ${k} key, must be of type string, but ${typeName(v)} found`);
+    return v;
+  };
+  const userinfo = str('userinfo');
+  return formatURL({
+    scheme: str('scheme'), host: str('host'), path: str('path'), rawQuery: str('query'), opaque: str('opaque'),
+    fragment: str('fragment'), user: userinfo === '' ? null : userinfo,
+  });
 }
 
 export { mapText };

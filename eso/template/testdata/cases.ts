@@ -164,6 +164,11 @@ export const CASES: TemplateCase[] = [
   // paths, misc
   ...t('sprig paths', '{{ base "/a/b.txt" }} {{ dir "/a/b.txt" }} {{ ext "x.tar.gz" }} {{ clean "/a/../b/./c/" }} {{ isAbs "/x" }}',
     '{{ osBase "a/" }} {{ osDir "a" }} {{ clean "" }}'),
+  ...t('sprig urls', '{{ urlParse "https://user:pw@example.com:8443/a/b%20c?x=1&y=2#frag" }}', '{{ urlParse "postgres://db/app" }}',
+    '{{ urlParse "no scheme" }}', '{{ urlParse "mailto:a@b.c" }}', '{{ urlParse "%zz" }}', '{{ (urlParse "https://x.com/p").hostname }}',
+    '{{ urlJoin (dict "scheme" "https" "host" "x.com" "path" "/p q" "query" "a=b" "fragment" "f g") }}',
+    '{{ urlJoin (dict "scheme" "postgres" "host" "db:5432" "path" "app" "userinfo" "u:p") }}', '{{ urlJoin (dict "path" "a:b/c") }}',
+    '{{ urlJoin (dict "host" 1) }}'),
   ...t('removed functions are parse errors', '{{ env "HOME" }}', '{{ expandenv "$HOME" }}', '{{ getHostByName "x" }}'),
   // ESO additions
   ...t('ESO toYaml/fromYaml', '{{ toYaml (dict "b" 1 "a" (list "x" "y") "c" (dict "d" true)) }}', '{{ (fromYaml .yaml).a }}',
