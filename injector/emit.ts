@@ -5,7 +5,7 @@
  * reinvocation converges instead of fighting them.
  */
 import { isObject, type Container, type Pod, type Volume, type VolumeMount } from '../core/index.ts';
-import { applyOp, deepEqual, pointer, type PatchOp } from './json-patch.ts';
+import { applyOp, cloneJson, deepEqual, pointer, type PatchOp } from './json-patch.ts';
 import type { Plan } from './plan.ts';
 
 /** `desired` over `existing`: desired wins, keys and named list entries only in `existing` are kept. */
@@ -31,7 +31,7 @@ function isNamedList(a: unknown[]): a is { name: string }[] {
 }
 
 export function emitPatch(pod: Pod, plan: Plan): { patch: PatchOp[]; pod: Pod } {
-  let work = structuredClone(pod) as Pod;
+  let work = cloneJson(pod) as Pod;
   const patch: PatchOp[] = [];
   const emit = (op: PatchOp) => {
     work = applyOp(work, op) as Pod;

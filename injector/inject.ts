@@ -5,6 +5,7 @@
 import { isObject, type KubeObject, type Pod, type PodSpec, type ObjectMeta } from '../core/index.ts';
 import { emitPatch } from './emit.ts';
 import { InjectionDenied } from './errors.ts';
+import { cloneJson } from './json-patch.ts';
 import type { PatchOp } from './json-patch.ts';
 import { buildPlan, DEFAULT_AGENT_IMAGE, DEFAULTS, type ClusterFacts, type InjectDefaults, type Plan } from './plan.ts';
 import { lookupFrom, resolve, type CaLookup, type EsoLookup } from './resolve.ts';
@@ -40,7 +41,7 @@ export interface InjectResult {
 export const CURRENT_CLUSTER: ClusterFacts = { nativeSidecars: true };
 
 export function injectPod(pod: Pod, ctx: InjectContext): InjectResult {
-  if (!wantsInjection(pod.metadata?.labels)) return { plan: null, patch: [], pod: structuredClone(pod), warnings: [] };
+  if (!wantsInjection(pod.metadata?.labels)) return { plan: null, patch: [], pod: cloneJson(pod), warnings: [] };
   if (!isObject(pod.spec) || !Array.isArray(pod.spec.containers)) {
     throw new InjectionDenied('invalid-object', 'spec.containers: required: esi injects into pods with containers');
   }
@@ -127,7 +128,7 @@ export function injectManifests(objects: readonly KubeObject[], esoObjects: read
     return ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
   };
   return objects.map((input) => {
-    const obj = structuredClone(input);
+    const obj = cloneJson(input);
     const namespace = obj.metadata.namespace || opts.namespace || 'default';
     const nsLabels = namespaces.find((n) => n.metadata.name === namespace)?.metadata.labels ?? {};
     const label = `${obj.kind} ${obj.metadata.name ?? '<unnamed>'}`;

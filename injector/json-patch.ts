@@ -17,6 +17,16 @@ export class PatchError extends Error {
   }
 }
 
+/** Deep copy of JSON data (objects, arrays, primitives): several times faster than structuredClone. */
+export function cloneJson<T>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(cloneJson) as T;
+  if (v instanceof Date) return new Date(v.getTime()) as T;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = cloneJson((v as Record<string, unknown>)[k]);
+  return out as T;
+}
+
 export function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
@@ -83,7 +93,7 @@ export function applyOp(doc: unknown, op: PatchOp): unknown {
       return doc;
     case 'copy':
     case 'move': {
-      const value = structuredClone(get(doc, op.from));
+      const value = cloneJson(get(doc, op.from));
       if (op.op === 'move') {
         if (op.path.startsWith(op.from + '/')) throw new PatchError(`cannot move ${op.from} into itself`);
         doc = applyOp(doc, { op: 'remove', path: op.from });
@@ -94,29 +104,29 @@ export function applyOp(doc: unknown, op: PatchOp): unknown {
   }
   if (tokens.length === 0) {
     if (op.op === 'remove') throw new PatchError('cannot remove the document root');
-    return structuredClone(op.value);
+    return cloneJson(op.value);
   }
   const parent = parentOf(doc, tokens, op.path);
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) {
     const i = arrayIndex(parent, last, op.op === 'add');
-    if (op.op === 'add') parent.splice(i, 0, structuredClone(op.value));
-    else if (op.op === 'replace') parent[i] = structuredClone(op.value);
+    if (op.op === 'add') parent.splice(i, 0, cloneJson(op.value));
+    else if (op.op === 'replace') parent[i] = cloneJson(op.value);
     else parent.splice(i, 1);
     return doc;
   }
   if (!isObject(parent)) throw new PatchError(`path ${op.path}: parent is not a container`);
   const exists = Object.prototype.hasOwnProperty.call(parent, last);
-  if (op.op === 'add') parent[last] = structuredClone(op.value);
+  if (op.op === 'add') parent[last] = cloneJson(op.value);
   else if (!exists) throw new PatchError(`path ${op.path} does not exist`);
-  else if (op.op === 'replace') parent[last] = structuredClone(op.value);
+  else if (op.op === 'replace') parent[last] = cloneJson(op.value);
   else delete parent[last];
   return doc;
 }
 
 /** Applies a whole patch to a deep copy: all or nothing, like the apiserver. */
 export function applyPatch<T>(doc: T, ops: readonly PatchOp[]): T {
-  let out: unknown = structuredClone(doc);
+  let out: unknown = cloneJson(doc);
   for (const op of ops) out = applyOp(out, op);
   return out as T;
 }

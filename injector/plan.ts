@@ -14,6 +14,7 @@ import {
   type VolumeMount,
 } from '../core/index.ts';
 import { InjectionDenied } from './errors.ts';
+import { cloneJson } from './json-patch.ts';
 import type { Resolved } from './resolve.ts';
 import { A, quantityValue, type Mode, type PodSettings } from './settings.ts';
 
@@ -140,7 +141,7 @@ function identityFrom(userContainers: Container[], volumes: Volume[]): { env: En
     const source = userContainers.find((c) => (c.env ?? []).some((e) => e.name === name));
     const e = source?.env?.find((x) => x.name === name);
     if (!source || !e) continue;
-    env.push(structuredClone(e));
+    env.push(cloneJson(e));
     if (name.endsWith('_TOKEN_FILE') && typeof e.value === 'string') {
       const dir = dirOf(e.value);
       const m = (source.volumeMounts ?? [])
@@ -319,10 +320,10 @@ export function buildPlan(inp: BuildInput): Plan {
     imagePullPolicy: 'IfNotPresent',
     args: ['agent', '--config', `${configDir}/${AGENT_CONFIG_FILE}`, '--mode', agentMode],
     ...extra,
-    env: structuredClone(env),
+    env: cloneJson(env),
     resources: { requests: { ...requests }, limits: { ...limits } },
-    securityContext: structuredClone(securityContext),
-    volumeMounts: structuredClone(agentMounts),
+    securityContext: cloneJson(securityContext),
+    volumeMounts: cloneJson(agentMounts),
   });
   const startupProbe: Probe = {
     httpGet: { path: defaults.startupProbe.path, port: defaults.startupProbe.port },

@@ -81,6 +81,33 @@ function slim<T extends KubeObject>(obj: T): T {
   return out as T;
 }
 
+// Parsing and ESO's admission checks are pure functions of the object: remember them per cached object
+// (the webhook's cache hands out the same object until it changes). Only successes are kept.
+const parsedExternalSecrets = new WeakMap<KubeObject, ExternalSecret>();
+const parsedStores = new WeakMap<KubeObject, SecretStore>();
+
+function parseExternalSecretOnce(raw: KubeObject): ExternalSecret {
+  let es = parsedExternalSecrets.get(raw);
+  if (!es) {
+    es = parseExternalSecret(raw, 'ExternalSecret');
+    const errs = externalSecretErrors(es);
+    if (errs.length > 0) throw new Error(errs.join('; '));
+    parsedExternalSecrets.set(raw, es);
+  }
+  return es;
+}
+
+function parseStoreOnce(raw: KubeObject, kind: string): SecretStore {
+  let store = parsedStores.get(raw);
+  if (!store) {
+    store = parseSecretStore(raw, kind);
+    const errs = secretStoreErrors(store);
+    if (errs.length > 0) throw new Error(errs.join('; '));
+    parsedStores.set(raw, store);
+  }
+  return store;
+}
+
 function storeRefs(es: ExternalSecret): Required<SecretStoreRef>[] {
   const refs: SecretStoreRef[] = [];
   if (es.spec.secretStoreRef) refs.push(es.spec.secretStoreRef);
@@ -161,12 +188,10 @@ function resolveStore(ref: Required<SecretStoreRef>, where: string, annotation: 
   }
   let store: SecretStore;
   try {
-    store = parseSecretStore(raw, ref.kind);
+    store = parseStoreOnce(raw, ref.kind);
   } catch (e) {
     throw denyObject(annotation, `${ref.kind} ${JSON.stringify(ref.name)}`, e);
   }
-  const errs = secretStoreErrors(store);
-  if (errs.length > 0) throw denyObject(annotation, `${ref.kind} ${JSON.stringify(ref.name)}`, new Error(errs.join('; ')));
   let allowed: boolean;
   try {
     allowed = storeAllowsNamespace(store, inp.namespace, inp.namespaceLabels);
@@ -246,12 +271,10 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
     }
     let es: ExternalSecret;
     try {
-      es = parseExternalSecret(raw, 'ExternalSecret');
+      es = parseExternalSecretOnce(raw);
     } catch (e) {
       throw denyObject(A.externalSecrets, `ExternalSecret ${JSON.stringify(name)}`, e);
     }
-    const esErrors = externalSecretErrors(es);
-    if (esErrors.length > 0) throw denyObject(A.externalSecrets, `ExternalSecret ${JSON.stringify(name)}`, new Error(esErrors.join('; ')));
     for (const [i, d] of (es.spec.dataFrom ?? []).entries()) {
       if (d.sourceRef?.generatorRef) {
         throw new InjectionDenied(
