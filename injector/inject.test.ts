@@ -425,3 +425,42 @@ describe('describePlan', () => {
     ]);
   });
 });
+
+describe('contract with the agent', () => {
+  it('writes an agent config the agent accepts, for every annotation the contract has', async () => {
+    const { parseAgentConfig } = await import('../agent/index.ts');
+    const objects = [
+      store('owned', undefined, { controller: 'esi' }),
+      store('vault', { vault: { server: 'https://vault:8200', auth: { kubernetes: { role: 'app', serviceAccountRef: { name: 'default', audiences: ['vault'] } } } } }),
+      externalSecret('db', 'owned'),
+      externalSecret('v', 'vault'),
+    ];
+    const r = injectPod(
+      pod(
+        {
+          'esi.dev/external-secrets': 'db,v',
+          'esi.dev/store': 'owned',
+          'esi.dev/secret-token': 'k',
+          'esi.dev/refresh-interval': '1m30s',
+          'esi.dev/file-mode': '0400',
+          'esi.dev/on-change': 'signal:SIGHUP:app',
+          'esi.dev/mount-path': '/secrets',
+        },
+        { containers: [{ name: 'app', image: 'a', securityContext: { runAsUser: 1000 } }] },
+      ),
+      ctx({}, objects),
+    );
+    const cfg = parseAgentConfig(r.pod.metadata.annotations![AGENT_CONFIG_ANNOTATION]!, 'annotation');
+    expect(cfg.mountPath).toBe('/secrets');
+    expect(cfg.fileMode).toBe(0o400);
+    expect(cfg.refreshInterval).toBe('1m30s');
+    expect(cfg.externalSecrets.map((e) => e.dir)).toEqual(['db', 'v', '']);
+    expect(cfg.vaultTokenPath).toBe('/var/run/secrets/esi.dev/vault/token');
+    // the file the agent reads is the downward-API projection of that annotation
+    const agent = agentOf(r.pod);
+    const configArg = agent.args![agent.args!.indexOf('--config') + 1]!;
+    const mount = agent.volumeMounts!.find((m) => configArg.startsWith(m.mountPath + '/'))!;
+    const vol = r.pod.spec.volumes!.find((v) => v.name === mount.name)!;
+    expect(vol.downwardAPI!.items).toEqual([{ path: configArg.slice(mount.mountPath.length + 1), fieldRef: { fieldPath: `metadata.annotations['${AGENT_CONFIG_ANNOTATION}']` } }]);
+  });
+});

@@ -1,10 +1,13 @@
 // The esi webhook called by the real kube-apiserver: labelled pods get the plan, unlabelled pods never
 // reach it, denials reach the client with the annotation's name, stores are confined to the pod's
 // namespace (and ClusterSecretStore conditions), and ExternalSecret changes reach running pods.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentCommand } from '../../cli/commands/agent.ts';
 import { AGENT_CONFIG_ANNOTATION, type AgentConfig, type Pod } from '../../core/index.ts';
 import { injectManifests } from '../../injector/index.ts';
-import { adminAccess, kubeApi, kubeRaw } from '../harness/index.ts';
+import { adminAccess, kubeApi, kubeRaw, scratchPath, sha256 } from '../harness/index.ts';
 import { create, ESO, externalSecret, fakeStore, namespace, register, startTestWebhook, unregister, webhookConfiguration, type TestWebhook } from './webhook-helpers.ts';
 
 let hook: TestWebhook;
@@ -52,6 +55,18 @@ describe('esi webhook with the real kube-apiserver', () => {
     const dry = (await kubeApi<Pod>(adminAccess(), 'POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, podBody('dry', { 'esi.dev/external-secrets': 'db' }))).body;
     expect(dry.spec.initContainers![0]!.name).toBe('esi-agent');
     expect((await kubeRaw(adminAccess(), 'GET', `/api/v1/namespaces/${ns}/pods/dry`)).status).toBe(404);
+  });
+
+  it('admits a pod whose agent, run as `esi agent --pod` on the admitted manifest, writes the files', async () => {
+    const pod = (await kubeApi<Pod>(adminAccess(), 'GET', `/api/v1/namespaces/${ns}/pods/labelled`)).body;
+    const dir = await mkdtemp(scratchPath('webhook-agent-'));
+    const manifest = join(dir, 'pod.json');
+    await writeFile(manifest, JSON.stringify(pod));
+    let stderr = '';
+    const code = await agentCommand(['--pod', manifest, '--root', join(dir, 'root'), '--mode', 'init'], { stdout: () => {}, stderr: (t) => (stderr += t), env: { PATH: process.env['PATH'] ?? '' } });
+    expect({ code, stderr: stderr.includes(CANARY) }).toEqual({ code: 0, stderr: false });
+    const value = await readFile(join(dir, 'root', '/var/run/secrets/esi', 'db', 'password'), 'utf8');
+    expect(sha256(value)).toBe(sha256(CANARY));
   });
 
   it('leaves an unlabelled pod untouched, and admits it even while the webhook is down', async () => {
