@@ -13,7 +13,7 @@ import {
 /** Go parameter types as reflect prints them. */
 export type ParamType =
   | 'string' | 'int' | 'int64' | 'float64' | 'bool' | 'interface {}' | 'reflect.Value' | '[]interface {}'
-  | 'map[string]interface {}' | '[]string' | 'uint8';
+  | 'map[string]interface {}' | '[]string' | 'uint8' | 'time.Time';
 
 export interface CallContext {
   /** Checks the step budget; functions that loop call it per iteration. */

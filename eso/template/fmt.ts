@@ -1,7 +1,8 @@
 /** Go's fmt printing (Sprint, Sprintln, Sprintf) over engine values, verb for verb. */
-import { decodeRune, encodeRune, runeCount } from './bytes.ts';
+import { decodeRune, encodeRune, fromText, runeCount } from './bytes.ts';
+import { timeString } from './time.ts';
 import { canBackquote, formatBinaryFloat, formatFloat, formatHexFloat, isPrint, quote, quoteRune } from './strconv.ts';
-import { GoInt, GoMap, GoSlice, type GoValue, kindOf, sortedKeys, typeName } from './value.ts';
+import { GoInt, GoMap, GoSlice, GoTime, type GoValue, kindOf, sortedKeys, typeName } from './value.ts';
 
 interface Flags {
   plus: boolean;
@@ -276,6 +277,7 @@ class Printer {
       case 'string': return this.fmtString(v, verb);
     }
     if (v instanceof GoInt) return this.fmtInteger(v.v, v.type.startsWith('int'), verb);
+    if (v instanceof GoTime) return this.fmtString(fromText(timeString(v)), verb === 'v' || verb === 's' || verb === 'q' || verb === 'x' || verb === 'X' ? verb : 'v');
     if (v instanceof GoMap) {
       if (this.f.sharpV) {
         this.buf += typeName(v) + '{';

@@ -13,8 +13,9 @@ import { canBackquote, quote as goQuote, formatFloat, parseGoFloat, parseGoInt }
 import { goRegexp, expandTemplate, regexQuoteMeta } from './regexp.ts';
 import { formatURL, parseURL, type GoURL } from './url.ts';
 import {
-  GoInt, GoMap, GoSlice, type GoValue, int64, isTrue, kindOf, NO_VALUE, sortedKeys, typeName, type Value,
+  GoInt, GoMap, GoSlice, GoTime, type GoValue, int64, isTrue, kindOf, NO_VALUE, sortedKeys, typeName, type Value,
 } from './value.ts';
+import { durationString, formatTime, inZone } from './time.ts';
 
 const A = 'interface {}' as const;
 const S = 'string' as const;
@@ -1051,9 +1052,47 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
     return fromRunes(rs);
   }));
 
+  // dates: the controller's Local zone is UTC (ESO's distroless image); `now` needs the caller's clock
+  const clock = (name: string): GoTime => {
+    if (!env.now) throw new CallError(`${name} needs a clock, which this caller did not provide`);
+    return new GoTime(BigInt(env.now().getTime()) * 1_000_000n, 0, 'UTC');
+  };
+  const asTime = (d: GoValue, name: string): GoTime => {
+    if (d instanceof GoTime) return d;
+    if (typeof d === 'bigint') return new GoTime(d * 1_000_000_000n, 0, 'UTC');
+    if (d instanceof GoInt && (d.type === 'int64' || d.type === 'int32')) return new GoTime(d.v * 1_000_000_000n, 0, 'UTC');
+    return clock(name);
+  };
+  const formatDate = (layout: string, d: GoValue, tz: string, name: string): string => {
+    const t = asTime(d, name);
+    let z: GoTime;
+    try {
+      z = inZone(t.unixNano, tz);
+    } catch {
+      z = inZone(t.unixNano, 'UTC');
+    }
+    return fromText(formatTime(z, toText(layout)));
+  };
+  reg('now', def([], () => clock('now')));
+  reg('date', def([S, A], ([f, d]) => formatDate(f as string, d, 'Local', 'date')));
+  reg(['dateInZone', 'date_in_zone'], def([S, A, S], ([f, d, z]) => formatDate(f as string, d, toText(z as string), 'dateInZone')));
+  reg('htmlDate', def([A], ([d]) => formatDate('2006-01-02', d, 'Local', 'htmlDate')));
+  reg('htmlDateInZone', def([A, S], ([d, z]) => formatDate('2006-01-02', d, toText(z as string), 'htmlDateInZone')));
+  reg('unixEpoch', def(['time.Time'], ([d]) => ((d as GoTime).unixNano / 1_000_000_000n - ((d as GoTime).unixNano % 1_000_000_000n < 0n ? 1n : 0n)).toString()));
+  reg('duration', def([A], ([sec]) => {
+    let n = 0n;
+    if (typeof sec === 'string') n = /^[+-]?\d+$/.test(sec) ? BigInt.asIntN(64, BigInt(sec)) : 0n;
+    else if (sec instanceof GoInt && sec.type === 'int64') n = sec.v;
+    return fromText(durationString(BigInt.asIntN(64, n * 1_000_000_000n)));
+  }));
+  reg('ago', def([A], ([d]) => {
+    const t = asTime(d, 'ago');
+    const diff = clock('ago').unixNano - t.unixNano;
+    const rounded = ((diff + (diff >= 0n ? 500_000_000n : -500_000_000n)) / 1_000_000_000n) * 1_000_000_000n;
+    return fromText(durationString(rounded));
+  }));
   for (const name of [
-    'ago', 'date', 'dateInZone', 'date_in_zone', 'dateModify', 'date_modify', 'mustDateModify', 'must_date_modify',
-    'duration', 'durationRound', 'htmlDate', 'htmlDateInZone', 'now', 'toDate', 'mustToDate', 'unixEpoch',
+    'dateModify', 'date_modify', 'mustDateModify', 'must_date_modify', 'durationRound', 'toDate', 'mustToDate',
     'bcrypt', 'htpasswd', 'derivePassword', 'encryptAES', 'decryptAES', 'genPrivateKey', 'buildCustomCert', 'genCA',
     'genCAWithKey', 'genSelfSignedCert', 'genSelfSignedCertWithKey', 'genSignedCert', 'genSignedCertWithKey',
     'semver', 'semverCompare',

@@ -5,6 +5,9 @@
  * because Go's reflection-based calls reject e.g. a map[string]string where map[string]interface{} is
  * declared.
  */
+import { GoTime } from './time.ts';
+
+export { GoTime };
 export const NO_VALUE: unique symbol = Symbol('no value');
 export type NoValue = typeof NO_VALUE;
 
@@ -41,12 +44,12 @@ export class GoFunc {
   constructor(readonly name: string) {}
 }
 
-export type GoValue = string | bigint | number | boolean | null | GoInt | GoSlice | GoMap | GoFunc;
+export type GoValue = string | bigint | number | boolean | null | GoInt | GoSlice | GoMap | GoFunc | GoTime;
 export type Value = GoValue | NoValue;
 
 export type Kind =
   | 'invalid' | 'string' | 'int' | 'int64' | 'int32' | 'uint8' | 'uint' | 'uint64' | 'float64' | 'bool'
-  | 'slice' | 'map' | 'interface' | 'func';
+  | 'slice' | 'map' | 'interface' | 'func' | 'struct';
 
 export function kindOf(v: Value): Kind {
   if (v === NO_VALUE) return 'invalid';
@@ -60,6 +63,7 @@ export function kindOf(v: Value): Kind {
   if (v instanceof GoInt) return v.type;
   if (v instanceof GoSlice) return 'slice';
   if (v instanceof GoMap) return 'map';
+  if (v instanceof GoTime) return 'struct';
   return 'func';
 }
 
@@ -76,6 +80,7 @@ export function typeName(v: Value): string {
   if (v instanceof GoInt) return v.type;
   if (v instanceof GoSlice) return `[]${v.elem}`;
   if (v instanceof GoMap) return `map[string]${v.elem}`;
+  if (v instanceof GoTime) return 'time.Time';
   return 'func(...)';
 }
 

@@ -169,6 +169,11 @@ export const CASES: TemplateCase[] = [
     '{{ urlJoin (dict "scheme" "https" "host" "x.com" "path" "/p q" "query" "a=b" "fragment" "f g") }}',
     '{{ urlJoin (dict "scheme" "postgres" "host" "db:5432" "path" "app" "userinfo" "u:p") }}', '{{ urlJoin (dict "path" "a:b/c") }}',
     '{{ urlJoin (dict "host" 1) }}'),
+  ...t('sprig dates (Local is UTC, as in ESO\'s image)', '{{ date "2006-01-02T15:04:05Z07:00 Mon Monday Jan January _2 3PM pm 03:04:05 .000 .999 06 002 MST" 1700000000 }}',
+    '{{ dateInZone "2006-01-02 15:04 MST -0700 Z07:00" 1700000000 "Europe/Berlin" }}', '{{ dateInZone "15:04 MST" 1700000000 "America/New_York" }}',
+    '{{ dateInZone "15:04 MST" 1700000000 "No/Such_Zone" }}', '{{ htmlDate 0 }} {{ htmlDateInZone 86399 "Asia/Tokyo" }}',
+    '{{ date "2006" (add 1700000000 0) }}', '{{ duration "3725" }} {{ duration 90 }} {{ duration "x" }} {{ duration (int64 59) }} {{ duration "-7200" }}',
+    '{{ unixEpoch 5 }}', '{{ date "Jan 2, 2006 at 3:04pm (MST)" 1234567890 }}', '{{ date "2006-01-02" -1 }}'),
   ...t('removed functions are parse errors', '{{ env "HOME" }}', '{{ expandenv "$HOME" }}', '{{ getHostByName "x" }}'),
   // ESO additions
   ...t('ESO toYaml/fromYaml', '{{ toYaml (dict "b" 1 "a" (list "x" "y") "c" (dict "d" true)) }}', '{{ (fromYaml .yaml).a }}',
