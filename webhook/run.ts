@@ -91,7 +91,8 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
       let pem: string | undefined;
       try {
         const plural = ref.kind === 'ConfigMap' ? 'configmaps' : 'secrets';
-        const obj = await o.client.request<{ data?: Record<string, string> }>('GET', `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/${plural}/${encodeURIComponent(ref.name)}`);
+        // inside the admission budget (timeoutSeconds ≤ 5)
+        const obj = await o.client.request<{ data?: Record<string, string> }>('GET', `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/${plural}/${encodeURIComponent(ref.name)}`, undefined, undefined, 2000);
         const v = obj.data?.[ref.key];
         pem = v === undefined ? undefined : ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
       } catch (e) {
