@@ -1,5 +1,5 @@
 /** text/template's builtin functions (and, or, not, len, index, print*, html, js, urlquery, call, eq…). */
-import { decodeRune, fromText, toText } from './bytes.ts';
+import { decodeRune } from './bytes.ts';
 import { CallError, type FuncDef } from './exec.ts';
 import { sprint, sprintf, sprintln } from './fmt.ts';
 import { isPrint } from './strconv.ts';
@@ -216,4 +216,3 @@ export const builtins: Record<string, FuncDef> = {
   ge: { builtin: true, in: ['reflect.Value', 'reflect.Value'], call: ([a, b]) => !lt(a, b) },
 };
 
-export { fromText, toText };

@@ -3,7 +3,7 @@
  * template map (scopes Values / KeysAndValues, targets Data / Labels / Annotations).
  */
 import { fromBytes, fromText, toBytes, toText } from './bytes.ts';
-import { TemplateError, TemplateExecError, TemplateParseError } from './errors.ts';
+import { TemplateError, TemplateExecError } from './errors.ts';
 import { Executor } from './exec.ts';
 import { esoFuncMap } from './funcs.ts';
 import { parseTemplate } from './parse.ts';
@@ -97,4 +97,3 @@ export function executeTemplate(source: string, data: unknown, opts: ExecuteOpti
   return toText(fromBytes(renderTemplate(source, data, opts)));
 }
 
-export { TemplateParseError };

@@ -2,12 +2,12 @@
 import { TemplateExecError, TemplateLimitError } from './errors.ts';
 import { sprint } from './fmt.ts';
 import {
-  type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type ListNode, type Node, type NumberNode,
+  type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type Node, type NumberNode,
   nodeString, type PipeNode, type RangeNode, type Tree, type VariableNode,
 } from './parse.ts';
 import { quote } from './strconv.ts';
 import {
-  GoFunc, GoInt, GoMap, GoSlice, type GoValue, isTrue, kindOf, NO_VALUE, sortedKeys, typeName, type Value,
+  GoFunc, GoInt, GoMap, GoSlice, type GoValue, isTrue, NO_VALUE, sortedKeys, typeName, type Value,
 } from './value.ts';
 
 /** Go parameter types as reflect prints them. */
@@ -124,9 +124,7 @@ export class Executor implements CallContext {
       const col = nl === -1 ? pos : pos - (nl + 1);
       let line = 1;
       for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) line++;
-      let context = nodeString(this.node);
-      text = `template: ${this.tree.parseName}:${line}:${col}: executing ${quote(name)} at <${context}>: ${msg}`;
-      void context;
+      text = `template: ${this.tree.parseName}:${line}:${col}: executing ${quote(name)} at <${nodeString(this.node)}>: ${msg}`;
     }
     throw new ExecAbort(new TemplateExecError(text));
   }
@@ -549,4 +547,3 @@ function zeroOf(t: ParamType | null): Value {
   }
 }
 
-export { kindOf };

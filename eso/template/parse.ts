@@ -540,8 +540,6 @@ export interface ParseOptions {
   hasFunction: (name: string) => boolean;
 }
 
-class ParseFail extends Error {}
-
 class Parser {
   name: string;
   root!: ListNode;
@@ -1058,4 +1056,3 @@ export function parseTemplate(name: string, text: string, opts: ParseOptions): M
   return trees;
 }
 
-export { ParseFail };

@@ -5,7 +5,7 @@
  * they fail with a clear error, because the engine itself is pure.
  */
 import { createHash } from 'node:crypto';
-import { decodeRune, encodeRune, fromRunes, fromText, mapText, runes, toText } from './bytes.ts';
+import { decodeRune, encodeRune, fromRunes, fromText, runes, toText } from './bytes.ts';
 import { b32decode, b32encode, b64decode, b64encode, marshalJSON, unmarshalJSON } from './encoding.ts';
 import { CallError, type FuncDef, type ParamType } from './exec.ts';
 import { sprint, sprintf } from './fmt.ts';
@@ -88,10 +88,8 @@ export function toFloat64(v: GoValue): number {
 
 const toInt = (v: GoValue): bigint => BigInt.asIntN(64, toInt64(v));
 
-function listItems(v: GoValue, what: string): GoValue[] | null {
-  if (v instanceof GoSlice) return v.items;
-  void what;
-  return null;
+function listItems(v: GoValue, _verb: string): GoValue[] | null {
+  return v instanceof GoSlice ? v.items : null;
 }
 
 function kindName(v: GoValue): string {
@@ -453,11 +451,10 @@ function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): void {
       mergeInto(dv, sv, overwrite);
       continue;
     }
-    if (!dst.m.has(k) || (dv !== undefined && empty(dv))) {
-      if (!dst.m.has(k) || !empty(sv) || !overwrite || true) dst.m.set(k, sv);
-      continue;
-    }
-    if (overwrite && !empty(sv)) dst.m.set(k, sv);
+    // mergo: a missing or empty destination value takes the source's; WithOverride also replaces
+    // non-empty destination values, but never with an empty source value.
+    if (!dst.m.has(k) || (dv !== undefined && empty(dv))) dst.m.set(k, sv);
+    else if (overwrite && !empty(sv)) dst.m.set(k, sv);
   }
 }
 
@@ -1205,4 +1202,3 @@ function urlJoin(d: GoMap): string {
   });
 }
 
-export { mapText };
