@@ -15,7 +15,7 @@ import { formatURL, parseURL, type GoURL } from './url.ts';
 import {
   GoInt, GoMap, GoSlice, GoTime, type GoValue, int64, isTrue, kindOf, NO_VALUE, sortedKeys, typeName, type Value,
 } from './value.ts';
-import { durationString, formatTime, inZone } from './time.ts';
+import { durationString, formatTime, inZone, parseDuration, parseTime } from './time.ts';
 
 const A = 'interface {}' as const;
 const S = 'string' as const;
@@ -1088,8 +1088,53 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
     const rounded = ((diff + (diff >= 0n ? 500_000_000n : -500_000_000n)) / 1_000_000_000n) * 1_000_000_000n;
     return fromText(durationString(rounded));
   }));
+  reg('toDate', def([S, S], ([f, v]) => {
+    try {
+      return parseTime(toText(f as string), toText(v as string));
+    } catch {
+      return new GoTime(-62135596800n * 1_000_000_000n, 0, 'UTC');
+    }
+  }));
+  reg('mustToDate', def([S, S], ([f, v]) => {
+    try {
+      return parseTime(toText(f as string), toText(v as string));
+    } catch (e) {
+      throw new CallError((e as Error).message);
+    }
+  }));
+  reg(['dateModify', 'date_modify'], def([S, 'time.Time'], ([f, d]) => {
+    try {
+      const t = d as GoTime;
+      return new GoTime(t.unixNano + parseDuration(toText(f as string)), t.offset, t.zone);
+    } catch {
+      return d;
+    }
+  }));
+  reg(['mustDateModify', 'must_date_modify'], def([S, 'time.Time'], ([f, d]) => {
+    try {
+      const t = d as GoTime;
+      return new GoTime(t.unixNano + parseDuration(toText(f as string)), t.offset, t.zone);
+    } catch (e) {
+      throw new CallError((e as Error).message);
+    }
+  }));
+  reg('durationRound', def([A], ([v]) => {
+    let d = 0n;
+    if (typeof v === 'string') {
+      try {
+        d = parseDuration(toText(v));
+      } catch {
+        d = 0n;
+      }
+    } else if (v instanceof GoInt && v.type === 'int64') d = v.v;
+    else if (v instanceof GoTime) d = clock('durationRound').unixNano - v.unixNano;
+    const u = d < 0n ? -d : d;
+    const H = 3_600_000_000_000n;
+    const steps: [bigint, string][] = [[H * 24n * 365n, 'y'], [H * 24n * 30n, 'mo'], [H * 24n, 'd'], [H, 'h'], [60_000_000_000n, 'm'], [1_000_000_000n, 's']];
+    for (const [size, unit] of steps) if (u > size) return (u / size).toString() + unit;
+    return '0s';
+  }));
   for (const name of [
-    'dateModify', 'date_modify', 'mustDateModify', 'must_date_modify', 'durationRound', 'toDate', 'mustToDate',
     'bcrypt', 'htpasswd', 'derivePassword', 'encryptAES', 'decryptAES', 'genPrivateKey', 'buildCustomCert', 'genCA',
     'genCAWithKey', 'genSelfSignedCert', 'genSelfSignedCertWithKey', 'genSignedCert', 'genSignedCertWithKey',
     'semver', 'semverCompare',

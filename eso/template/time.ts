@@ -255,3 +255,264 @@ function fracString(v: bigint, div: bigint): string {
   const width = div.toString().length - 1;
   return whole.toString() + '.' + frac.toString().padStart(width, '0').replace(/0+$/, '');
 }
+
+export class TimeParseError extends Error {}
+
+const shortMonths = longMonths.map((m) => m.slice(0, 3));
+const shortDays = longDays.map((d) => d.slice(0, 3));
+
+function quoteGo(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** time.Parse(layout, value) in UTC (ParseInLocation with Local = UTC); throws Go's message. */
+export function parseTime(layout: string, value: string): GoTime {
+  const alayout = layout;
+  const avalue = value;
+  const fail = (valueElem: string, layoutElem: string, msg = ''): never => {
+    if (msg) throw new TimeParseError(`parsing time ${quoteGo(avalue)}${msg}`);
+    throw new TimeParseError(
+      `parsing time ${quoteGo(avalue)} as ${quoteGo(alayout)}: cannot parse ${quoteGo(valueElem)} as ${quoteGo(layoutElem)}`,
+    );
+  };
+  let year = 1;
+  let month = -1;
+  let day = -1;
+  let yday = -1;
+  let hour = 0;
+  let min = 0;
+  let sec = 0;
+  let nsec = 0;
+  let pmSet = false;
+  let amSet = false;
+  let zoneOffset: number | null = null;
+  let zoneName = '';
+  let rest = value;
+  const num = (fixed: boolean, max = 2): number | null => {
+    const m = (fixed ? new RegExp(`^[0-9]{${max}}`) : /^[0-9]{1,2}/).exec(rest);
+    if (!m) return null;
+    rest = rest.slice(m[0].length);
+    return parseInt(m[0], 10);
+  };
+  const lookup = (names: string[]): number => {
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i]!;
+      if (rest.length >= n.length && rest.slice(0, n.length).toLowerCase() === n.toLowerCase()) {
+        rest = rest.slice(n.length);
+        return i;
+      }
+    }
+    return -1;
+  };
+  for (const chunk of tokens(layout)) {
+    if (chunk[0] === 'L') {
+      const lit = chunk.slice(1);
+      // spaces in the layout match runs of spaces? Go requires exact prefix (with space folding).
+      if (!rest.startsWith(lit)) fail(rest, lit);
+      rest = rest.slice(lit.length);
+      continue;
+    }
+    const tok = chunk.slice(1);
+    const before = rest;
+    let ok = true;
+    let range = '';
+    switch (tok) {
+      case '2006': {
+        const m = /^[0-9]{4}/.exec(rest);
+        if (!m) ok = false;
+        else {
+          year = parseInt(m[0], 10);
+          rest = rest.slice(4);
+        }
+        break;
+      }
+      case '06': {
+        const v = num(true);
+        if (v === null) ok = false;
+        else year = v >= 69 ? 1900 + v : 2000 + v;
+        break;
+      }
+      case '01': case '1': {
+        const v = num(tok === '01');
+        if (v === null) ok = false;
+        else {
+          month = v;
+          if (month <= 0 || month > 12) range = 'month';
+        }
+        break;
+      }
+      case 'Jan': case 'January': {
+        const i = lookup(tok === 'Jan' ? shortMonths : longMonths);
+        if (i < 0) ok = false;
+        else month = i + 1;
+        break;
+      }
+      case 'Mon': case 'Monday':
+        if (lookup(tok === 'Mon' ? shortDays : longDays) < 0) ok = false;
+        break;
+      case '02': case '2': case '_2': {
+        if (tok === '_2' && rest.startsWith(' ')) rest = rest.slice(1);
+        const v = num(tok === '02');
+        if (v === null) ok = false;
+        else day = v;
+        break;
+      }
+      case '002': case '__2': {
+        const m = /^[0-9]{1,3}/.exec(rest.replace(/^ {1,2}/, ''));
+        if (!m) ok = false;
+        else {
+          rest = rest.replace(/^ {1,2}/, '').slice(m[0].length);
+          yday = parseInt(m[0], 10);
+        }
+        break;
+      }
+      case '15': {
+        const v = num(false);
+        if (v === null) ok = false;
+        else {
+          hour = v;
+          if (hour > 23) range = 'hour';
+        }
+        break;
+      }
+      case '03': case '3': {
+        const v = num(tok === '03');
+        if (v === null) ok = false;
+        else {
+          hour = v;
+          if (hour > 12) range = 'hour';
+        }
+        break;
+      }
+      case '04': case '4': {
+        const v = num(tok === '04');
+        if (v === null) ok = false;
+        else {
+          min = v;
+          if (min > 59) range = 'minute';
+        }
+        break;
+      }
+      case '05': case '5': {
+        const v = num(tok === '05');
+        if (v === null) ok = false;
+        else {
+          sec = v;
+          if (sec > 59) range = 'second';
+          const m = /^[.,]([0-9]+)/.exec(rest);
+          if (m && !layoutHasFrac(layout)) {
+            nsec = parseInt(m[1]!.slice(0, 9).padEnd(9, '0'), 10);
+            rest = rest.slice(m[0].length);
+          }
+        }
+        break;
+      }
+      case 'PM': case 'pm': {
+        const p = rest.slice(0, 2);
+        if (p.toUpperCase() === 'PM') pmSet = true;
+        else if (p.toUpperCase() === 'AM') amSet = true;
+        else ok = false;
+        if (ok) rest = rest.slice(2);
+        break;
+      }
+      case 'MST': {
+        const m = /^(UTC|GMT|[A-Z]{3,5})/.exec(rest);
+        if (!m) ok = false;
+        else {
+          zoneName = m[0];
+          rest = rest.slice(m[0].length);
+          if (zoneName === 'UTC') zoneOffset = 0;
+        }
+        break;
+      }
+      default:
+        if (tok[0] === '-' || tok[0] === 'Z') {
+          if (tok[0] === 'Z' && rest.startsWith('Z')) {
+            rest = rest.slice(1);
+            zoneOffset = 0;
+            zoneName = 'UTC';
+            break;
+          }
+          const shape = tok.slice(1).replace(/[0-9]/g, 'd');
+          const re = new RegExp('^[+-]' + shape.replace(/d/g, '[0-9]'));
+          const m = re.exec(rest);
+          if (!m) {
+            ok = false;
+            break;
+          }
+          const digits = m[0].slice(1).replace(/:/g, '');
+          const h = parseInt(digits.slice(0, 2), 10);
+          const mm = digits.length >= 4 ? parseInt(digits.slice(2, 4), 10) : 0;
+          const ss = digits.length >= 6 ? parseInt(digits.slice(4, 6), 10) : 0;
+          zoneOffset = (m[0][0] === '-' ? -1 : 1) * (h * 3600 + mm * 60 + ss);
+          rest = rest.slice(m[0].length);
+        } else {
+          // .000 / .999 fractional seconds
+          const digits = tok.length - 1;
+          const m = (tok[1] === '0' ? new RegExp(`^[.,][0-9]{${digits}}`) : /^[.,][0-9]+/).exec(rest);
+          if (!m) {
+            if (tok[1] === '9') break;
+            ok = false;
+            break;
+          }
+          nsec = parseInt(m[0].slice(1, 10).padEnd(9, '0'), 10);
+          rest = rest.slice(m[0].length);
+        }
+    }
+    if (range) fail('', '', `: ${range} out of range`);
+    if (!ok) fail(before, tok);
+  }
+  if (rest.length > 0) fail(rest, '', `: extra text: ${quoteGo(rest)}`);
+  if (pmSet && hour < 12) hour += 12;
+  else if (amSet && hour === 12) hour = 0;
+  if (yday >= 0) {
+    const d = new Date(Date.UTC(year, 0, yday));
+    month = d.getUTCMonth() + 1;
+    day = d.getUTCDate();
+  }
+  if (month < 0) month = 1;
+  if (day < 0) day = 1;
+  const dim = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > dim) fail('', '', ': day out of range');
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day);
+  utc.setUTCHours(hour, min, sec, 0);
+  const off = zoneOffset ?? 0;
+  const unix = BigInt(Math.floor(utc.getTime() / 1000) - off) * 1_000_000_000n + BigInt(nsec);
+  const name = zoneOffset === null ? (zoneName || 'UTC') : zoneOffset === 0 && !zoneName ? 'UTC' : zoneName;
+  return new GoTime(unix, off, name);
+}
+
+function layoutHasFrac(layout: string): boolean {
+  return tokens(layout).some((c) => c[0] === 'T' && (c[1] === '.' || c[1] === ','));
+}
+
+/** time.ParseDuration → nanoseconds; throws Go's message. */
+export function parseDuration(s: string): bigint {
+  const orig = s;
+  const bad = (): never => {
+    throw new TimeParseError(`time: invalid duration ${quoteGo(orig)}`);
+  };
+  let neg = false;
+  if (s[0] === '-' || s[0] === '+') {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '0') return 0n;
+  if (s === '') bad();
+  const units: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  let total = 0;
+  while (s !== '') {
+    const m = /^([0-9]*)(\.[0-9]*)?/.exec(s)!;
+    if (m[0] === '' || m[0] === '.') bad();
+    s = s.slice(m[0].length);
+    const u = /^[^0-9.]+/.exec(s);
+    if (!u) throw new TimeParseError(`time: missing unit in duration ${quoteGo(orig)}`);
+    const unit = units[u[0]];
+    if (unit === undefined) throw new TimeParseError(`time: unknown unit ${quoteGo(u[0])} in duration ${quoteGo(orig)}`);
+    s = s.slice(u[0].length);
+    total += parseFloat(m[0]) * unit;
+  }
+  if (total > 9.223372036854775807e18) bad();
+  return BigInt(Math.round(neg ? -total : total));
+}
