@@ -1,6 +1,10 @@
 /** Process entry of the `esi` binary: wires real streams, env and signals into `main`. */
 import { main } from './main.ts';
 
+// The AWS SDK warns on Node 20 that future releases need Node 22; esi pins its SDK version, and a
+// multi-line warning would break the one-line-reason contract of every command's stderr.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 const controller = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => controller.abort(new Error(`received ${sig}`)));

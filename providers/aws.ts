@@ -40,7 +40,11 @@ export async function openAwsStore(store: SecretStore, ctx: ProviderContext): Pr
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
   };
 
-  const [sm, creds] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('@aws-sdk/credential-providers')]);
+  // A code-split bundle exposes a CommonJS package only as the chunk's default export.
+  const [sm, creds] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager').then(cjsNamespace),
+    import('@aws-sdk/credential-providers').then(cjsNamespace),
+  ]);
 
   const source = awsIdentitySource(prov, env);
   let base: CredentialProvider;
@@ -165,4 +169,9 @@ export async function openAwsStore(store: SecretStore, ctx: ProviderContext): Pr
       client.destroy();
     },
   };
+}
+
+function cjsNamespace<T extends object>(m: T): T {
+  const d = (m as { default?: unknown }).default;
+  return Object.keys(m).length <= 2 && d && typeof d === 'object' ? (d as T) : m;
 }
