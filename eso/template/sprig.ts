@@ -16,6 +16,7 @@ import {
   GoInt, GoMap, GoSlice, GoTime, type GoValue, int64, isTrue, kindOf, NO_VALUE, sortedKeys, typeName, type Value,
 } from './value.ts';
 import { durationString, formatTime, inZone, parseDuration, parseTime } from './time.ts';
+import { semverCheck } from './semver.ts';
 
 const A = 'interface {}' as const;
 const S = 'string' as const;
@@ -1088,6 +1089,13 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
     const rounded = ((diff + (diff >= 0n ? 500_000_000n : -500_000_000n)) / 1_000_000_000n) * 1_000_000_000n;
     return fromText(durationString(rounded));
   }));
+  reg('semverCompare', def([S, S], ([c, v]) => {
+    try {
+      return semverCheck(toText(c as string), toText(v as string));
+    } catch (e) {
+      throw new CallError((e as Error).message);
+    }
+  }));
   reg('toDate', def([S, S], ([f, v]) => {
     try {
       return parseTime(toText(f as string), toText(v as string));
@@ -1137,7 +1145,7 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
   for (const name of [
     'bcrypt', 'htpasswd', 'derivePassword', 'encryptAES', 'decryptAES', 'genPrivateKey', 'buildCustomCert', 'genCA',
     'genCAWithKey', 'genSelfSignedCert', 'genSelfSignedCertWithKey', 'genSignedCert', 'genSignedCertWithKey',
-    'semver', 'semverCompare',
+    'semver',
   ]) {
     m[name] = unsupported(name);
   }

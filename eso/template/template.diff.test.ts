@@ -97,6 +97,31 @@ describe('template engine vs Go text/template + sprig', () => {
     });
   });
 
+  it('agrees with Go on 3,000 generated semverCompare constraints and versions', () => {
+    const num = fc.constantFrom('0', '1', '2', '10', 'x', '*', '01');
+    const ver = fc
+      .tuple(fc.constantFrom('', 'v'), num, fc.option(num), fc.option(num), fc.option(fc.constantFrom('-alpha', '-beta.1', '-0', '-rc.01')), fc.option(fc.constantFrom('+b1', '+x.y')))
+      .map(([v, a, b, c, pre, meta]) => `${v}${a}${b === null ? '' : '.' + b}${b === null || c === null ? '' : '.' + c}${pre ?? ''}${meta ?? ''}`);
+    const op = fc.constantFrom('', '=', '!=', '>', '<', '>=', '=>', '<=', '=<', '~', '~>', '^');
+    const one = fc.tuple(op, fc.constantFrom('', ' '), ver).map(([o, sp, v]) => `${o}${sp}${v}`);
+    const constraint = fc.oneof(
+      one,
+      fc.tuple(one, fc.constantFrom(', ', ' ', ','), one).map(([a, sep, b]) => `${a}${sep}${b}`),
+      fc.tuple(one, one).map(([a, b]) => `${a} || ${b}`),
+      fc.tuple(ver, ver).map(([a, b]) => `${a} - ${b}`),
+    );
+    const pairs = fc.sample(fc.tuple(constraint, ver), { numRuns: 3000, seed: 42 });
+    const tpl = ([c, v]: [string, string]) => `{{ semverCompare ${JSON.stringify(c)} ${JSON.stringify(v)} }}`;
+    const results = runOracle(bin, pairs.map((p) => ({ template: tpl(p), data: {} })));
+    const mismatches: string[] = [];
+    pairs.forEach((p, i) => {
+      const want = go(results[i]!);
+      const got = engine(tpl(p), {});
+      if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${tpl(p)}\n  go:  ${JSON.stringify(want)}\n  esi: ${JSON.stringify(got)}`);
+    });
+    expect(mismatches.slice(0, 20)).toEqual([]);
+  });
+
   it('agrees with Go on 10,000 generated templates over random provider data', () => {
     const N = 10_000;
     const samples = fc.sample(fc.tuple(templateArb, dataArb), { numRuns: N, seed: 20261123 });

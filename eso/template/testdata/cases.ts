@@ -183,6 +183,12 @@ export const CASES: TemplateCase[] = [
     '{{ toDate "2006-01-02" "2024-03-15" | dateModify "1d" }}', '{{ toDate "2006-01-02" "2024-03-15" | mustDateModify "1d" }}',
     '{{ durationRound "2h10m" }} {{ durationRound "-3m" }} {{ durationRound "400h" }} {{ durationRound "10000h" }} {{ durationRound (int64 5) }} {{ durationRound "x" }}',
     '{{ toJson (toDate "2006-01-02" "2024-03-15") }}', '{{ typeOf (toDate "2006-01-02" "2024-03-15") }} {{ kindOf (toDate "2006-01-02" "2024-03-15") }}'),
+  ...t('sprig semverCompare', '{{ semverCompare ">=1.2.0" "1.3.0" }} {{ semverCompare "^1.2" "2.0.0" }} {{ semverCompare "~1.2.3" "1.2.9" }} {{ semverCompare "~1.2.3" "1.3.0" }}',
+    '{{ semverCompare "1.2.x" "1.2.7" }} {{ semverCompare "*" "0.0.1" }} {{ semverCompare ">1.2" "1.2.5" }} {{ semverCompare ">1.2" "1.3.0" }} {{ semverCompare "<=1.2" "1.2.9" }}',
+    '{{ semverCompare "1.2 - 1.4.5" "1.4.0" }} {{ semverCompare ">=1.0, <2.0" "1.5.0" }} {{ semverCompare "<1.0 || >=3" "3.1.0" }} {{ semverCompare "!=1.2.3" "1.2.3" }}',
+    '{{ semverCompare ">=1.2.0" "1.3.0-beta.1" }} {{ semverCompare ">=1.2.0-0" "1.3.0-beta.1" }} {{ semverCompare "^0.2.3" "0.2.9" }} {{ semverCompare "^0.0.3" "0.0.4" }}',
+    '{{ semverCompare "v1.2.3" "1.2.3" }} {{ semverCompare "=1.2.3+build" "1.2.3+other" }} {{ semverCompare "!=1.x" "1.5.0" }} {{ semverCompare "^1.x" "1.9.0" }}',
+    '{{ semverCompare "nope" "1.0.0" }}', '{{ semverCompare ">=1.0" "x.y" }}', '{{ semverCompare ">=1.0" "1.0.0-01" }}', '{{ semverCompare "" "1.0.0" }}'),
   ...t('removed functions are parse errors', '{{ env "HOME" }}', '{{ expandenv "$HOME" }}', '{{ getHostByName "x" }}'),
   // ESO additions
   ...t('ESO toYaml/fromYaml', '{{ toYaml (dict "b" 1 "a" (list "x" "y") "c" (dict "d" true)) }}', '{{ (fromYaml .yaml).a }}',

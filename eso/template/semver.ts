@@ -1,0 +1,190 @@
+/** Masterminds/semver v3 (what sprig's semverCompare uses): versions, constraints and Check. */
+export class SemverError extends Error {}
+
+export interface Version {
+  major: bigint;
+  minor: bigint;
+  patch: bigint;
+  pre: string;
+  metadata: string;
+}
+
+const versionRe =
+  /^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?$/;
+
+/** semver.NewVersion (lenient: "1", "1.2", "v1.2.3" accepted). */
+export function newVersion(v: string): Version {
+  const m = versionRe.exec(v);
+  if (!m) throw new SemverError('Invalid Semantic Version');
+  const seg = (s: string | undefined) => {
+    if (s === undefined) return 0n;
+    const n = BigInt(s.replace(/^\./, ''));
+    if (n > 0xffffffffffffffffn) throw new SemverError(`Error parsing version segment: strconv.ParseUint: parsing ${JSON.stringify(s.replace(/^\./, ''))}: value out of range`);
+    return n;
+  };
+  const pre = m[5] ?? '';
+  for (const part of pre ? pre.split('.') : []) {
+    if (/^[0-9]+$/.test(part) && part.length > 1 && part[0] === '0') throw new SemverError('Version segment starts with 0');
+  }
+  return { major: seg(m[1]), minor: seg(m[2]), patch: seg(m[3]), pre, metadata: m[8] ?? '' };
+}
+
+function comparePrePart(a: string, b: string): number {
+  if (a === b) return 0;
+  const an = /^[0-9]+$/.test(a);
+  const bn = /^[0-9]+$/.test(b);
+  if (an && bn) return BigInt(a) > BigInt(b) ? 1 : -1;
+  if (an) return -1;
+  if (bn) return 1;
+  return a > b ? 1 : -1;
+}
+
+function comparePre(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === '') return 1;
+  if (b === '') return -1;
+  const ap = a.split('.');
+  const bp = b.split('.');
+  for (let i = 0; i < Math.max(ap.length, bp.length); i++) {
+    if (i >= ap.length) return -1;
+    if (i >= bp.length) return 1;
+    const d = comparePrePart(ap[i]!, bp[i]!);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export function compareVersions(a: Version, b: Version): number {
+  for (const k of ['major', 'minor', 'patch'] as const) {
+    if (a[k] !== b[k]) return a[k] > b[k] ? 1 : -1;
+  }
+  return comparePre(a.pre, b.pre);
+}
+
+interface Constraint {
+  op: string;
+  con: Version;
+  dirty: boolean;
+  minorDirty: boolean;
+  patchDirty: boolean;
+}
+
+const cv = 'v?([0-9|x|X|\\*]+)(\\.[0-9|x|X|\\*]+)?(\\.[0-9|x|X|\\*]+)?(-([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?(\\+([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?';
+const ops = '=|!=|>|<|>=|=>|<=|=<|~|~>|\\^|';
+const constraintRe = new RegExp(`^\\s*(>=|=>|<=|=<|!=|~>|=|>|<|~|\\^|)\\s*(${cv})\\s*$`);
+const rangeRe = new RegExp(`\\s*(${cv})\\s+-\\s+(${cv})\\s*`, 'g');
+const findRe = new RegExp(`(>=|=>|<=|=<|!=|~>|=|>|<|~|\\^|)\\s*(${cv})`, 'g');
+const validRe = new RegExp(`^(\\s*(>=|=>|<=|=<|!=|~>|=|>|<|~|\\^|)\\s*(${cv})\\s*)((?:\\s+|,\\s*)(>=|=>|<=|=<|!=|~>|=|>|<|~|\\^|)\\s*(${cv})\\s*)*$`);
+void ops;
+
+const isX = (s: string) => s === 'x' || s === 'X' || s === '*';
+
+function parseConstraint(c: string): Constraint {
+  if (c.length === 0) {
+    return { op: '', con: newVersion('0.0.0'), dirty: true, minorDirty: false, patchDirty: false };
+  }
+  const m = constraintRe.exec(c);
+  if (!m) throw new SemverError(`improper constraint: ${c}`);
+  const [, op, , major = '', minor = '', patch = '', pre = ''] = m;
+  let ver = m[2]!;
+  let dirty = false;
+  let minorDirty = false;
+  let patchDirty = false;
+  if (isX(major) || major === '') {
+    ver = `0.0.0${pre}`;
+    dirty = true;
+  } else if (isX(minor.replace(/^\./, '')) || minor === '') {
+    minorDirty = true;
+    dirty = true;
+    ver = `${major}.0.0${pre}`;
+  } else if (isX(patch.replace(/^\./, '')) || patch === '') {
+    dirty = true;
+    patchDirty = true;
+    ver = `${major}${minor}.0${pre}`;
+  }
+  let con: Version;
+  try {
+    con = newVersion(ver);
+  } catch {
+    throw new SemverError('constraint Parser Error');
+  }
+  return { op: op!, con, dirty, minorDirty, patchDirty };
+}
+
+/** semver.NewConstraint(c).Check(v) */
+export function semverCheck(constraint: string, version: string): boolean {
+  const rewritten = constraint.replace(rangeRe, (_all, a: string, ...rest: string[]) => `>= ${a}, <= ${rest[9]} `);
+  const groups: Constraint[][] = [];
+  for (const part of rewritten.split('||')) {
+    if (!validRe.test(part)) throw new SemverError(`improper constraint: ${part}`);
+    const found = part.match(findRe) ?? [part];
+    groups.push(found.map((s) => parseConstraint(s)));
+  }
+  const v = newVersion(version);
+  return groups.some((g) => g.every((c) => check(v, c)));
+}
+
+function check(v: Version, c: Constraint): boolean {
+  const preMismatch = v.pre !== '' && c.con.pre === '';
+  const cmp = compareVersions(v, c.con);
+  switch (c.op) {
+    case '':
+    case '=':
+      if (preMismatch) return false;
+      return c.dirty ? tilde(v, c) : cmp === 0;
+    case '!=':
+      if (c.dirty) {
+        if (preMismatch) return false;
+        if (c.con.major !== v.major) return true;
+        if (c.con.minor !== v.minor && !c.minorDirty) return true;
+        if (c.minorDirty) return false;
+        if (c.con.patch !== v.patch && !c.patchDirty) return true;
+        if (c.patchDirty) return false;
+      }
+      return cmp !== 0;
+    case '>':
+      if (preMismatch) return false;
+      if (!c.dirty) return cmp === 1;
+      if (v.major > c.con.major) return true;
+      if (v.major < c.con.major) return false;
+      if (c.minorDirty) return false;
+      if (c.patchDirty) return v.minor > c.con.minor;
+      return cmp === 1;
+    case '<':
+      if (preMismatch) return false;
+      return cmp < 0;
+    case '>=':
+    case '=>':
+      if (preMismatch) return false;
+      return cmp >= 0;
+    case '<=':
+    case '=<':
+      if (preMismatch) return false;
+      if (!c.dirty) return cmp <= 0;
+      if (v.major > c.con.major) return false;
+      if (v.major === c.con.major && v.minor > c.con.minor && !c.minorDirty) return false;
+      return true;
+    case '~':
+    case '~>':
+      if (preMismatch) return false;
+      return tilde(v, c);
+    case '^':
+      if (preMismatch) return false;
+      if (cmp < 0) return false;
+      if (c.con.major > 0n || c.minorDirty) return v.major === c.con.major;
+      if (c.con.major === 0n && v.major > 0n) return false;
+      if (c.con.minor > 0n || c.patchDirty) return v.minor === c.con.minor;
+      if (c.con.minor === 0n && v.minor > 0n) return false;
+      return c.con.patch === v.patch;
+  }
+  return false;
+}
+
+function tilde(v: Version, c: Constraint): boolean {
+  if (v.pre !== '' && c.con.pre === '') return false;
+  if (compareVersions(v, c.con) < 0) return false;
+  if (c.con.major === 0n && c.con.minor === 0n && c.con.patch === 0n && !c.minorDirty && !c.patchDirty) return true;
+  if (v.major !== c.con.major) return false;
+  if (v.minor !== c.con.minor && !c.minorDirty) return false;
+  return true;
+}
