@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,eso,providers,injector,agent,webhook,cli,test/unit}/**/*.test.ts'],
+          include: ['{core,kube,eso,providers,injector,agent,webhook,cli,test/unit}/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'test/e2e/**'],
           testTimeout: 20_000,
         },
