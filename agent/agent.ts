@@ -15,7 +15,7 @@ import { roundResolver, StoreSessions, type StoreOpener } from './clients.ts';
 import { changeHash, configError, DEFAULT_CONTROLLER_CLASS, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
 import { podIdentity, postPodEvent } from './events.ts';
-import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from './kube.ts';
+import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from '../kube/index.ts';
 import { notifyApp } from './notify.ts';
 import { syncTargetSecret } from './secret-sync.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
@@ -50,7 +50,7 @@ export interface AgentEvent {
 }
 
 export interface AgentHooks {
-  /** Kubernetes Events on the Pod (kube.ts provides the real one). */
+  /** Kubernetes Events on the Pod (events.ts posts the real one with the kube/ client). */
   event?: (e: AgentEvent) => Promise<void> | void;
   /**
    * Writes the ESO-compatible Secret for a syncSecret entry; throws to fail the sync. `render` runs ESO's

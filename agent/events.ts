@@ -5,7 +5,7 @@
  */
 import type { AgentConfig } from '../core/index.ts';
 import type { AgentEvent } from './agent.ts';
-import { kubeError, type KubeClient } from './kube.ts';
+import { kubeError, type KubeClient } from '../kube/index.ts';
 
 export const ENV_POD_NAME = 'ESI_POD_NAME';
 export const ENV_POD_UID = 'ESI_POD_UID';
@@ -39,6 +39,6 @@ export function podIdentity(config: AgentConfig, env: Record<string, string | un
 
 export async function postPodEvent(kube: KubeClient, e: AgentEvent, pod: { namespace: string; name: string; uid?: string }, now = new Date()): Promise<void> {
   const path = `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/events`;
-  const r = await kube.request('POST', path, podEvent(e, pod, now));
+  const r = await kube.send('POST', path, podEvent(e, pod, now));
   if (r.status < 200 || r.status >= 300) throw kubeError('POST', path, r);
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -7,7 +7,7 @@ import { ANNOTATION_DATA_HASH, LABEL_CREATED_BY, LABEL_MANAGED, buildSecret, dat
 import { runAgent } from './index.ts';
 import { fakeConfig } from './test-fixtures.ts';
 import { startFakeApiserver, type FakeApiserver } from './fake-apiserver.ts';
-import { KubeClient, kubeconfigAccess, inClusterAccess } from './kube.ts';
+import { KubeClient } from '../kube/index.ts';
 import { fieldManagerFor, syncTargetSecret } from './secret-sync.ts';
 import { podEvent } from './events.ts';
 import type { AgentConfig, Secret } from '../core/index.ts';
@@ -124,28 +124,5 @@ describe('the agent with the API server', () => {
     const ev = podEvent({ type: 'Warning', reason: 'SecretSyncFailed', externalSecret: 'x', message: 'm'.repeat(5000) }, { namespace: 'n', name: 'p' }, new Date(0));
     expect((ev['message'] as string).length).toBe(1024);
     expect(ev['firstTimestamp']).toBe('1970-01-01T00:00:00Z');
-  });
-
-  it('reads a kubeconfig (data and file forms) and the in-cluster service account', async () => {
-    await writeFile(join(dir, 'ca.crt'), 'CA');
-    await writeFile(join(dir, 'token'), 'tok');
-    await writeFile(
-      join(dir, 'kubeconfig'),
-      `apiVersion: v1
-kind: Config
-current-context: t
-contexts: [{name: t, context: {cluster: c, user: u}}]
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443", certificate-authority: ca.crt}}]
-users: [{name: u, user: {token: abc, client-key-data: ${Buffer.from('KEY').toString('base64')}}}]
-`,
-    );
-    const a = await kubeconfigAccess(join(dir, 'kubeconfig'));
-    expect(a.server).toBe('https://127.0.0.1:6443');
-    expect(a.ca?.toString()).toBe('CA');
-    expect(a.key?.toString()).toBe('KEY');
-    expect(a.token).toBe('abc');
-    const ic = inClusterAccess({ KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, dir);
-    expect(ic).toEqual({ server: 'https://10.0.0.1:443', ca: Buffer.from('CA'), tokenFile: join(dir, 'token') });
-    expect(inClusterAccess({})).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { EsiError, type AgentConfig, type AgentExternalSecret, type Secret } from '../core/index.ts';
 import { targetName, type SecretOutcome } from '../eso/index.ts';
 import { DEFAULT_CONTROLLER_CLASS, storesOf } from './config.ts';
-import { kubeError, type KubeClient } from './kube.ts';
+import { kubeError, type KubeClient } from '../kube/index.ts';
 import type { AgentMetrics } from './metrics.ts';
 
 /** ESO's field manager for an ExternalSecret (ESO-SEMANTICS §5): the sha3 form past 63 characters. */
@@ -68,7 +68,7 @@ export async function syncTargetSecret(
   const maxAttempts = deps.maxAttempts ?? 6;
   for (let attempt = 1; ; attempt++) {
     const path = `${base}/${encodeURIComponent(name)}`;
-    const got = await deps.kube.request('GET', path);
+    const got = await deps.kube.send('GET', path);
     if (got.status !== 200 && got.status !== 404) {
       record('error');
       throw kubeError('GET', path, got);
@@ -83,7 +83,7 @@ export async function syncTargetSecret(
       return 'none';
     } else if (outcome.action === 'delete') {
       verb = 'DELETE';
-      r = await deps.kube.request('DELETE', path, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: existing?.metadata.resourceVersion } });
+      r = await deps.kube.send('DELETE', path, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: existing?.metadata.resourceVersion } });
       if (r.status === 404) return 'deleted';
     } else {
       if (!outcome.changed && existing) {
@@ -97,10 +97,10 @@ export async function syncTargetSecret(
       if (existing) {
         verb = 'PUT';
         desired.metadata.resourceVersion = existing.metadata.resourceVersion;
-        r = await deps.kube.request('PUT', `${path}?${fm}`, desired);
+        r = await deps.kube.send('PUT', `${path}?${fm}`, desired);
       } else {
         verb = 'POST';
-        r = await deps.kube.request('POST', `${base}?${fm}`, desired);
+        r = await deps.kube.send('POST', `${base}?${fm}`, desired);
       }
     }
     if (r.status >= 200 && r.status < 300) {

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { agentConfig, dataDir, fileHash, metricValue, startAgent, waitFor } from './agent-helpers.ts';
 import { kubeApi, VAULT_AUDIENCE, putBaoPolicy, putBaoKubernetesRole, createServiceAccountToken, freshNamespace, harness, putBaoSecret, sentinel, sha256, writeTokenFile } from '../harness/index.ts';
-import { KubeClient, kubeconfigAccess } from '../../agent/kube.ts';
+import { KubeClient, kubeconfigAccess } from '../../kube/index.ts';
 
 let ns: string;
 let tokenPath: string;
