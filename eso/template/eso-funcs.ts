@@ -115,11 +115,39 @@ function certSANs(input: string): GoValue {
     const k = part.slice(0, idx);
     const v = part.slice(idx + 1);
     if (k === 'DNS') dns.push(v);
-    else if (k === 'IP Address') ips.push(v.toLowerCase());
+    else if (k === 'IP Address') ips.push(goIP(v));
     else if (k === 'email') emails.push(v);
     else if (k === 'URI') uris.push(v);
   }
   return new GoSlice('string', [...dns, ...ips, ...emails, ...uris].map(fromText));
+}
+
+/** net.IP.String(): dotted IPv4 (also for v4-mapped), RFC 5952 IPv6 (lower case, longest zero run as ::). */
+function goIP(text: string): string {
+  if (!text.includes(':')) return text;
+  const groups = text.split(':').map((g) => parseInt(g, 16));
+  if (groups.length !== 8 || groups.some((g) => Number.isNaN(g))) return text.toLowerCase();
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.');
+  }
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return hex.slice(0, best).join(':') + '::' + hex.slice(best + bestLen).join(':');
 }
 
 function jwkToPem(jwkjson: string, priv: boolean): string {

@@ -3,6 +3,8 @@
  * differential test, and against the Go-recorded expectations in cases.golden.json by the unit test.
  * `data` defaults to STANDARD_DATA (ESO's root: map[string]string built from provider bytes).
  */
+import { readFileSync } from 'node:fs';
+
 export interface TemplateCase {
   /** What the case shows (§ of ESO-SEMANTICS or the function under test). */
   about: string;
@@ -11,6 +13,8 @@ export interface TemplateCase {
 }
 
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
+/** A self-signed test certificate (no secret) with DNS, IPv4, IPv6, email and URI SANs. */
+const SAN_CERT = readFileSync(new URL('./san-cert.pem', import.meta.url), 'utf8');
 
 export const STANDARD_DATA: Record<string, Uint8Array> = {
   username: enc('admin'),
@@ -198,6 +202,10 @@ export const CASES: TemplateCase[] = [
     '{{ toYaml "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp qqqq rrrr ssss tttt" }}',
     '{{ toYaml (list (dict "a" 1 "b" (list 1 2)) (list 3 (list 4))) }}', '{{ toYaml (dict "a" "line1\\nline2\\n" "b" "  lead\\nx" "c" "x\\n\\n") }}',
     '{{ toYaml (dict "a" (dict "b" "x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z x y z")) }}'),
+  { about: 'ESO certSANs', template: '{{ .crt | certSANs }}', data: { crt: enc(SAN_CERT) } },
+  { about: 'ESO certSANs', template: '{{ certSANs (printf "junk before\\n%s" .crt) | join "," }}', data: { crt: enc(SAN_CERT) } },
+  { about: 'ESO certSANs', template: '{{ certSANs "no pem" }}', data: {} },
+  { about: 'ESO filterPEM', template: '{{ filterPEM "CERTIFICATE" .crt | sha256sum }}', data: { crt: enc(SAN_CERT) } },
   ...t('ESO filterPEM', '{{ filterPEM "CERTIFICATE" "junk" }}', '{{ filterPEM "CERTIFICATE" "" }}',
     '{{ filterPEM "certificate" "head\\n-----BEGIN CERTIFICATE-----\\nQUJD\\n-----END CERTIFICATE-----\\n-----BEGIN KEY-----\\nREVG\\n-----END KEY-----\\n" }}',
     '{{ filterPEM "X" "-----BEGIN CERTIFICATE-----\\nQUJD\\n-----END CERTIFICATE-----\\n" }}'),

@@ -6,10 +6,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"text/template"
@@ -54,6 +56,7 @@ func funcs() template.FuncMap {
 		return out
 	}
 	m["filterPEM"] = filterPEM
+	m["certSANs"] = certSANs
 	return m
 }
 
@@ -78,6 +81,30 @@ func filterPEM(kind, input string) (string, error) {
 		return "", errors.New("error filtering pem: found junk")
 	}
 	return string(kept), nil
+}
+
+// certSANs lists a certificate's DNS names, IPs, emails and URIs, in that order, as ESO documents it.
+func certSANs(input string) ([]string, error) {
+	if i := strings.Index(input, "-----BEGIN"); i >= 0 {
+		input = input[i:]
+	}
+	block, _ := pem.Decode([]byte(input))
+	if block == nil {
+		return nil, errors.New("failed to decode PEM block")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("failed to parse certificate: %w", err)
+	}
+	out := append([]string{}, cert.DNSNames...)
+	for _, ip := range cert.IPAddresses {
+		out = append(out, ip.String())
+	}
+	out = append(out, cert.EmailAddresses...)
+	for _, u := range cert.URIs {
+		out = append(out, u.String())
+	}
+	return out, nil
 }
 
 func run(fm template.FuncMap, req request) response {
