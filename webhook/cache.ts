@@ -5,7 +5,8 @@
  */
 import type { KubeObject } from '../core/index.ts';
 import type { EsoLookup } from '../injector/index.ts';
-import { Reflector, type KubeClient, type WatchVerb } from './kube.ts';
+import type { KubeClient } from '../kube/index.ts';
+import { Reflector, type WatchVerb } from './reflector.ts';
 import type { WebhookLogger } from './log.ts';
 
 export type WatchedKind = 'ExternalSecret' | 'SecretStore' | 'ClusterSecretStore' | 'Namespace';

@@ -7,7 +7,8 @@
 import { AGENT_CONFIG_ANNOTATION, type KubeObject, type Pod } from '../core/index.ts';
 import { InjectionDenied, injectPod, pointer, type InjectContext } from '../injector/index.ts';
 import { describe, type ClusterCache, type WatchedKind } from './cache.ts';
-import { Reflector, type KubeClient } from './kube.ts';
+import type { KubeClient } from '../kube/index.ts';
+import { Reflector } from './reflector.ts';
 import type { WebhookLogger } from './log.ts';
 import type { WebhookMetrics } from './metrics.ts';
 
@@ -129,7 +130,7 @@ export class PodConfigController {
         'PATCH',
         `/api/v1/namespaces/${encodeURIComponent(md.namespace!)}/pods/${encodeURIComponent(md.name!)}`,
         [{ op: 'test', path, value: current }, { op: 'replace', path, value: want.value }],
-        'application/json-patch+json',
+        { contentType: 'application/json-patch+json' },
       );
       this.#o.log.info('agent config updated', where);
       return 'updated';

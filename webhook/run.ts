@@ -7,7 +7,7 @@ import type { InjectContext, InjectDefaults, CaRef } from '../injector/index.ts'
 import type { AdmissionEnv } from './admission.ts';
 import { ClusterCache, describe } from './cache.ts';
 import { PodConfigController } from './controller.ts';
-import type { KubeClient } from './kube.ts';
+import type { KubeClient } from '../kube/index.ts';
 import type { WebhookLogger } from './log.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { SelfManagedTls, type SelfManagedOptions } from './self-managed.ts';
@@ -92,7 +92,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
       try {
         const plural = ref.kind === 'ConfigMap' ? 'configmaps' : 'secrets';
         // inside the admission budget (timeoutSeconds ≤ 5)
-        const obj = await o.client.request<{ data?: Record<string, string> }>('GET', `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/${plural}/${encodeURIComponent(ref.name)}`, undefined, undefined, 2000);
+        const obj = await o.client.request<{ data?: Record<string, string> }>('GET', `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/${plural}/${encodeURIComponent(ref.name)}`, undefined, { timeoutMs: 2000 });
         const v = obj.data?.[ref.key];
         pem = v === undefined ? undefined : ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
       } catch (e) {

@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { issueSelfSigned, renewalTime } from './certs.ts';
-import { KubeError, type KubeClient } from './kube.ts';
+import { KubeError, type KubeClient } from '../kube/index.ts';
 import type { WebhookLogger } from './log.ts';
 import type { TlsPem } from './server.ts';
 
@@ -135,7 +135,7 @@ export class SelfManagedTls {
     const cfg = await this.#o.client.request<{ webhooks?: unknown[] }>('GET', path);
     const ops = (cfg.webhooks ?? []).map((_, i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: b64(bundle) }));
     if (ops.length === 0) return;
-    await this.#o.client.request('PATCH', path, ops, 'application/json-patch+json');
+    await this.#o.client.request('PATCH', path, ops, { contentType: 'application/json-patch+json' });
     this.#o.log.info('caBundle updated', { webhookConfiguration: this.#o.webhookConfiguration });
   }
 }

@@ -2,7 +2,9 @@
  * `esi webhook`: serve the mutating admission webhook until SIGINT/SIGTERM.
  */
 import { DEFAULT_AGENT_IMAGE } from '../../injector/index.ts';
-import { inClusterAccess, jsonLogger, KubeClient, kubeconfigAccess, runWebhook } from '../../webhook/index.ts';
+import { EsiError } from '../../core/index.ts';
+import { inClusterAccess, KubeClient, kubeconfigAccess } from '../../kube/index.ts';
+import { jsonLogger, runWebhook } from '../../webhook/index.ts';
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 
 export const WEBHOOK_HELP = `Usage: esi webhook --tls-cert FILE --tls-key FILE [--port 8443] [--kubeconfig FILE] [options]
@@ -75,7 +77,9 @@ export const webhookCommand: Command = async (argv, io) => {
   if (values.controller !== 'true' && values.controller !== 'false') throw new UsageError(`esi webhook: --controller ${JSON.stringify(values.controller)}: use true or false`);
 
   const kubeconfig = values.kubeconfig ?? io.env['KUBECONFIG']?.split(':')[0];
-  const client = new KubeClient(kubeconfig ? kubeconfigAccess(kubeconfig) : inClusterAccess(io.env));
+  const access = kubeconfig ? await kubeconfigAccess(kubeconfig) : inClusterAccess(io.env);
+  if (!access) throw new EsiError('kubeconfig', 'not in a cluster (KUBERNETES_SERVICE_HOST is unset) and no --kubeconfig given');
+  const client = new KubeClient(access);
 
   const log = jsonLogger((line) => io.stderr(line));
   const running = await runWebhook({

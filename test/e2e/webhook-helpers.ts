@@ -5,7 +5,8 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { adminAccess, harness, issueServingCertificate, kubeApi, kubeRaw, logFile } from '../harness/index.ts';
-import { jsonLogger, KubeClient, kubeconfigAccess, runWebhook, type RunningWebhook } from '../../webhook/index.ts';
+import { KubeClient, kubeconfigAccess } from '../../kube/index.ts';
+import { jsonLogger, runWebhook, type RunningWebhook } from '../../webhook/index.ts';
 
 export const ESO = 'external-secrets.io/v1';
 
@@ -63,7 +64,7 @@ export async function startTestWebhook(suite: string, o: { nativeSidecars?: bool
   const ca = await readFile(tls.ca, 'utf8');
   const stream = createWriteStream(logFile(`esi-webhook-${id}.log`), { flags: 'a' });
   const webhook = await runWebhook({
-    client: new KubeClient(kubeconfigAccess(harness().kubeconfigPath)),
+    client: new KubeClient(await kubeconfigAccess(harness().kubeconfigPath)),
     host: '127.0.0.1',
     port: 0,
     tls: { certFile: tls.cert, keyFile: tls.key },

@@ -3,7 +3,8 @@
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { harness, adminAccess, kubeApi, kubeRaw } from '../harness/index.ts';
-import { KubeClient, kubeconfigAccess, runWebhook, SelfManagedTls, silentLogger, type RunningWebhook } from '../../webhook/index.ts';
+import { KubeClient, kubeconfigAccess } from '../../kube/index.ts';
+import { runWebhook, SelfManagedTls, silentLogger, type RunningWebhook } from '../../webhook/index.ts';
 import { namespace, register, unregister, webhookConfiguration } from './webhook-helpers.ts';
 
 async function freePort(): Promise<number> {
@@ -51,7 +52,7 @@ describe('self-managed TLS', () => {
     const cfg = webhookConfiguration(configName, `https://127.0.0.1:${port}/mutate`, '', selector);
     delete (cfg.webhooks[0]!.clientConfig as { caBundle?: string }).caBundle;
     await register(cfg);
-    const client = new KubeClient(kubeconfigAccess(harness().kubeconfigPath));
+    const client = new KubeClient(await kubeconfigAccess(harness().kubeconfigPath));
     const selfManaged = { namespace: ns, service: 'esi', webhookConfiguration: configName, extraHosts: ['127.0.0.1'] };
     running = await runWebhook({ client, host: '127.0.0.1', port, tls: { selfManaged }, log: silentLogger, controller: false, nativeSidecars: true });
     await running.synced;
