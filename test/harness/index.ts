@@ -1,21 +1,21 @@
 // The e2e harness API for test files (see README.md here). Components are shared by every test file of
 // the run: isolate with a fresh namespace, unique secret names/paths and unique roles; never reset globally.
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { issueServingCert } from './certs.ts';
-import { ensureNamespace, ensureServiceAccount, kubeApi, requestToken, tokenReview, type KubeAccess, type TokenReviewResult } from './kube-http.ts';
+import type { KubeClient } from '../../kube/index.ts';
+import { ensureNamespace, ensureServiceAccount, kubeApi, kubeClientFor, requestToken, tokenReview, type KubeAccess, type TokenReviewResult } from './kube-http.ts';
 import { baoApi } from './openbao.ts';
 import { POD_IDENTITY_AUDIENCE, type AssociationStats, type PodIdentityMode } from './pod-identity.ts';
 import { newSentinel } from './sentinels.ts';
 import type { HarnessInfo } from './types.ts';
 
 export type { HarnessInfo } from './types.ts';
-export type { KubeAccess, TokenReviewResult } from './kube-http.ts';
+export type { KubeAccess, KubeResponse, TokenReviewResult } from './kube-http.ts';
 export type { PodIdentityMode, AssociationStats } from './pod-identity.ts';
 export { KubeApiError, kubeApi, kubeRaw } from './kube-http.ts';
 export { POD_IDENTITY_AUDIENCE } from './pod-identity.ts';
@@ -36,16 +36,9 @@ export function adminAccess(): KubeAccess {
   return { server: h.apiserverUrl, caPath: h.caPath, certPath: h.adminCertPath, keyPath: h.adminKeyPath };
 }
 
-/**
- * An @kubernetes/client-node KubeConfig for the admin kubeconfig; build API clients with makeApiClient.
- * Loaded lazily: client-node 2.0.1 depends on undici 8, which needs Node >= 22.19 and throws at import on
- * Node 20 ("Cannot read properties of undefined (reading 'bind')"). On Node 20 use adminAccess() + kubeApi.
- */
-export async function kubeClient(): Promise<KubeConfig> {
-  const { KubeConfig: Kc } = await import('@kubernetes/client-node');
-  const kc = new Kc();
-  kc.loadFromFile(harness().kubeconfigPath);
-  return kc;
+/** The kube/ client (as the agent and webhook use it) with admin access: request<T>() throws, send() does not, watch(). */
+export function adminClient(): KubeClient {
+  return kubeClientFor(adminAccess());
 }
 
 const rand = (n = 3) => randomBytes(n).toString('hex');

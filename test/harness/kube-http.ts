@@ -1,8 +1,11 @@
-// A minimal Kubernetes REST client for the harness itself (admin client cert over TLS to 127.0.0.1).
-// Test files can use it too, or `kubeClient()` for @kubernetes/client-node.
+// The harness's admin access to its kube-apiserver: the kube/ client, given file paths (as the harness
+// writes them) instead of PEM bytes. Test files use kubeApi/kubeRaw, or adminClient() for request/watch.
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { KubeClient, kubeError, type KubeResponse, type SendOptions } from '../../kube/index.ts';
 
+export { KubeError as KubeApiError, type KubeResponse } from '../../kube/index.ts';
+
+/** File paths of the admin client certificate (or a token) and the run's CA. */
 export interface KubeAccess {
   server: string;
   caPath: string;
@@ -11,84 +14,35 @@ export interface KubeAccess {
   token?: string;
 }
 
-export class KubeApiError extends Error {
-  readonly status: number;
-  readonly reason: string | undefined;
-  constructor(method: string, path: string, status: number, body: unknown) {
-    const b = body as { message?: string; reason?: string } | undefined;
-    super(`kube-apiserver ${method} ${path.split('?')[0]} → HTTP ${status}${b?.message ? `: ${b.message.slice(0, 400)}` : ''}`);
-    this.name = 'KubeApiError';
-    this.status = status;
-    this.reason = b?.reason;
-  }
-}
-
-export interface KubeResponse<T> {
-  status: number;
-  body: T;
+/** A kube/ client for `access`; the files are read now (the harness's certificates do not change). */
+export function kubeClientFor(access: KubeAccess, timeoutMs = 30_000): KubeClient {
+  return new KubeClient(
+    {
+      server: access.server,
+      ca: readFileSync(access.caPath),
+      ...(access.certPath ? { cert: readFileSync(access.certPath), key: readFileSync(access.keyPath!) } : {}),
+      ...(access.token ? { token: access.token } : {}),
+    },
+    { timeoutMs, userAgent: 'esi-e2e-harness' },
+  );
 }
 
 /** Sends one request; resolves for any status (callers decide), rejects on transport errors. */
-export function kubeRaw<T = unknown>(
-  access: KubeAccess,
-  method: string,
-  path: string,
-  body?: unknown,
-  opts: { contentType?: string; timeoutMs?: number } = {},
-): Promise<KubeResponse<T>> {
-  const url = new URL(path, access.server);
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (payload !== undefined) {
-    headers['content-type'] = opts.contentType ?? 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(payload));
-  }
-  if (access.token) headers['authorization'] = `Bearer ${access.token}`;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method,
-        headers,
-        ca: readFileSync(access.caPath),
-        ...(access.certPath ? { cert: readFileSync(access.certPath), key: readFileSync(access.keyPath!) } : {}),
-        timeout: opts.timeoutMs ?? 30_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            /* not JSON (e.g. /readyz) */
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed as T });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${opts.timeoutMs ?? 30_000} ms`)));
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
+export function kubeRaw<T = unknown>(access: KubeAccess, method: string, path: string, body?: unknown, opts: SendOptions = {}): Promise<KubeResponse<T>> {
+  return kubeClientFor(access).send<T>(method, path, body, opts);
 }
 
-/** Like kubeRaw but throws KubeApiError unless the status is 2xx (or listed in `allow`). */
+/** Like kubeRaw but throws KubeApiError (kube/'s KubeError) unless the status is 2xx (or listed in `allow`). */
 export async function kubeApi<T = unknown>(
   access: KubeAccess,
   method: string,
   path: string,
   body?: unknown,
-  opts: { contentType?: string; allow?: number[]; timeoutMs?: number } = {},
+  opts: SendOptions & { allow?: number[] } = {},
 ): Promise<KubeResponse<T>> {
-  const r = await kubeRaw<T>(access, method, path, body, opts);
-  if ((r.status < 200 || r.status > 299) && !(opts.allow ?? []).includes(r.status)) {
-    throw new KubeApiError(method, path, r.status, r.body);
-  }
+  const { allow = [], ...sendOpts } = opts;
+  const r = await kubeRaw<T>(access, method, path, body, sendOpts);
+  if ((r.status < 200 || r.status > 299) && !allow.includes(r.status)) throw kubeError(method, path, r);
   return r;
 }
 
