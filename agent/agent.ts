@@ -4,6 +4,7 @@
  * ExternalSecret's directory atomically (or leaves the last good set on failure), and then tells the
  * app, the probes, the metrics and the Pod's Events what happened.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, watch as fsWatch } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -118,7 +119,8 @@ interface PersistedState {
 let templateEngine: Promise<unknown> | undefined;
 /** The Go template engine, loaded only when an ExternalSecret has a template. */
 async function loadTemplateEngine(): Promise<never> {
-  templateEngine ??= import('../eso/template/index.ts').then((m) => m.templateEngine);
+  // The pod's clock and randomness, for ESO's now/date/rand*/uuidv4 template functions.
+  templateEngine ??= import('../eso/template/index.ts').then((m) => m.createTemplateEngine({ now: () => new Date(), randomBytes: (n) => randomBytes(n) }));
   return (await templateEngine) as never;
 }
 

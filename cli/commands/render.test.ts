@@ -114,6 +114,27 @@ ${spec}`;
     expect(Buffer.from(s.data['user']!, 'base64').toString()).toBe('u');
     expect(s.type).toBe('Opaque');
   });
+  it('gives templates the clock and randomness ESO gives them (randAlphaNum, now)', async () => {
+    const tpl = es(`  target:
+    template:
+      data:
+        token: '{{ randAlphaNum 16 }}'
+        year: '{{ now | date "2006" }}'
+  data: [{secretKey: t, remoteRef: {key: text}}]`);
+    const args = ['--external-secret', await file('rand.yaml', tpl), '--store', await file('s2.yaml', storeYaml), '-o', 'json'];
+    const tokens = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const r = await run(args);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const data = (JSON.parse(r.stdout) as { data: Record<string, string> }).data;
+      const token = Buffer.from(data['token']!, 'base64').toString();
+      expect(token).toMatch(/^[A-Za-z0-9]{16}$/);
+      expect(Buffer.from(data['year']!, 'base64').toString()).toBe(String(new Date().getUTCFullYear()));
+      tokens.add(token);
+    }
+    expect(tokens.size).toBe(2);
+  });
   it('accepts the ExternalSecret and its store in one multi-document file', async () => {
     const f = await file('both.yaml', `${storeYaml}---\n${es('  data: [{secretKey: t, remoteRef: {key: text}}]')}`);
     const r = await run(['--external-secret', f]);

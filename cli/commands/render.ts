@@ -3,6 +3,8 @@
  * v1 Secret. A thin shell: files in, `renderExternalSecret` (eso/), Secret out. Errors are one line that
  * names the ExternalSecret field at fault and carries ESO's own text; never a secret value.
  */
+import { randomBytes } from 'node:crypto';
+import { createTemplateEngine } from '../../eso/template/index.ts';
 import { stringify } from 'yaml';
 import { EsiError, NotAvailableError, isObject, readManifests, type KubeObject, type Secret } from '../../core/index.ts';
 import {
@@ -180,6 +182,9 @@ export const renderCommand: Command = async (argv, io) => {
       objects: objects.filter((o) => o.kind !== 'Namespace'),
       clientFactory: networkClientFactory(io, namespace, objects, opened),
       controllerClass: values['controller-class'] ?? '',
+      // The edge supplies what the pure engine may not read itself: the clock and randomness that
+      // ESO's now/date/rand*/uuidv4 template functions use.
+      engine: createTemplateEngine({ now: () => new Date(), randomBytes: (n) => randomBytes(n) }),
     });
     const o = result.outcome;
     for (const m of result.missing) io.stderr(`esi render: note: ${m}: the provider says the secret does not exist; skipped (deletionPolicy=${es.spec.target.deletionPolicy})\n`);
