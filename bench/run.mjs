@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Runs every esi benchmark in turn, each in its own process (they start their own servers on
+// 127.0.0.1 and stop by themselves). Benchmarks against moto/OpenBao need the e2e cache:
+// `npm run e2e:prepare` first. Figures are medians with ratios to a baseline measured in the same run.
+//   npm run bench                 all of them
+//   npm run bench -- agent        only the ones whose name contains "agent"
+import { spawnSync } from 'node:child_process';
+
+const benches = [
+  { name: 'backend-calls', file: 'bench/backend-calls.mjs', what: 'backend calls per refresh, esi vs ESO (moto)' },
+  { name: 'agent', file: 'bench/agent-bench.mjs', what: 'agent idle RSS vs bare node, time to first file set (moto, OpenBao)' },
+  { name: 'admission', file: 'bench/admission.mjs', what: 'webhook /mutate latency at 50 and 500 req/s, saturation throughput' },
+];
+const filter = process.argv[2];
+let failed = 0;
+for (const b of benches.filter((x) => !filter || x.name.includes(filter))) {
+  console.log(`\n== bench ${b.name}: ${b.what}`);
+  const r = spawnSync(process.execPath, [b.file], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`bench ${b.name} failed (exit ${r.status ?? r.signal})`);
+  }
+}
+process.exitCode = failed ? 1 : 0;
