@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import { ValidationError } from './errors.ts';
-import { isObject, type KubeObject } from './kube.ts';
+import { isObject, ValidationError, type KubeObject } from '../core/index.ts';
 
 /**
  * Parses YAML or JSON text holding one or more documents (a `List` kind is flattened) into objects.

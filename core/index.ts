@@ -1,5 +1,4 @@
 export { EsiError, ValidationError, NoSecretError, NotAvailableError, isEsiError, describeError } from './errors.ts';
 export { Sensitive } from './sensitive.ts';
-export { parseManifests, readManifests } from './manifests.ts';
 export * from './kube.ts';
 export * from './agent-config.ts';

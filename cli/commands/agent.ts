@@ -108,7 +108,7 @@ function isAgentContainer(c: Container): boolean {
  */
 export async function podAgentSetup(path: string, root: string): Promise<{ config: AgentConfig; env: Record<string, string>; notes: string[] }> {
   // The YAML parser loads only for --pod (a workstation run), never in a pod.
-  const { readManifests } = await import('../../core/manifests.ts');
+  const { readManifests } = await import('../manifests.ts');
   const objects = await readManifests(path);
   const pods = objects.map(podTemplateOf).filter((p): p is PodTemplateLike => !!p?.metadata.annotations?.[AGENT_CONFIG_ANNOTATION]);
   if (pods.length === 0) throw new EsiError('no-agent', `${path}: no injected pod (no ${AGENT_CONFIG_ANNOTATION} annotation on a Pod or pod template); run esi inject first`);

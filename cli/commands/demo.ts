@@ -7,10 +7,11 @@
 import { mkdir, mkdtemp, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseManifests, AGENT_CONFIG_ANNOTATION, type AgentConfig, type KubeObject, type Pod, type PodTemplate } from '../../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION, type AgentConfig, type KubeObject, type Pod, type PodTemplate } from '../../core/index.ts';
 import { injectPod, describePlan, lookupFrom } from '../../injector/index.ts';
 import { runAgent } from '../../agent/index.ts';
 import { parseFlags, wantsHelp, type Command } from '../io.ts';
+import { parseManifests } from '../manifests.ts';
 import appYaml from '../../examples/demo/app.yaml?raw';
 import externalSecretYaml from '../../examples/demo/external-secret.yaml?raw';
 import storeYaml from '../../examples/demo/store.yaml?raw';

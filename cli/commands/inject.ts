@@ -3,7 +3,8 @@
  * as the webhook would, resolving ExternalSecrets and stores from all `-f` files, and prints the result.
  */
 import { stringify } from 'yaml';
-import { describeError, readManifests, ValidationError, type KubeObject } from '../../core/index.ts';
+import { describeError, ValidationError, type KubeObject } from '../../core/index.ts';
+import { readManifests } from '../manifests.ts';
 import { CURRENT_CLUSTER, DEFAULT_AGENT_IMAGE, injectManifests } from '../../injector/index.ts';
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 

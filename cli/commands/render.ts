@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { createTemplateEngine } from '../../eso/template/index.ts';
 import { stringify } from 'yaml';
-import { EsiError, NotAvailableError, isObject, readManifests, type KubeObject, type Secret } from '../../core/index.ts';
+import { EsiError, NotAvailableError, isObject, type KubeObject, type Secret } from '../../core/index.ts';
+import { readManifests } from '../manifests.ts';
 import {
   errorField,
   esNamespace,
