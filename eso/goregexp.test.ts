@@ -97,3 +97,24 @@ describe('Go regexp: properties', () => {
     );
   });
 });
+
+// Checked against Go (regexp.MatchString / ReplaceAllString through sprig's regexMatch and
+// regexReplaceAll in test/go/template-oracle): V8 reports empty matches between the halves of a
+// surrogate pair under the `u` flag; Go has no such position.
+describe('Go regexp: no empty match inside an astral character', () => {
+  const cases: [string, string, string, string, boolean][] = [
+    ['$', '😀a😀', '-', '😀a😀-', true],
+    ['\\A\\z', '😀', '-', '😀', false],
+    ['\\z', '😀a😀', '<$0>', '😀a😀<>', true],
+    ['(?m)$', '😀a😀', '-', '😀a😀-', true],
+    ['^', '😀a😀', '-', '-😀a😀', true],
+    ['x*', '😀a', '-', '-😀-a-', true],
+  ];
+  for (const [re, input, tpl, out, match] of cases) {
+    it(`${JSON.stringify(re)} on ${JSON.stringify(input)}`, () => {
+      const c = compileGoRegexp(re);
+      expect(goReplaceAllString(c, input, tpl)).toBe(out);
+      expect(goMatchString(c, input)).toBe(match);
+    });
+  }
+});

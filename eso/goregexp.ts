@@ -564,10 +564,42 @@ export function compileGoRegexp(source: string): GoRegexp {
   return compiled;
 }
 
+/**
+ * `g.exec(s)` from index `pos` (`g` must have the `g` flag), skipping the empty matches V8 reports
+ * between the two halves of a surrogate pair (`/(?![\s\S])/u` matches "😀" at index 1): Go matches
+ * on code points, where no such position exists.
+ */
+export function goExec(g: RegExp, s: string, pos: number): RegExpExecArray | null {
+  for (;;) {
+    g.lastIndex = pos;
+    const m = g.exec(s);
+    if (!m || !betweenSurrogates(s, m.index)) return m;
+    pos = m.index + 1;
+  }
+}
+
+function betweenSurrogates(s: string, i: number): boolean {
+  if (i <= 0 || i >= s.length) return false;
+  const hi = s.charCodeAt(i - 1);
+  const lo = s.charCodeAt(i);
+  return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
+}
+
+const globals = new WeakMap<GoRegexp, RegExp>();
+
+/** The compiled expression with the `g` flag (one per compiled pattern). */
+function globalOf(re: GoRegexp): RegExp {
+  let g = globals.get(re);
+  if (!g) {
+    g = new RegExp(re.re.source, re.re.flags + 'g');
+    globals.set(re, g);
+  }
+  return g;
+}
+
 /** regexp.MatchString: unanchored. */
 export function goMatchString(re: GoRegexp, s: string): boolean {
-  re.re.lastIndex = 0;
-  return re.re.test(s);
+  return goExec(globalOf(re), s, 0) !== null;
 }
 
 /** Go's Regexp.Expand for one match: $1, ${1}, $name (longest word run), ${name}, $$. */
@@ -615,14 +647,13 @@ export function goExpand(template: string, m: RegExpExecArray, names: string[]):
 
 /** Regexp.ReplaceAllString: Go semantics for empty matches (ignored when abutting a previous match). */
 export function goReplaceAllString(re: GoRegexp, src: string, template: string): string {
-  const g = new RegExp(re.re.source, re.re.flags + 'g');
+  const g = globalOf(re);
   let out = '';
   let lastEnd = 0;
   let prevMatchEnd = -1;
   let searchPos = 0;
   while (searchPos <= src.length) {
-    g.lastIndex = searchPos;
-    const m = g.exec(src);
+    const m = goExec(g, src, searchPos);
     if (!m) break;
     const start = m.index;
     const end = start + m[0].length;

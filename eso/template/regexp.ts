@@ -1,223 +1,16 @@
 /**
- * Go regexp (RE2 syntax) on top of JS RegExp: the pattern is translated (named groups, \z, \A, ASCII
- * \s, POSIX classes, leading flag groups) and the Find/Replace/Split loops follow Go's rules for empty
- * matches. Matching runs on the UTF-8-decoded text; results are byte strings again.
+ * Go regexp for the template functions (sprig's regex*): the pattern is parsed and translated by
+ * ../goregexp.ts (the one RE2 translator, with Go's compile-error texts); this file adds what is
+ * template-specific: Go strings are byte strings here, so matching runs on the UTF-8-decoded text and
+ * results are byte strings again, and the Find/FindAll/ReplaceAll/Split loops follow Go's rules for
+ * empty matches.
  */
+import { EsiError } from '../../core/index.ts';
+import { compileGoRegexp, goExec, type GoRegexp as CompiledGoRegexp } from '../goregexp.ts';
 import { decodeRune, fromText, isValidUTF8, toText } from './bytes.ts';
 
-const posix: Record<string, string> = {
-  alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7F', blank: '\\t ', cntrl: '\\x00-\\x1F\\x7F',
-  digit: '0-9', graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-\\/:-@\\[-`{-~', space: '\\t\\n\\v\\f\\r ',
-  upper: 'A-Z', word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
-};
-
+/** A compile error; the message is Go's (`error parsing regexp: …`) as a byte string. */
 export class RegexpError extends Error {}
-
-/** Go accepts \\ followed by punctuation, the listed letters, octal, \\x hex and \\p classes; nothing else. */
-function checkEscape(p: string, i: number, fail: (code: string, expr: string) => never): void {
-  const n = p[i + 1]!;
-  if (!/[A-Za-z0-9]/.test(n)) {
-    if (n.charCodeAt(0) >= 0x80) fail('invalid escape sequence', '\\' + n);
-    return;
-  }
-  if ('aftnrvdDsSwWbBAzpPQE'.includes(n)) return;
-  if (n === 'x') {
-    const rest = p.slice(i + 2);
-    if (/^[0-9A-Fa-f]{2}/.test(rest) || /^\{[0-9A-Fa-f]+\}/.test(rest)) return;
-    fail('invalid escape sequence', p.slice(i, i + 4));
-  }
-  if (n === '0') return;
-  if (n >= '1' && n <= '7' && p[i + 2] !== undefined && p[i + 2]! >= '0' && p[i + 2]! <= '7') return;
-  fail('invalid escape sequence', '\\' + n);
-}
-
-/** The errors Go's regexp/syntax reports for the common malformed patterns, with its wording. */
-function checkSyntax(p: string): void {
-  const fail = (code: string, expr: string): never => {
-    throw new RegexpError(`error parsing regexp: ${code}: \`${expr}\``);
-  };
-  let depth = 0;
-  let prevAtom = false; // something a repetition operator can apply to precedes
-  let prevRepeat = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i];
-    if (c === '\\') {
-      if (i + 1 >= p.length) fail('trailing backslash at end of expression', '');
-      checkEscape(p, i, fail);
-      i++;
-      prevAtom = true;
-      prevRepeat = '';
-      continue;
-    }
-    if (c === '[') {
-      let j = i + 1;
-      if (p[j] === '^') j++;
-      if (p[j] === ']') j++;
-      for (; j < p.length && p[j] !== ']'; j++) {
-        if (p[j] === '\\') j++;
-        else if (p[j] === '[' && p[j + 1] === ':') {
-          const e = p.indexOf(':]', j + 2);
-          if (e > 0) j = e + 1;
-        }
-      }
-      if (j >= p.length) fail('missing closing ]', p.slice(i));
-      i = j;
-      prevAtom = true;
-      prevRepeat = '';
-      continue;
-    }
-    if (c === '(') {
-      depth++;
-      if (p[i + 1] === '?') {
-        const m = /^\(\?(P?<[A-Za-z0-9_]+>|:|[imsU-]+:|[imsU-]+\))/.exec(p.slice(i));
-        if (!m) return fail('invalid or unsupported Perl syntax', p.slice(i, i + 3));
-        if (m[0].endsWith(')') && !m[0].endsWith(':)')) {
-          depth--;
-          i += m[0].length - 1;
-          prevAtom = false;
-          continue;
-        }
-        i += m[0].length - 1;
-      }
-      prevAtom = false;
-      prevRepeat = '';
-      continue;
-    }
-    if (c === ')') {
-      if (depth === 0) fail('unexpected )', p);
-      depth--;
-      prevAtom = true;
-      prevRepeat = '';
-      continue;
-    }
-    if (c === '|') {
-      prevAtom = false;
-      prevRepeat = '';
-      continue;
-    }
-    if (c === '*' || c === '+' || c === '?') {
-      if (prevRepeat !== '') {
-        if (c === '?' && prevRepeat.length === 1) {
-          prevRepeat += c;
-          continue;
-        }
-        fail('invalid nested repetition operator', prevRepeat + c);
-      }
-      if (!prevAtom) fail('missing argument to repetition operator', c);
-      prevRepeat = c;
-      continue;
-    }
-    prevAtom = true;
-    prevRepeat = '';
-  }
-  if (depth > 0) fail('missing closing )', p);
-}
-
-function translate(pattern: string): { source: string; flags: string } {
-  checkSyntax(pattern);
-  let flags = '';
-  let p = pattern;
-  const lead = /^\(\?([imsU]+)\)/.exec(p);
-  if (lead) {
-    for (const f of lead[1]) {
-      if (f === 'U') throw new RegexpError(`error parsing regexp: invalid or unsupported Perl syntax: \`(?U\``);
-      if (!flags.includes(f)) flags += f;
-    }
-    p = p.slice(lead[0].length);
-  }
-  let out = '';
-  let inClass = false;
-  let needU = false;
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i];
-    if (c === '\\') {
-      const n = p[i + 1];
-      if (n === undefined) throw new RegexpError('error parsing regexp: trailing backslash at end of expression: ``');
-      if (!inClass && n === 'z') out += '$(?![\\s\\S])';
-      else if (!inClass && n === 'A') out += '^';
-      else if (n === 's') out += inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]';
-      else if (n === 'S') out += inClass ? '\\S' : '[^\\t\\n\\f\\r ]';
-      else if (n === 'p' || n === 'P') {
-        needU = true;
-        if (p[i + 2] === '{') {
-          const e = p.indexOf('}', i + 2);
-          out += '\\' + n + p.slice(i + 2, e + 1);
-          i = e;
-          continue;
-        }
-        out += '\\' + n + '{' + p[i + 2] + '}';
-        i += 2;
-        continue;
-      } else if (n === 'Q') {
-        const e = p.indexOf('\\E', i + 2);
-        const lit = e < 0 ? p.slice(i + 2) : p.slice(i + 2, e);
-        out += lit.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-        i = e < 0 ? p.length : e + 1;
-        continue;
-      } else if (/[0-9]/.test(n) && n !== '0') {
-        throw new RegexpError(`error parsing regexp: invalid escape sequence: \`\\${n}\``);
-      } else out += c + n;
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === '[' && p[i + 1] === ':') {
-        const e = p.indexOf(':]', i + 2);
-        if (e > 0) {
-          let name = p.slice(i + 2, e);
-          const neg = name.startsWith('^');
-          if (neg) name = name.slice(1);
-          const cls = posix[name];
-          if (cls === undefined) throw new RegexpError(`error parsing regexp: invalid character class range: \`${p.slice(i, e + 2)}\``);
-          if (neg) throw new RegexpError('error parsing regexp: negated POSIX classes are not supported by esi');
-          out += cls;
-          i = e + 1;
-          continue;
-        }
-      }
-      if (c === ']') inClass = false;
-      else if (c === '[') {
-        out += '\\[';
-        continue;
-      }
-      out += c;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      out += c;
-      if (p[i + 1] === '^') {
-        out += '^';
-        i++;
-      }
-      if (p[i + 1] === ']') {
-        out += '\\]';
-        i++;
-      }
-      continue;
-    }
-    if (c === '(' && p[i + 1] === '?') {
-      if (p[i + 2] === 'P' && p[i + 3] === '<') {
-        out += '(?<';
-        i += 3;
-        continue;
-      }
-      if (p[i + 2] === ':' || p[i + 2] === '<') {
-        out += '(?' + p[i + 2];
-        i += 2;
-        continue;
-      }
-      throw new RegexpError(`error parsing regexp: invalid or unsupported Perl syntax: \`${p.slice(i, i + 3)}\``);
-    }
-    if (c === '/') {
-      out += '\\/';
-      continue;
-    }
-    out += c;
-  }
-  if (inClass) throw new RegexpError(`error parsing regexp: missing closing ]: \`${p}\``);
-  return { source: out, flags: flags + (needU ? 'u' : '') };
-}
 
 export interface GoRegexp {
   test(s: string): boolean;
@@ -248,20 +41,32 @@ function decodeWithOffsets(s: string): { t: string; off: number[] } {
   return { t, off };
 }
 
-/** Compile a Go regular expression; throws RegexpError("error parsing regexp: ..."). */
+/** The translated expression with `g` (search from lastIndex) and `d` (group offsets), one per pattern. */
+const searchers = new WeakMap<CompiledGoRegexp, RegExp>();
+
+/** Compile a Go regular expression given as a byte string; throws RegexpError("error parsing regexp: ..."). */
 export function goRegexp(pattern: string): GoRegexp {
-  if (!isValidUTF8(pattern)) throw new RegexpError('error parsing regexp: invalid UTF-8');
-  const { source, flags } = translate(toText(pattern));
-  let re: RegExp;
-  try {
-    re = new RegExp(source, flags + 'gd');
-  } catch (e) {
-    throw new RegexpError(`error parsing regexp: ${(e as Error).message}`);
+  if (!isValidUTF8(pattern)) {
+    // regexp/syntax's checkUTF8: the expression quoted is the rest of the pattern from the first bad byte.
+    let i = 0;
+    for (;;) {
+      const [r, w] = decodeRune(pattern, i);
+      if (r === 0xfffd && w === 1) break;
+      i += w;
+    }
+    throw new RegexpError(`error parsing regexp: invalid UTF-8: \`${pattern.slice(i)}\``);
   }
-  const exec = (t: string, pos: number): RegExpExecArray | null => {
-    re.lastIndex = pos;
-    return re.exec(t);
-  };
+  let compiled: CompiledGoRegexp;
+  try {
+    compiled = compileGoRegexp(toText(pattern));
+  } catch (e) {
+    if (e instanceof EsiError) throw new RegexpError(fromText(e.message));
+    throw e;
+  }
+  const re = searchers.get(compiled) ?? new RegExp(compiled.re.source, compiled.re.flags + 'gd');
+  searchers.set(compiled, re);
+  const names = compiled.names.map(fromText);
+  const exec = (t: string, pos: number): RegExpExecArray | null => goExec(re, t, pos);
   const allMatches = (t: string, n: number): RegExpExecArray[] => {
     const out: RegExpExecArray[] = [];
     if (n < 0) n = t.length + 1;
@@ -287,7 +92,8 @@ export function goRegexp(pattern: string): GoRegexp {
       return ix ? s.slice(off[ix[0]], off[ix[1]]) : undefined;
     },
     named: (name) => {
-      const ix = m.indices?.groups?.[name];
+      const n = names.indexOf(name);
+      const ix = n > 0 ? m.indices?.[n] : undefined;
       return ix ? s.slice(off[ix[0]], off[ix[1]]) : undefined;
     },
   });

@@ -131,6 +131,8 @@ function deepCopy(v: GoValue): GoValue {
 
 const ifaceList = (items: GoValue[], isNil = false) => new GoSlice('interface {}', items, isNil);
 const strList = (items: string[]) => new GoSlice('string', items);
+/** A []string result that may be Go's nil slice (prints as [], marshals to JSON null). */
+const goStrings = (items: string[] | null) => new GoSlice('string', items ?? [], items === null);
 
 function asDict(v: GoValue): GoMap {
   return v as GoMap;
@@ -992,10 +994,10 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
     const p = (n: string) => (must ? 'must' + n[0].toUpperCase() + n.slice(1) : n);
     reg(p('regexMatch'), def([S, S], ([r, s]) => re(r as string, must, !must)?.test(s as string) ?? false));
     reg(p('regexFind'), def([S, S], ([r, s]) => re(r as string, must)?.find(s as string) ?? ''));
-    reg(p('regexFindAll'), def([S, S, I], ([r, s, n]) => strList(re(r as string, must)?.findAll(s as string, Number(n)) ?? [])));
+    reg(p('regexFindAll'), def([S, S, I], ([r, s, n]) => goStrings(re(r as string, must)?.findAll(s as string, Number(n)) ?? null)));
     reg(p('regexReplaceAll'), def([S, S, S], ([r, s, repl]) => re(r as string, must)?.replaceAll(s as string, (mm) => expandTemplate(repl as string, mm)) ?? s));
     reg(p('regexReplaceAllLiteral'), def([S, S, S], ([r, s, repl]) => re(r as string, must)?.replaceAll(s as string, () => repl as string) ?? s));
-    reg(p('regexSplit'), def([S, S, I], ([r, s, n]) => strList(re(r as string, must)?.split(s as string, Number(n)) ?? [])));
+    reg(p('regexSplit'), def([S, S, I], ([r, s, n]) => goStrings(re(r as string, must)?.split(s as string, Number(n)) ?? null)));
   }
   reg('regexQuoteMeta', def([S], ([s]) => regexQuoteMeta(s as string)));
 
