@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` (pure code and local I/O, seconds) and `e2e` (real kube-apiserver, etcd, moto,
 // OpenBao started once by the harness's global setup). `npm test` runs both.
+// The pinned AWS SDK warns on Node 20 about its future releases; keep that out of test output.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
@@ -11,6 +14,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Projects with different worker counts run as ordered groups: unit first, then e2e.
+          sequence: { groupOrder: 0 },
           include: ['{core,kube,eso,providers,injector,agent,webhook,cli,test/unit}/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'test/e2e/**'],
           testTimeout: 20_000,
@@ -25,6 +30,7 @@ export default defineConfig({
             {
               test: {
                 name: 'e2e',
+                sequence: { groupOrder: 1 },
                 include: ['test/e2e/**/*.test.ts'],
                 globalSetup: ['test/harness/global-setup.ts'],
                 testTimeout: 120_000,
