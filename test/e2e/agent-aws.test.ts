@@ -43,7 +43,8 @@ describe.each(kinds)('AWS Secrets Manager with %s credentials', (kind) => {
       await waitFor(async () => (await fileHash(join(dir, 'password'))) === sha256(pw2), 'rotation');
       expect(await fileHash(join(dir, 'username'))).toBe(sha256('app2'));
       expect(await dataDir(dir)).not.toBe(first);
-      expect(await metricValue(agent.metrics, 'esi_agent_rotations_total', { external_secret: 'db' })).toBeGreaterThanOrEqual(1);
+      // The files flip first; the round's bookkeeping (metrics, state) follows a moment later.
+      await waitFor(async () => (await metricValue(agent.metrics, 'esi_agent_rotations_total', { external_secret: 'db' })) >= 1, 'rotation counted');
       expect(await metricValue(agent.metrics, 'esi_agent_sync_errors_total')).toBe(0);
       if (kind === 'pod-identity') expect((await podIdentityStats(ns, sa)).served).toBeGreaterThanOrEqual(1);
     } finally {

@@ -166,7 +166,8 @@ test('backend down: files untouched, metrics, readiness and Events say so; recov
     const dir = agent.dir('db');
     await waitFor(async () => (await fileHash(join(dir, 'password'))) === sha256(pw1), 'first sync');
     const good = await dataDir(dir);
-    expect((await fetch(`http://${address}/readyz`)).status).toBe(200);
+    // Readiness follows the write of the first complete set, a moment after the files appear.
+    await waitFor(async () => (await fetch(`http://${address}/readyz`)).status === 200, 'ready after the first sync');
     await proxy.down();
     await waitFor(async () => (await metricValue(agent.metrics, 'esi_agent_sync_errors_total', { external_secret: 'db' })) >= 3, 'failed refreshes');
     await waitFor(async () => (await fetch(`http://${address}/readyz`)).status === 503, 'readiness failing on staleness');
