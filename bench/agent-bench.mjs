@@ -10,12 +10,14 @@
 // Usage: node bench/agent-bench.mjs [--json]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { componentPaths } from '../test/harness/components.mjs';
+import { freePort, startComponent as spawnComponent, startMoto as startMotoServer, waitHttp as waitHttpIn } from './lib.mjs';
+
+const waitHttp = (url, ok, what, proc) => waitHttpIn(url, ok, what, proc, work);
 
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'esi-bench-agent-'));
@@ -31,44 +33,16 @@ const MINIFY = process.env.BENCH_MINIFY !== '0';
 /** Node flags for the agent process (e.g. BENCH_NODE_FLAGS="--lite-mode"); the bare baseline never gets them. */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHttp(url, ok, what, proc) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if (ok((await fetch(url, { signal: AbortSignal.timeout(2000) })).status)) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`${what} did not start; run npm run e2e:prepare (logs in ${work})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function startComponent(name, cmd, args) {
-  const log = openSync(join(work, `${name}.log`), 'w');
-  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, PYTHONUNBUFFERED: '1' }, cwd: work, stdio: ['ignore', log, log] });
-  closeSync(log);
+  const proc = spawnComponent(work, name, cmd, args);
   children.add(proc);
   return proc;
 }
 
 async function startMoto() {
-  const port = await freePort();
-  const proc = startComponent('moto', componentPaths().motoPython.path, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)]);
-  const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/moto-api/data.json`, (s) => s === 200, 'moto', proc);
-  return url;
+  const moto = await startMotoServer(work);
+  children.add(moto.proc);
+  return moto.url;
 }
 
 async function startBao() {

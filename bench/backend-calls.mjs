@@ -2,56 +2,17 @@
 // Backend calls per refresh for 1, 20 and 50 distinct keys, counted at a proxy in front of a real moto
 // (from the e2e cache: `npm run e2e:prepare`), esi vs ESO's one GetSecretValue per key. Medians over
 // BENCH_REFRESHES (default 9) refreshes. Usage: node bench/backend-calls.mjs [--json]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { componentPaths } from '../test/harness/components.mjs';
+import { startMoto } from './lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'esi-bench-calls-'));
 const asJson = process.argv.includes('--json');
 const refreshes = Number(process.env.BENCH_REFRESHES ?? 9);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startMoto() {
-  const python = componentPaths().motoPython.path;
-  const port = await freePort();
-  const log = openSync(join(work, 'moto.log'), 'w');
-  const proc = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, PYTHONUNBUFFERED: '1' },
-    cwd: work,
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/moto-api/data.json`, { signal: AbortSignal.timeout(2000) })).status === 200) return { proc, url };
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline || proc.exitCode !== null) {
-      proc.kill('SIGKILL');
-      throw new Error(`moto did not start (python ${python}); run npm run e2e:prepare; log ${join(work, 'moto.log')}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const outfile = join(work, 'backend-calls-run.mjs');
 await build({
@@ -65,7 +26,7 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
-const moto = await startMoto();
+const moto = await startMoto(work);
 try {
   const { runBackendCallsBench } = await import(pathToFileURL(outfile).href);
   const results = await runBackendCallsBench(moto.url, { sizes: [1, 20, 50], refreshes });

@@ -1,0 +1,52 @@
+// What the benchmarks share: free loopback ports, children with their output in a log file, and a
+// local moto from the e2e cache (`npm run e2e:prepare`). Everything binds 127.0.0.1.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { componentPaths } from '../test/harness/components.mjs';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until `ok(status)`; fails when `proc` exits or after 60 s, naming the log dir. */
+export async function waitHttp(url, ok, what, proc, work) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if (ok((await fetch(url, { signal: AbortSignal.timeout(2000) })).status)) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      proc.kill('SIGKILL');
+      throw new Error(`${what} did not start; run npm run e2e:prepare (logs in ${work})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Spawns a component with a minimal env, its output in `<work>/<name>.log`. */
+export function startComponent(work, name, cmd, args) {
+  const log = openSync(join(work, `${name}.log`), 'w');
+  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, PYTHONUNBUFFERED: '1' }, cwd: work, stdio: ['ignore', log, log] });
+  closeSync(log);
+  return proc;
+}
+
+/** A moto server on a free port; resolves once it answers. */
+export async function startMoto(work) {
+  const port = await freePort();
+  const proc = startComponent(work, 'moto', componentPaths().motoPython.path, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/moto-api/data.json`, (s) => s === 200, 'moto', proc, work);
+  return { proc, url };
+}
