@@ -110,6 +110,17 @@ describe('runAgent: first sync and modes', () => {
     await expect(stat(join(esDir, 'password'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('a dataFrom rewrite transform renders with the Go template engine too', async () => {
+    const config = fakeConfig({ data: [{ key: 'db', value: '{"user":"alice","pass":"pw"}' }] });
+    const spec = config.externalSecrets[0]!.externalSecret.spec;
+    spec.data = [];
+    spec.dataFrom = [{ extract: { key: 'db' }, rewrite: [{ transform: { template: 'db_{{ .value | upper }}' } }] }];
+    expect(await runAgent({ config, root: dir, mode: 'init', env: {}, logger: silent, health: false, hooks: {} })).toBe(0);
+    const esDir = join(dir, config.mountPath, 'app');
+    expect(await read(join(esDir, 'db_USER'))).toBe('alice');
+    expect(await read(join(esDir, 'db_PASS'))).toBe('pw');
+  });
+
   it('SIGTERM (abort) ends a sidecar promptly with exit code 0', async () => {
     const configPath = join(dir, 'podinfo', 'agent-config');
     await writeConfig(configPath, fakeConfig({ data: [{ key: 'db-user', value: 'a' }, { key: 'db-pass', value: 'b' }] }));

@@ -124,6 +124,11 @@ async function loadTemplateEngine(): Promise<never> {
   return (await templateEngine) as never;
 }
 
+/** A target template or a rewrite transform needs the Go template engine; most ExternalSecrets need neither. */
+function usesTemplates(es: ExternalSecret): boolean {
+  return es.spec.target.template !== undefined || (es.spec.dataFrom ?? []).some((d) => (d.rewrite ?? []).some((r) => r.transform !== undefined));
+}
+
 function decodeSecretData(secret: Secret): SecretDataMap {
   const out: SecretDataMap = {};
   for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64');
@@ -348,7 +353,7 @@ class Agent {
     const es = s.entry.externalSecret;
     const started = this.#now();
     try {
-      const engine = es.spec.target.template ? await loadTemplateEngine() : undefined;
+      const engine = usesTemplates(es) ? await loadTemplateEngine() : undefined;
       const stores = Object.values(this.#config.stores);
       const render = async (target: ExternalSecret, controllerClass: string, existing?: Secret) =>
         renderExternalSecret({

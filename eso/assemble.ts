@@ -12,7 +12,6 @@ import { decode, decodeMap } from './decoding.ts';
 import { applyRewrites } from './rewrite.ts';
 import { compareBytes } from './hash.ts';
 import type { TemplateEngine } from './templating.ts';
-import { templateEngine as defaultTemplateEngine } from './template/index.ts';
 import { goQuote } from './goquote.ts';
 
 /** The store a data/dataFrom entry reads from: its own sourceRef.storeRef, else the ES's secretStoreRef. */
@@ -90,7 +89,6 @@ function dataFromField(i: number, ref: ExternalSecretDataFrom): string {
 
 /** ESO's GetProviderSecretData. Throws the wrapped error text ESO reports; never a value in it. */
 export async function assembleSecretData(es: ExternalSecret, clientFor: ClientResolver, opts: AssembleOptions = {}): Promise<SecretDataMap> {
-  opts = { ...opts, engine: opts.engine ?? defaultTemplateEngine };
   const skipMissing = es.spec.target.deletionPolicy !== 'Retain';
   const providerData = newDataMap();
   for (const [i, ref] of (es.spec.dataFrom ?? []).entries()) {

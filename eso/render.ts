@@ -10,7 +10,6 @@ import { EsoError } from './errors.ts';
 import type { ClientFactory, ClientResolver, SecretDataMap, SecretsClient } from './provider.ts';
 import { buildSecret, esNamespace, targetName, withManagedLabel, type SecretOutcome } from './secret.ts';
 import type { TemplateEngine } from './templating.ts';
-import { templateEngine as defaultTemplateEngine } from './template/index.ts';
 import type { ExternalSecret, SecretStore, SecretStoreRef } from './types.ts';
 import { externalSecretErrors, secretTemplateErrors } from './validate.ts';
 
@@ -27,7 +26,11 @@ export interface RenderInput {
   clientFactory: ClientFactory;
   /** ESO's `--controller-class` (default ''). */
   controllerClass?: string;
-  /** The Go template engine; default: eso/template's. */
+  /**
+   * The Go template engine (eso/template's `createTemplateEngine`), needed when the ExternalSecret has a
+   * template or a rewrite transform. Injected, not imported, so a caller with no templates (the agent in
+   * most pods) never loads the engine.
+   */
   engine?: TemplateEngine;
 }
 
@@ -130,7 +133,7 @@ export async function renderExternalSecret(input: RenderInput): Promise<RenderRe
   const existing = withManagedLabel(found);
 
   const missing: string[] = [];
-  const engine = input.engine ?? defaultTemplateEngine;
+  const engine = input.engine;
   const providerData = await assembleSecretData(es, storeResolver(input), { engine, onMissing: (f) => missing.push(f) });
   const outcome = buildSecret({ es, existing, objects, engine }, providerData);
   if (outcome.action !== 'write') {

@@ -266,7 +266,7 @@ describe('labels and annotations (§5)', () => {
 
 describe('ApplyTemplate (§5)', () => {
   const t = (template: Record<string, unknown>, target: Record<string, unknown> = {}) => ({ ...extractDb, target: { ...target, template } });
-  it('the Go template engine is the default (eso/template)', async () => {
+  it('renders with the Go template engine (eso/template)', async () => {
     const o = await write(t({ data: { dsn: '{{ .user }}:{{ .password | upper }}', n: '{{ index . "user" | b64enc }}' } }));
     expect(o.action === 'write' && secretData(o.secret)).toEqual({ dsn: 'u:P', n: 'dQ==' });
   });

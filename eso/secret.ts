@@ -9,7 +9,6 @@ import { EsoError, wrapError } from './errors.ts';
 import { compareBytes, createdByHash, dataHash } from './hash.ts';
 import { newDataMap, type SecretDataMap } from './provider.ts';
 import { requireTemplateEngine, type TemplateEngine, type WorkingSecret } from './templating.ts';
-import { templateEngine as defaultTemplateEngine } from './template/index.ts';
 import type { ExternalSecret, TemplateRef } from './types.ts';
 import { secretTemplateErrors } from './validate.ts';
 import { secretApiErrors, secretInvalidMessage } from './apivalidation.ts';
@@ -41,7 +40,7 @@ export interface WriteContext {
   existing?: Secret;
   /** ConfigMaps and Secrets of the ES namespace (templateFrom sources, orphaned targets). */
   objects?: KubeObject[];
-  /** The Go template engine; default: eso/template's. */
+  /** The Go template engine; required when the ExternalSecret has a template (see RenderInput.engine). */
   engine?: TemplateEngine;
 }
 
@@ -389,8 +388,7 @@ export function withManagedLabel(existing: Secret | undefined): Secret | undefin
  * 1–4). `ctx.existing` must already carry the managed label (see withManagedLabel). Throws ESO's error.
  */
 export function buildSecret(ctxOrEs: WriteContext | ExternalSecret, providerData: SecretDataMap, existingArg?: Secret): SecretOutcome {
-  const given: WriteContext = 'spec' in ctxOrEs ? { es: ctxOrEs, existing: existingArg } : ctxOrEs;
-  const ctx: WriteContext = { ...given, engine: given.engine ?? defaultTemplateEngine };
+  const ctx: WriteContext = 'spec' in ctxOrEs ? { es: ctxOrEs, existing: existingArg } : ctxOrEs;
   const { es } = ctx;
   const existing = ctx.existing;
   const { creationPolicy, deletionPolicy } = es.spec.target;

@@ -1,4 +1,5 @@
 /** Helpers for eso/ table tests: ExternalSecrets and fake stores from small literals. */
+import { templateEngine } from './template/index.ts';
 import type { KubeObject, Secret } from '../core/index.ts';
 import { parseExternalSecret, parseSecretStore } from './parse.ts';
 import { FakeSecretsClient } from './providers/fake.ts';
@@ -29,6 +30,8 @@ export async function render(es: ExternalSecret, stores: SecretStore[], more: Pa
     stores,
     clientFactory: (s) => new FakeSecretsClient(s.spec.provider.fake!),
     ...more,
+    // Callers inject the engine (the library never imports it); tests use the real one.
+    engine: more.engine ?? templateEngine,
   });
 }
 

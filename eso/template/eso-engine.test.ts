@@ -87,7 +87,7 @@ describe("ESO's v2 Execute (§6.2 scopes, §6.3 targets, §6.4 errors)", () => {
   });
 });
 
-describe('through the ESO library (buildSecret with the default engine)', () => {
+describe('through the ESO library (renderExternalSecret with the Go engine)', () => {
   const store = fakeStore([{ key: 'db', value: '{"user":"admin","password":"canary-pw","host":"db.example.com","database":"app"}' }]);
   const spec = (template: Record<string, unknown>) => ({ dataFrom: [{ extract: { key: 'db' } }], target: { template } });
   const cm = {
