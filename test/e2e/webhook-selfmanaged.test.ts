@@ -31,19 +31,25 @@ async function admitted(ns: string): Promise<boolean> {
     spec: { containers: [{ name: 'c', image: 'x' }] },
   });
   // the webhook's own denial proves the apiserver reached it over TLS it trusts
+  lastAnswer = `HTTP ${r.status}: ${String(r.body?.message ?? '').slice(0, 300)}`;
   return r.status === 403 && String(r.body.message).includes('esi.dev/external-secrets: ExternalSecret "none" not found');
 }
+let lastAnswer = '';
 
 async function eventually(f: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the apiserver last answered ${lastAnswer}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
 describe('self-managed TLS', () => {
   it('issues, stores and trusts its certificate, and survives a rotation', async () => {
+    // A retried attempt starts from scratch: the previous attempt's server and configuration go first.
+    await running?.close();
+    running = undefined;
+    if (configName) await unregister(configName);
     const id = Math.random().toString(16).slice(2, 8);
     const selector = { 'esi-e2e-webhook': `sm-${id}` };
     const ns = await namespace('sm', selector);
