@@ -77,6 +77,8 @@ export interface RunAgentOptions {
   signal?: AbortSignal;
   logger?: Logger;
   logLevel?: string;
+  /** Where JSON log lines go when no `logger` is given (default: process stdout). */
+  logDestination?: { write(line: string): void };
   /** Health server address; false disables it. Default from ESI_AGENT_HEALTH_ADDR, else 0.0.0.0:8099. */
   health?: { host: string; port: number } | false;
   /** Called with the bound health address once listening. */
@@ -163,7 +165,8 @@ class Agent {
 
   constructor(o: RunAgentOptions) {
     this.#o = o;
-    this.#log = o.logger ?? pino({ level: o.logLevel ?? o.env[ENV_LOG_LEVEL] ?? 'info', base: { component: 'esi-agent' } });
+    const logOptions = { level: o.logLevel ?? o.env[ENV_LOG_LEVEL] ?? 'info', base: { component: 'esi-agent' } };
+    this.#log = o.logger ?? (o.logDestination ? pino(logOptions, o.logDestination) : pino(logOptions));
     this.#metrics = o.metrics ?? createMetrics();
     this.#now = o.now ?? Date.now;
     this.#random = o.random ?? Math.random;

@@ -34,6 +34,8 @@ export const agentCommand: Command = async (argv, io) => {
     io.stdout(HELP);
     return 0;
   }
+  // The agent's JSON log lines go to this command's stdout (the process's, or a test's capture).
+  const logDestination = { write: (line: string) => io.stdout(line) };
   const { values } = parseFlags(
     argv,
     {
@@ -54,7 +56,7 @@ export const agentCommand: Command = async (argv, io) => {
   const health = listenText === undefined ? (values.pod ? (mode === 'init' || values.once ? false : { host: '127.0.0.1', port: AGENT_HEALTH_PORT }) : undefined) : parseListen(listenText);
 
   if (values.config) {
-    return runAgent({ configPath: values.config, mode, once: values.once === true, env: io.env, ...(io.signal ? { signal: io.signal } : {}), ...(health !== undefined ? { health } : {}) });
+    return runAgent({ configPath: values.config, mode, once: values.once === true, env: io.env, logDestination, ...(io.signal ? { signal: io.signal } : {}), ...(health !== undefined ? { health } : {}) });
   }
   const root = values.root ?? join(process.cwd(), 'esi-root');
   const { config, env, notes } = await podAgentSetup(values.pod!, root);
@@ -65,6 +67,7 @@ export const agentCommand: Command = async (argv, io) => {
     mode,
     once: values.once === true,
     env: { ...env, ...io.env },
+    logDestination,
     ...(io.signal ? { signal: io.signal } : {}),
     ...(health !== undefined ? { health } : {}),
   });
