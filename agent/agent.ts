@@ -392,10 +392,17 @@ class Agent {
         await this.#hooks.syncSecret(s.entry, async (existing) => (await render(es, cls, existing)).outcome, this.#config);
       }
       const wasFailing = s.failures > 0;
+      const wasStale = s.staleReported;
+      // All of the round's state changes at once, before any await: readiness, the stale gauge and the
+      // metrics never disagree about whether this ExternalSecret is healthy.
       s.synced = true;
       s.failures = 0;
       s.lastError = undefined;
       s.lastSuccess = this.#now();
+      if (wasStale) {
+        s.staleReported = false;
+        this.#metrics.stale.set({ external_secret: s.name }, 0);
+      }
       // From the round's start, so ExternalSecrets synced together stay due together (one round, shared fetches).
       s.nextDue = started + this.#refreshDelay(s);
       this.#metrics.syncs.inc({ external_secret: s.name, result: 'success' });
@@ -404,12 +411,8 @@ class Agent {
       if (result === 'rotated') {
         this.#metrics.rotations.inc({ external_secret: s.name });
         await this.#event({ type: 'Normal', reason: 'SecretRotated', externalSecret: s.name, message: `files of ExternalSecret ${s.name} were updated in place` });
-      } else if (wasFailing || s.staleReported) {
+      } else if (wasFailing || wasStale) {
         await this.#event({ type: 'Normal', reason: 'SecretSynced', externalSecret: s.name, message: `ExternalSecret ${s.name} synced again after failures` });
-      }
-      if (s.staleReported) {
-        s.staleReported = false;
-        this.#metrics.stale.set({ external_secret: s.name }, 0);
       }
       return result;
     } catch (e) {
