@@ -63,6 +63,21 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 // ---------------------------------------------------------------------------------------------------
 // Scanning helpers (gjson: parseString, parseNumber, parseLiteral, parseSquash, squash, tonum, tolit, tostr)
 
+/**
+ * gjson's test for a `"` at i inside a string: it is escaped when preceded by a backslash that is not
+ * itself escaped. Backslashes are counted back to, not including, index `floor`, which differs per
+ * call site in gjson (kept, since inputs near the start of the document depend on it).
+ */
+function quoteIsEscaped(json: string, i: number, floor: number): boolean {
+  if (json.charCodeAt(i - 1) !== 0x5c) return false;
+  let n = 0;
+  for (let j = i - 2; j > floor; j--) {
+    if (json.charCodeAt(j) !== 0x5c) break;
+    n++;
+  }
+  return n % 2 === 0;
+}
+
 /** i is just after the opening quote. Returns [next index, raw with quotes, had escapes, terminated]. */
 function parseString(json: string, i: number): [number, string, boolean, boolean] {
   const s = i;
@@ -76,14 +91,7 @@ function parseString(json: string, i: number): [number, string, boolean, boolean
         const d = json.charCodeAt(i);
         if (d > 0x5c) continue;
         if (d === 0x22) {
-          if (json.charCodeAt(i - 1) === 0x5c) {
-            let n = 0;
-            for (let j = i - 2; j > 0; j--) {
-              if (json.charCodeAt(j) !== 0x5c) break;
-              n++;
-            }
-            if (n % 2 === 0) continue;
-          }
+          if (quoteIsEscaped(json, i, 0)) continue;
           return [i + 1, json.slice(s - 1, i + 1), true, true];
         }
       }
@@ -174,14 +182,7 @@ function squash(json: string): string {
         const d = json.charCodeAt(i);
         if (d > 0x5c) continue;
         if (d === 0x22) {
-          if (json.charCodeAt(i - 1) === 0x5c) {
-            let n = 0;
-            for (let j = i - 2; j > s2 - 1; j--) {
-              if (json.charCodeAt(j) !== 0x5c) break;
-              n++;
-            }
-            if (n % 2 === 0) continue;
-          }
+          if (quoteIsEscaped(json, i, s2 - 1)) continue;
           break;
         }
       }
@@ -234,14 +235,7 @@ function tostr(json: string): [string, string] {
         const d = json.charCodeAt(i);
         if (d > 0x5c) continue;
         if (d === 0x22) {
-          if (json.charCodeAt(i - 1) === 0x5c) {
-            let n = 0;
-            for (let j = i - 2; j > 0; j--) {
-              if (json.charCodeAt(j) !== 0x5c) break;
-              n++;
-            }
-            if (n % 2 === 0) continue;
-          }
+          if (quoteIsEscaped(json, i, 0)) continue;
           return [json.slice(0, i + 1), unescape(json.slice(1, i))];
         }
       }
@@ -637,14 +631,7 @@ function parseObject(c: Ctx, i: number, path: string): [number, boolean] {
               const e = json.charCodeAt(i);
               if (e > 0x5c) continue;
               if (e === 0x22) {
-                if (json.charCodeAt(i - 1) === 0x5c) {
-                  let n = 0;
-                  for (let j = i - 2; j > 0; j--) {
-                    if (json.charCodeAt(j) !== 0x5c) break;
-                    n++;
-                  }
-                  if (n % 2 === 0) continue;
-                }
+                if (quoteIsEscaped(json, i, 0)) continue;
                 key = json.slice(s, i);
                 i = i + 1;
                 kesc = true;
