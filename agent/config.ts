@@ -4,11 +4,11 @@
  * does not parse is rejected and the previous one stays in force.
  */
 import { createHash } from 'node:crypto';
-import { AGENT_CONFIG_VERSION, EsiError, ValidationError, isObject, storeKey, type AgentConfig, type AgentExternalSecret } from '../core/index.ts';
+import { AGENT_CONFIG_VERSION, DEFAULT_FILE_MODE, EsiError, ValidationError, isObject, storeKey, type AgentConfig, type AgentExternalSecret } from '../core/index.ts';
 import { parseExternalSecret, parseSecretStore, type ExternalSecret, type RefreshPolicy } from '../eso/index.ts';
 import { parseGoDuration } from './timing.ts';
 
-export const DEFAULT_FILE_MODE = 0o440;
+export { DEFAULT_FILE_MODE };
 export const DEFAULT_CONTROLLER_CLASS = 'esi';
 
 export function parseAgentConfig(text: string, source: string): AgentConfig {

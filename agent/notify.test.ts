@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findContainerProcess, notifyApp, signalNumber } from './notify.ts';
+import { ON_CHANGE_MARKER_DIR } from '../core/index.ts';
+import { findContainerProcess, mountPoints, notifyApp, signalNumber } from './notify.ts';
 
 let proc: string;
 beforeEach(async () => {
@@ -13,12 +14,13 @@ afterEach(async () => {
   await rm(proc, { recursive: true, force: true });
 });
 
-async function fakeProcess(pid: number, o: { ppid: number; cgroup: string; environ?: string[] }) {
+async function fakeProcess(pid: number, o: { ppid: number; cgroup: string; environ?: string[]; mounts?: string[] }) {
   const d = join(proc, String(pid));
   await mkdir(d, { recursive: true });
   await writeFile(join(d, 'stat'), `${pid} (my (odd) name) S ${o.ppid} 1 1 0`);
   await writeFile(join(d, 'cgroup'), o.cgroup);
   if (o.environ) await writeFile(join(d, 'environ'), `${o.environ.join('\0')}\0`);
+  if (o.mounts) await writeFile(join(d, 'mountinfo'), o.mounts.map((m, i) => `${100 + i} 90 0:${50 + i} / ${m} ro,relatime - tmpfs tmpfs ro\n`).join(''));
 }
 
 describe('finding a container\'s process in a shared PID namespace', () => {
@@ -30,6 +32,19 @@ describe('finding a container\'s process in a shared PID namespace', () => {
     await fakeProcess(30, { ppid: 0, cgroup: '0::/other', environ: ['ESI_CONTAINER_NAME=other'] });
     expect(await findContainerProcess('app', { procRoot: proc, selfPid: 7 })).toBe(20);
     expect(await findContainerProcess('other', { procRoot: proc, selfPid: 7 })).toBe(30);
+  });
+
+  it('finds the container by the marker mount the injector gives the signal target, without any env', async () => {
+    await fakeProcess(1, { ppid: 0, cgroup: '0::/pause', mounts: ['/'] });
+    await fakeProcess(7, { ppid: 0, cgroup: '0::/agent', mounts: ['/', '/var/run/secrets/esi'] });
+    await fakeProcess(20, { ppid: 0, cgroup: '0::/app', mounts: ['/', '/var/run/secrets/esi', `${ON_CHANGE_MARKER_DIR}/app`] });
+    await fakeProcess(21, { ppid: 20, cgroup: '0::/app', mounts: ['/', '/var/run/secrets/esi', `${ON_CHANGE_MARKER_DIR}/app`] });
+    await fakeProcess(30, { ppid: 0, cgroup: '0::/other', mounts: ['/', '/var/run/secrets/esi'] });
+    expect(await findContainerProcess('app', { procRoot: proc, selfPid: 7 })).toBe(20);
+  });
+
+  it('reads mount points with the kernel\'s octal escapes', () => {
+    expect(mountPoints('36 35 98:0 / /a\\040b rw - ext4 /dev/x rw\n37 35 98:0 / /c rw - ext4 /dev/x rw\n')).toEqual(['/a b', '/c']);
   });
 
   it('falls back to the only other container\'s lowest pid, and refuses to guess among several', async () => {

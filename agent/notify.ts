@@ -4,17 +4,19 @@
  * container. Signals need `shareProcessNamespace: true` (the injector sets it only when asked) and the
  * right to signal that process (same uid, or CAP_KILL).
  *
- * Finding a container's process in a shared PID namespace is best effort, in this order:
- *  1. the process whose environment has ESI_CONTAINER_NAME=<container> (the injector sets it in the
- *     target container) and whose parent does not — readable when the agent runs as the same uid;
- *  2. otherwise, when exactly one cgroup other than the agent's own and the pause process's holds
+ * Finding a container's process in a shared PID namespace, in this order:
+ *  1. the processes whose mount table (/proc/<pid>/mountinfo) has the marker mount the injector gives
+ *     the target container only (`ON_CHANGE_MARKER_DIR/<container>`): the one whose parent lacks it;
+ *  2. the process whose environment has ESI_CONTAINER_NAME=<container> (a user may set it) and whose
+ *     parent does not — readable when the agent runs as the same uid;
+ *  3. otherwise, when exactly one cgroup other than the agent's own and the pause process's holds
  *     processes, the lowest pid in it (a pod with one app container).
  * Anything else is an error that says which of these to fix.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants } from 'node:os';
-import { EsiError, type OnChange } from '../core/index.ts';
+import { EsiError, ON_CHANGE_MARKER_DIR, type OnChange } from '../core/index.ts';
 
 export const ENV_CONTAINER_NAME = 'ESI_CONTAINER_NAME';
 
@@ -33,22 +35,45 @@ function ppidOf(stat: string | undefined): number | undefined {
   return Number(rest[1]);
 }
 
+/** Mount points of a /proc/<pid>/mountinfo (field 5; the kernel escapes space, tab, newline, backslash as octal). */
+export function mountPoints(mountinfo: string): string[] {
+  return mountinfo
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((p): p is string => p !== undefined)
+    .map((p) => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+}
+
+/** The first of `marked` (ascending pids) whose parent is not marked: the container's main process. */
+async function topOf(proc: string, marked: Set<number>): Promise<number | undefined> {
+  for (const pid of marked) {
+    const ppid = ppidOf(await readText(join(proc, String(pid), 'stat')));
+    if (ppid === undefined || !marked.has(ppid)) return pid;
+  }
+  return undefined;
+}
+
 export async function findContainerProcess(container: string, opts: { procRoot?: string; selfPid?: number } = {}): Promise<number> {
   const proc = opts.procRoot ?? '/proc';
   const self = opts.selfPid ?? process.pid;
   const pids = (await readdir(proc)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const markerMount = `${ON_CHANGE_MARKER_DIR}/${container}`;
+  const mounted = new Set<number>();
+  for (const pid of pids) {
+    if (pid === self) continue;
+    const info = await readText(join(proc, String(pid), 'mountinfo'));
+    if (info !== undefined && mountPoints(info).includes(markerMount)) mounted.add(pid);
+  }
+  const byMount = await topOf(proc, mounted);
+  if (byMount !== undefined) return byMount;
   const marker = `${ENV_CONTAINER_NAME}=${container}`;
   const marked = new Set<number>();
   for (const pid of pids) {
     const environ = await readText(join(proc, String(pid), 'environ'));
     if (environ?.split('\0').includes(marker)) marked.add(pid);
   }
-  if (marked.size > 0) {
-    for (const pid of marked) {
-      const ppid = ppidOf(await readText(join(proc, String(pid), 'stat')));
-      if (ppid === undefined || !marked.has(ppid)) return pid;
-    }
-  }
+  const byEnv = await topOf(proc, marked);
+  if (byEnv !== undefined) return byEnv;
   const own = await readText(join(proc, String(self), 'cgroup'));
   const pause = await readText(join(proc, '1', 'cgroup'));
   const groups = new Map<string, number[]>();
@@ -61,7 +86,7 @@ export async function findContainerProcess(container: string, opts: { procRoot?:
   if (groups.size === 1) return [...groups.values()][0]![0]!;
   throw new EsiError(
     'on-change',
-    `on-change: cannot find the process of container ${JSON.stringify(container)}: ${groups.size === 0 ? 'no other container\'s processes are visible (is shareProcessNamespace: true set on the pod?)' : `${groups.size} containers' processes are visible and none has ${marker} readable in its environment (run the agent as the app's uid, or set ${marker} in that container)`}`,
+    `on-change: cannot find the process of container ${JSON.stringify(container)}: ${groups.size === 0 ? 'no other container\'s processes are visible (is shareProcessNamespace: true set on the pod?)' : `${groups.size} containers' processes are visible and none has ${marker} readable in its environment nor the mount ${markerMount} (was the pod injected with this esi.dev/on-change? run the agent as the app's uid, or set ${marker} in that container)`}`,
   );
 }
 

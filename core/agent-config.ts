@@ -9,6 +9,19 @@ import type { ExternalSecret, SecretStore } from '../eso/types.ts';
 
 export const AGENT_CONFIG_ANNOTATION = 'esi.dev/agent-config';
 export const AGENT_CONFIG_VERSION = 1;
+/**
+ * Permission bits of the secret files when the pod does not set `esi.dev/file-mode`: readable by every
+ * uid, like a Kubernetes secret volume's files (defaultMode 0644 without the write bit), because the agent
+ * writes them as its own uid and the app usually runs as another without a shared fsGroup.
+ */
+export const DEFAULT_FILE_MODE = 0o444;
+
+/**
+ * `esi.dev/on-change: signal:<SIG>:<container>`: the injector mounts an empty read-only volume at
+ * `<this>/<container>` in the target container only, so the agent finds that container's processes by a
+ * mount point in /proc/<pid>/mountinfo (no env of the user's container is changed).
+ */
+export const ON_CHANGE_MARKER_DIR = '/var/run/secrets/esi.dev/on-change';
 
 export interface AgentExternalSecret {
   /** The ExternalSecret as resolved (defaults applied). Inline shorthand yields a synthesized one. */

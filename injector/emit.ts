@@ -87,28 +87,30 @@ export function emitPatch(pod: Pod, plan: Plan): { patch: PatchOp[]; pod: Pod } 
     } else emit({ op: 'add', path: '/spec/containers/-', value: c });
   }
 
-  // Mounts in the user's containers: the secrets volume where selected; none of esi's volumes elsewhere.
+  // Mounts in the user's containers: esi's volumes where the plan wants them, nowhere else.
   const ours = new Set([...plan.owned.initContainers, ...plan.owned.containers]);
+  const ownVolumes = new Set(plan.owned.volumes);
   for (const field of ['initContainers', 'containers'] as const) {
     for (let i = 0; i < (work.spec[field] ?? []).length; i++) {
       const c = work.spec[field]![i]!;
       if (ours.has(c.name)) continue;
-      const want = plan.mounts.find((m) => m.container === c.name)?.mount;
+      const wants = plan.mounts.filter((m) => m.container === c.name).map((m) => m.mount);
       // Remove stale esi mounts (from highest index, so indices stay valid).
       const mounts = c.volumeMounts ?? [];
       for (let j = mounts.length - 1; j >= 0; j--) {
         const m = mounts[j]!;
-        const stale = goneVolumes.has(m.name) || (m.name === plan.appVolume && !want);
+        const stale = goneVolumes.has(m.name) || (ownVolumes.has(m.name) && !wants.some((w) => w.name === m.name));
         if (stale) emit({ op: 'remove', path: pointer('spec', field, i, 'volumeMounts', j) });
       }
-      if (!want) continue;
-      const current = work.spec[field]![i]!.volumeMounts;
-      const j = (current ?? []).findIndex((m) => m.name === want.name);
-      if (j >= 0) {
-        const merged = overlay(current![j], want) as VolumeMount;
-        if (!deepEqual(merged, current![j])) emit({ op: 'replace', path: pointer('spec', field, i, 'volumeMounts', j), value: merged });
-      } else if (!current) emit({ op: 'add', path: pointer('spec', field, i, 'volumeMounts'), value: [want] });
-      else emit({ op: 'add', path: pointer('spec', field, i, 'volumeMounts', '-'), value: want });
+      for (const want of wants) {
+        const current = work.spec[field]![i]!.volumeMounts;
+        const j = (current ?? []).findIndex((m) => m.name === want.name);
+        if (j >= 0) {
+          const merged = overlay(current![j], want) as VolumeMount;
+          if (!deepEqual(merged, current![j])) emit({ op: 'replace', path: pointer('spec', field, i, 'volumeMounts', j), value: merged });
+        } else if (!current) emit({ op: 'add', path: pointer('spec', field, i, 'volumeMounts'), value: [want] });
+        else emit({ op: 'add', path: pointer('spec', field, i, 'volumeMounts', '-'), value: want });
+      }
     }
   }
 

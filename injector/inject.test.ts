@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_CONFIG_ANNOTATION, type AgentConfig, type Container, type Pod } from '../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION, ON_CHANGE_MARKER_DIR, type AgentConfig, type Container, type Pod } from '../core/index.ts';
 import { credentialEnvNames } from '../providers/index.ts';
 import { AGENT_HEALTH_PORT, AGENT_STARTUP_PATH } from '../agent/index.ts';
 import { applyPatch, describePlan, injectManifests, injectPod, InjectionDenied, lookupFrom, podProblems, type InjectContext } from './index.ts';
@@ -462,5 +462,48 @@ describe('contract with the agent', () => {
     const mount = agent.volumeMounts!.find((m) => configArg.startsWith(m.mountPath + '/'))!;
     const vol = r.pod.spec.volumes!.find((v) => v.name === mount.name)!;
     expect(vol.downwardAPI!.items).toEqual([{ path: configArg.slice(mount.mountPath.length + 1), fieldRef: { fieldPath: `metadata.annotations['${AGENT_CONFIG_ANNOTATION}']` } }]);
+  });
+  it('hands the controller class admission checked sync-secret against to the agent', async () => {
+    const { parseAgentConfig } = await import('../agent/index.ts');
+    const objects = [store('owned', undefined, { controller: 'platform' }), externalSecret('db', 'owned')];
+    const r = injectPod(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/sync-secret': 'true' }), ctx({ defaults: { controllerClass: 'platform' } }, objects));
+    expect(parseAgentConfig(r.pod.metadata.annotations![AGENT_CONFIG_ANNOTATION]!, 'annotation').controllerClass).toBe('platform');
+  });
+
+  it('delivers a Vault Kubernetes auth secretRef without key as key "token", as ESO reads it', () => {
+    const objects = [store('vault', { vault: { server: 'https://vault:8200', auth: { kubernetes: { role: 'app', secretRef: { name: 'sa-token' } } } } }), externalSecret('db', 'vault')];
+    const env = agentOf(injectPod(pod(), ctx({}, objects)).pod).env!;
+    const jwt = credentialEnvNames('SecretStore', 'vault').vaultJwt;
+    expect(env.find((e) => e.name === jwt)?.valueFrom).toEqual({ secretKeyRef: { name: 'sa-token', key: 'token' } });
+  });
+
+  it('gives the agent the pod uid for its Events through the downward API', async () => {
+    const { ENV_POD_UID } = await import('../agent/events.ts');
+    const env = agentOf(injectPod(pod(), ctx()).pod).env!;
+    expect(env.find((e) => e.name === ENV_POD_UID)?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.uid' } });
+  });
+
+  it('marks only the on-change signal target with the mount the agent finds its process by, and drops it with the annotation', () => {
+    const containers = [{ name: 'app', image: 'a', securityContext: { runAsUser: 1000 } }, { name: 'side', image: 's' }];
+    const r = injectPod(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/on-change': 'signal:HUP:app' }, { containers }), ctx());
+    const app = r.pod.spec.containers.find((c) => c.name === 'app')!;
+    const side = r.pod.spec.containers.find((c) => c.name === 'side')!;
+    const marker = app.volumeMounts!.find((m) => m.mountPath === `${ON_CHANGE_MARKER_DIR}/app`)!;
+    expect(marker.readOnly).toBe(true);
+    expect(r.pod.spec.volumes!.find((v) => v.name === marker.name)!.emptyDir).toBeDefined();
+    expect(side.volumeMounts!.map((m) => m.mountPath)).toEqual(['/var/run/secrets/esi']);
+    expect(injectPod(r.pod, ctx()).patch).toEqual([]);
+    // Re-injected without on-change: the marker volume and its mount go.
+    const again = injectPod({ ...r.pod, metadata: { ...r.pod.metadata, annotations: { ...r.pod.metadata.annotations, 'esi.dev/on-change': 'http://127.0.0.1:9/r' } } }, ctx());
+    expect(again.pod.spec.containers.find((c) => c.name === 'app')!.volumeMounts!.map((m) => m.mountPath)).toEqual(['/var/run/secrets/esi']);
+    expect(again.pod.spec.volumes!.some((v) => v.name === marker.name)).toBe(false);
+  });
+
+  it('writes no file mode the agent would default differently', async () => {
+    const { parseAgentConfig } = await import('../agent/index.ts');
+    const cfg = config(injectPod(pod(), ctx()).pod);
+    const { fileMode, ...withoutMode } = cfg;
+    expect(parseAgentConfig(JSON.stringify(withoutMode), 'hand-written').fileMode).toBe(fileMode);
+    expect(fileMode).toBe(0o444);
   });
 });

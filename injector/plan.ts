@@ -5,6 +5,8 @@
 import {
   AGENT_CONFIG_ANNOTATION,
   AGENT_CONFIG_VERSION,
+  DEFAULT_FILE_MODE,
+  ON_CHANGE_MARKER_DIR,
   type AgentConfig,
   type Container,
   type EnvVar,
@@ -36,7 +38,7 @@ export interface InjectDefaults {
 export const DEFAULTS: InjectDefaults = {
   mountPath: '/var/run/secrets/esi',
   configDir: '/etc/esi',
-  fileMode: 0o444,
+  fileMode: DEFAULT_FILE_MODE,
   mode: 'both',
   // Node with the AWS SDK idles at ~55 MiB RSS (FIELD-NOTES §3.4); at or below vault-k8s's 64Mi/128Mi.
   resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
@@ -89,10 +91,8 @@ export interface Plan {
   /** esi's classic sidecar, appended to the containers. */
   containers: Container[];
   volumes: Volume[];
-  /** The secrets volume mount each selected user container gets. */
+  /** The mounts user containers get: the secrets volume where selected, the on-change marker in the signal target. */
   mounts: { container: string; mount: VolumeMount }[];
-  /** The esi volume whose mounts user containers carry (to add, fix or remove). */
-  appVolume: string;
   annotations: Record<string, string>;
   shareProcessNamespace: boolean;
   owned: Ownership;
@@ -222,6 +222,7 @@ export function buildPlan(inp: BuildInput): Plan {
   const secretsVolume = volName('esi-secrets');
   const configVolume = volName('esi-config');
   const vaultVolume = resolved.vaultToken ? volName('esi-vault-token') : undefined;
+  const markerVolume = settings.onChange?.signal ? volName('esi-on-change') : undefined;
 
   // The secrets mount path must not already be used by the user in a container that gets it.
   for (const c of [...userApp, ...userInit]) {
@@ -290,12 +291,15 @@ export function buildPlan(inp: BuildInput): Plan {
     stores: resolved.stores,
     ...(Object.values(resolved.stores).some((s) => s.kind === 'ClusterSecretStore') ? { namespaceLabels: inp.namespaceLabels } : {}),
     ...(vaultVolume ? { vaultTokenPath: `${defaults.vaultTokenDir}/token` } : {}),
+    // The class admission checked sync-secret against; the agent writes Secrets only for stores of it.
+    controllerClass: defaults.controllerClass,
   };
 
   const identity = identityFrom([...userApp, ...userInit], spec.volumes ?? []);
   const env: EnvVar[] = [
     { name: 'ESI_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'ESI_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'ESI_POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
     ...identity.env,
     ...resolved.credentialEnv,
   ];
@@ -365,6 +369,7 @@ export function buildPlan(inp: BuildInput): Plan {
       downwardAPI: { items: [{ path: AGENT_CONFIG_FILE, fieldRef: { fieldPath: `metadata.annotations['${AGENT_CONFIG_ANNOTATION}']` } }] },
     },
   ];
+  if (markerVolume) volumes.push({ name: markerVolume, emptyDir: { medium: 'Memory', sizeLimit: '1Ki' } });
   if (vaultVolume) {
     volumes.push({
       name: vaultVolume,
@@ -396,8 +401,12 @@ export function buildPlan(inp: BuildInput): Plan {
     initContainers,
     containers,
     volumes,
-    mounts: selected.map((container) => ({ container, mount: { name: secretsVolume, mountPath, readOnly: true } })),
-    appVolume: secretsVolume,
+    mounts: [
+      ...selected.map((container) => ({ container, mount: { name: secretsVolume, mountPath, readOnly: true } })),
+      ...(markerVolume && settings.onChange?.signal
+        ? [{ container: settings.onChange.signal.container, mount: { name: markerVolume, mountPath: `${ON_CHANGE_MARKER_DIR}/${settings.onChange.signal.container}`, readOnly: true } }]
+        : []),
+    ],
     annotations: {
       [AGENT_CONFIG_ANNOTATION]: JSON.stringify(agentConfig),
       [A.injected]: JSON.stringify(owned),

@@ -128,15 +128,18 @@ function denyObject(annotation: string, what: string, e: unknown): InjectionDeni
 
 type CredentialRole = keyof ReturnType<typeof credentialEnvNames>;
 
-/** The static-credential selectors esi delivers, by their path under spec.provider (providers/ reads them). */
-const CREDENTIAL_SELECTORS: [string, CredentialRole][] = [
+/**
+ * The static-credential selectors esi delivers, by their path under spec.provider (providers/ reads them),
+ * with the key ESO uses when the selector names none (Vault Kubernetes auth reads `token`).
+ */
+const CREDENTIAL_SELECTORS: [string, CredentialRole, string?][] = [
   ['aws.auth.secretRef.accessKeyIDSecretRef', 'awsAccessKeyId'],
   ['aws.auth.secretRef.secretAccessKeySecretRef', 'awsSecretAccessKey'],
   ['aws.auth.secretRef.sessionTokenSecretRef', 'awsSessionToken'],
   ['vault.auth.tokenSecretRef', 'vaultToken'],
   ['vault.auth.appRole.roleRef', 'vaultAppRoleRoleId'],
   ['vault.auth.appRole.secretRef', 'vaultAppRoleSecretId'],
-  ['vault.auth.kubernetes.secretRef', 'vaultJwt'],
+  ['vault.auth.kubernetes.secretRef', 'vaultJwt', 'token'],
   ['vault.auth.jwt.secretRef', 'vaultJwt'],
 ];
 
@@ -149,11 +152,13 @@ function at(obj: unknown, path: string): unknown {
 /** Static credentials the kubelet must resolve for the agent: `secretKeyRef`s in the pod's namespace. */
 function credentialRefs(store: SecretStore): { path: string; role: CredentialRole; name: string; key: string; namespace?: string }[] {
   const out: { path: string; role: CredentialRole; name: string; key: string; namespace?: string }[] = [];
-  for (const [path, role] of CREDENTIAL_SELECTORS) {
+  for (const [path, role, defaultKey] of CREDENTIAL_SELECTORS) {
     const sel = at(store.spec.provider, path);
-    if (!isObject(sel) || typeof sel['name'] !== 'string' || typeof sel['key'] !== 'string') continue;
+    if (!isObject(sel) || typeof sel['name'] !== 'string') continue;
+    const key = typeof sel['key'] === 'string' && sel['key'] !== '' ? sel['key'] : defaultKey;
+    if (key === undefined) continue;
     const ns = typeof sel['namespace'] === 'string' && sel['namespace'] !== '' ? sel['namespace'] : undefined;
-    out.push({ path, role, name: sel['name'], key: sel['key'], ...(ns ? { namespace: ns } : {}) });
+    out.push({ path, role, name: sel['name'], key, ...(ns ? { namespace: ns } : {}) });
   }
   return out;
 }
