@@ -1,4 +1,4 @@
-/** Masterminds/semver v3 (what sprig's semverCompare uses): versions, constraints and Check. */
+/** Masterminds/semver v3.4.0 (ESO v2.9.0's runtime/go.mod; sprig's semver and semverCompare): versions, constraints and Check. */
 export class SemverError extends Error {}
 
 export interface Version {
@@ -7,26 +7,28 @@ export interface Version {
   patch: bigint;
   pre: string;
   metadata: string;
+  /** the text NewVersion parsed (Version.Original) */
+  original: string;
 }
 
 const versionRe =
   /^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?$/;
 
-/** semver.NewVersion (lenient: "1", "1.2", "v1.2.3" accepted). */
+/** semver.NewVersion, coercing as v3.4.0 does by default ("1", "1.2", "v1.2.3" accepted; version.go coerceNewVersion). */
 export function newVersion(v: string): Version {
   const m = versionRe.exec(v);
-  if (!m) throw new SemverError('Invalid Semantic Version');
+  if (!m) throw new SemverError('invalid semantic version');
   const seg = (s: string | undefined) => {
     if (s === undefined) return 0n;
     const n = BigInt(s.replace(/^\./, ''));
-    if (n > 0xffffffffffffffffn) throw new SemverError(`Error parsing version segment: strconv.ParseUint: parsing ${JSON.stringify(s.replace(/^\./, ''))}: value out of range`);
+    if (n > 0xffffffffffffffffn) throw new SemverError(`error parsing version segment: strconv.ParseUint: parsing ${JSON.stringify(s.replace(/^\./, ''))}: value out of range`);
     return n;
   };
   const pre = m[5] ?? '';
   for (const part of pre ? pre.split('.') : []) {
-    if (/^[0-9]+$/.test(part) && part.length > 1 && part[0] === '0') throw new SemverError('Version segment starts with 0');
+    if (/^[0-9]+$/.test(part) && part.length > 1 && part[0] === '0') throw new SemverError('version segment starts with 0');
   }
-  return { major: seg(m[1]), minor: seg(m[2]), patch: seg(m[3]), pre, metadata: m[8] ?? '' };
+  return { major: seg(m[1]), minor: seg(m[2]), patch: seg(m[3]), pre, metadata: m[8] ?? '', original: v };
 }
 
 function comparePrePart(a: string, b: string): number {
@@ -106,12 +108,15 @@ function parseConstraint(c: string): Constraint {
   try {
     con = newVersion(ver);
   } catch {
-    throw new SemverError('constraint Parser Error');
+    throw new SemverError('constraint parser error');
   }
   return { op: op!, con, dirty, minorDirty, patchDirty };
 }
 
-/** semver.NewConstraint(c).Check(v) */
+/**
+ * semver.NewConstraint(c).Check(v). Since v3.4.0 a prerelease version can match only in an OR group where
+ * some constraint names a prerelease (constraints.go Constraints.containsPre).
+ */
 export function semverCheck(constraint: string, version: string): boolean {
   const rewritten = constraint.replace(rangeRe, (_all, a: string, ...rest: string[]) => `>= ${a}, <= ${rest[9]} `);
   const groups: Constraint[][] = [];
@@ -121,29 +126,29 @@ export function semverCheck(constraint: string, version: string): boolean {
     groups.push(found.map((s) => parseConstraint(s)));
   }
   const v = newVersion(version);
-  return groups.some((g) => g.every((c) => check(v, c)));
+  return groups.some((g) => {
+    const includePre = g.some((c) => c.con.pre !== '');
+    return g.every((c) => check(v, c, includePre));
+  });
 }
 
-function check(v: Version, c: Constraint): boolean {
-  const preMismatch = v.pre !== '' && c.con.pre === '';
+function check(v: Version, c: Constraint, includePre: boolean): boolean {
+  if (v.pre !== '' && !includePre) return false;
   const cmp = compareVersions(v, c.con);
   switch (c.op) {
     case '':
     case '=':
-      if (preMismatch) return false;
       return c.dirty ? tilde(v, c) : cmp === 0;
     case '!=':
       if (c.dirty) {
-        if (preMismatch) return false;
         if (c.con.major !== v.major) return true;
         if (c.con.minor !== v.minor && !c.minorDirty) return true;
         if (c.minorDirty) return false;
         if (c.con.patch !== v.patch && !c.patchDirty) return true;
-        if (c.patchDirty) return false;
+        if (c.patchDirty) return (v.pre !== '' || c.con.pre !== '') && comparePre(v.pre, c.con.pre) !== 0;
       }
       return cmp !== 0;
     case '>':
-      if (preMismatch) return false;
       if (!c.dirty) return cmp === 1;
       if (v.major > c.con.major) return true;
       if (v.major < c.con.major) return false;
@@ -151,25 +156,20 @@ function check(v: Version, c: Constraint): boolean {
       if (c.patchDirty) return v.minor > c.con.minor;
       return cmp === 1;
     case '<':
-      if (preMismatch) return false;
       return cmp < 0;
     case '>=':
     case '=>':
-      if (preMismatch) return false;
       return cmp >= 0;
     case '<=':
     case '=<':
-      if (preMismatch) return false;
       if (!c.dirty) return cmp <= 0;
       if (v.major > c.con.major) return false;
       if (v.major === c.con.major && v.minor > c.con.minor && !c.minorDirty) return false;
       return true;
     case '~':
     case '~>':
-      if (preMismatch) return false;
       return tilde(v, c);
     case '^':
-      if (preMismatch) return false;
       if (cmp < 0) return false;
       if (c.con.major > 0n || c.minorDirty) return v.major === c.con.major;
       if (c.con.major === 0n && v.major > 0n) return false;
@@ -181,7 +181,6 @@ function check(v: Version, c: Constraint): boolean {
 }
 
 function tilde(v: Version, c: Constraint): boolean {
-  if (v.pre !== '' && c.con.pre === '') return false;
   if (compareVersions(v, c.con) < 0) return false;
   if (c.con.major === 0n && c.con.minor === 0n && c.con.patch === 0n && !c.minorDirty && !c.patchDirty) return true;
   if (v.major !== c.con.major) return false;

@@ -35,24 +35,20 @@ export function strval(v: GoValue): string {
   return sprintf('%v', [v]);
 }
 
-function trimZeroDecimal(s: string): string {
-  let foundZero = false;
-  for (let i = s.length; i > 0; i--) {
-    switch (s[i - 1]) {
-      case '.':
-        if (foundZero) return s.slice(0, i - 1);
-        return s;
-      case '0':
-        foundZero = true;
-        break;
-      default:
-        return s;
-    }
-  }
-  return s;
+
+/**
+ * spf13/cast v1.10.0 trimDecimal (number.go): a decimal string keeps its integer part ("3.75" → "3",
+ * ".5" → "0", "-.5" → "-0"); anything else is left for strconv.ParseInt to judge.
+ */
+function castTrimDecimal(s: string): string {
+  if (!s.includes('.')) return s;
+  const m = /^([-+]?[0-9]*)(\.[0-9]*)?$/.exec(s);
+  if (!m) return s;
+  const int = m[1]!;
+  return int === '-' || int === '+' ? int + '0' : int === '' ? '0' : int;
 }
 
-/** spf13/cast ToInt64 (errors → 0). */
+/** spf13/cast v1.10.0 ToInt64 (errors → 0). */
 export function toInt64(v: GoValue): bigint {
   if (v === null) return 0n;
   if (typeof v === 'bigint') return v;
@@ -64,7 +60,7 @@ export function toInt64(v: GoValue): bigint {
   }
   if (typeof v === 'boolean') return v ? 1n : 0n;
   if (typeof v === 'string') {
-    const r = parseGoInt(trimZeroDecimal(v), false);
+    const r = parseGoInt(castTrimDecimal(v), false);
     return r ?? 0n;
   }
   return 0n;

@@ -6,6 +6,7 @@
  * error text must match as well (ESO shows it in the ExternalSecret's condition).
  */
 import fc from 'fast-check';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from './engine.ts';
 import { TemplateLimitError } from './errors.ts';
@@ -66,6 +67,18 @@ describe('template engine vs Go text/template + sprig', () => {
       }
     });
     expect(mismatches).toEqual([]);
+  });
+
+  it("recorded Go's current answer for every table case in cases.golden.json (ESI_UPDATE_GOLDEN=1 rewrites it)", () => {
+    const file = new URL('./testdata/cases.golden.json', import.meta.url);
+    const results = runOracle(bin, CASES.map((c) => ({ template: c.template, data: c.data ?? STANDARD_DATA })));
+    const live = CASES.map((c, i) => {
+      const r = results[i]!;
+      return 'output' in r ? { template: c.template, output: Buffer.from(r.output).toString('base64') } : { template: c.template, error: r.error };
+    });
+    const text = JSON.stringify(live, null, 1) + '\n';
+    if (process.env['ESI_UPDATE_GOLDEN'] === '1') writeFileSync(file, text);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(live);
   });
 
   it('coerces KeysAndValues YAML exactly as sigs.k8s.io/yaml into map[string]string', () => {

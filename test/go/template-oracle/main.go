@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -34,12 +35,29 @@ type response struct {
 	Error  *string `json:"error,omitempty"`
 }
 
-// funcs is the function map ESO v2 templates see: sprig's text functions without the ones ESO removed
-// (env, expandenv, getHostByName), plus the ESO additions this oracle can reproduce.
+// funcs is the function map ESO v2.9.0 templates see (runtime/template/v2/template.go): the sprig ESO
+// vendors in runtime/template/v2/sprig, which is sprig at the commit go.mod pins without env, expandenv
+// and getHostByName and with hexdec added, plus ESO's own functions, written here from ESO's sources
+// over the same libraries (go-pkcs12, crypto/x509) at the versions ESO's runtime/go.mod requires.
 func funcs() template.FuncMap {
 	m := sprig.TxtFuncMap()
 	for _, name := range []string{"env", "expandenv", "getHostByName"} {
 		delete(m, name)
+	}
+	// runtime/template/v2/sprig/strings.go: hex.DecodeString, the error text in place of a result.
+	m["hexdec"] = func(v string) string {
+		b, err := hex.DecodeString(v)
+		if err != nil {
+			return err.Error()
+		}
+		return string(b)
+	}
+	for name, f := range esoPKCS12Funcs() {
+		m[name] = f
+	}
+	m["filterCertChain"] = filterCertChain
+	for name, f := range checkFuncs() {
+		m[name] = f
 	}
 	m["toYaml"] = func(v any) string {
 		out, err := yaml.Marshal(v)
