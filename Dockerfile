@@ -7,6 +7,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/ scripts/
 COPY core/ core/
+COPY contract/ contract/
 COPY kube/ kube/
 COPY eso/ eso/
 COPY providers/ providers/

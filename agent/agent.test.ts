@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentConfig } from '../core/index.ts';
+import type { AgentConfig } from '../contract/index.ts';
 import { AtomicDirWriter, createMetrics, READY_FILE_NAME, runAgent, VERSION_FILE_NAME, type AgentEvent, type RunAgentOptions } from './index.ts';
 import { fakeConfig } from './test-fixtures.ts';
 

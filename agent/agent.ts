@@ -9,11 +9,12 @@ import { existsSync, watch as fsWatch } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { describeError, EsiError, storeKey, type AgentConfig, type AgentExternalSecret, type Secret } from '../core/index.ts';
+import { describeError, EsiError, type Secret } from '../core/index.ts';
+import { DEFAULT_CONTROLLER_CLASS, ENV, HEALTH, READY_FILE_NAME, STATE_FILE_NAME, storeKey, VERSION_FILE_NAME, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
 import { renderExternalSecret, type ExternalSecret, type SecretDataMap, type SecretOutcome, type SecretStore } from '../eso/index.ts';
 import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
 import { roundResolver, StoreSessions, type StoreOpener } from './clients.ts';
-import { changeHash, configError, DEFAULT_CONTROLLER_CLASS, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
+import { changeHash, configError, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
 import { podIdentity, postPodEvent } from './events.ts';
 import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from '../kube/index.ts';
@@ -23,21 +24,14 @@ import { startHealthServer, type HealthServer } from './health.ts';
 import { createMetrics, type AgentMetrics } from './metrics.ts';
 import { backoffDelay, DEFAULT_BACKOFF, defaultStaleAfter, jitteredInterval, parseGoDuration, type BackoffPolicy } from './timing.ts';
 
-/** Default port of `/healthz` `/readyz` `/startupz` `/metrics`. */
-export const AGENT_HEALTH_PORT = 8099;
-/** Startup probe path for the native sidecar: 200 only after the first complete sync. */
-export const AGENT_STARTUP_PATH = '/startupz';
-export const AGENT_READY_PATH = '/readyz';
-export const AGENT_LIVE_PATH = '/healthz';
-/** Touched under the mount path after the first complete sync (for an `exec` probe: `test -f`). */
-export const READY_FILE_NAME = '..esi-ready';
-/** Rewritten (atomically) under the mount path after every change of any file set: a counter. */
-export const VERSION_FILE_NAME = '..esi-version';
-/** Where the sidecar finds what the init agent synced, so it does not fetch everything again at start. */
-export const STATE_FILE_NAME = '..esi-state.json';
-/** Env: `host:port` for the health server (default `0.0.0.0:8099` in a pod); `off` disables it. */
-export const ENV_HEALTH_ADDR = 'ESI_AGENT_HEALTH_ADDR';
-export const ENV_LOG_LEVEL = 'ESI_LOG_LEVEL';
+// The agent's surface keeps its names for these pod-contract facts.
+export const AGENT_HEALTH_PORT = HEALTH.port;
+export const AGENT_STARTUP_PATH = HEALTH.startupPath;
+export const AGENT_READY_PATH = HEALTH.readyPath;
+export const AGENT_LIVE_PATH = HEALTH.livePath;
+export const ENV_HEALTH_ADDR = ENV.healthAddr;
+export const ENV_LOG_LEVEL = ENV.logLevel;
+export { READY_FILE_NAME, STATE_FILE_NAME, VERSION_FILE_NAME };
 /** After SIGTERM, how long an in-flight round may finish before the agent exits anyway. */
 const SHUTDOWN_GRACE_MS = 2000;
 

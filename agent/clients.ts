@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { describeError, EsiError, NoSecretError, storeKey } from '../core/index.ts';
+import { describeError, EsiError, NoSecretError } from '../core/index.ts';
+import { storeKey } from '../contract/index.ts';
 import { providerOf, storeRefFor, type ClientResolver, type ExternalSecret, type RemoteRef, type SecretDataMap, type SecretStore, type SecretsClient, type SecretStoreRef } from '../eso/index.ts';
 import type { AgentMetrics } from './metrics.ts';
 

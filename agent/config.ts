@@ -4,12 +4,12 @@
  * does not parse is rejected and the previous one stays in force.
  */
 import { createHash } from 'node:crypto';
-import { AGENT_CONFIG_VERSION, DEFAULT_FILE_MODE, EsiError, ValidationError, isObject, storeKey, type AgentConfig, type AgentExternalSecret } from '../core/index.ts';
+import { EsiError, ValidationError, isObject } from '../core/index.ts';
+import { AGENT_CONFIG_VERSION, DEFAULT_CONTROLLER_CLASS, DEFAULT_FILE_MODE, storeKey, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
 import { parseExternalSecret, parseSecretStore, type ExternalSecret, type RefreshPolicy } from '../eso/index.ts';
 import { parseGoDuration } from './timing.ts';
 
-export { DEFAULT_FILE_MODE };
-export const DEFAULT_CONTROLLER_CLASS = 'esi';
+export { DEFAULT_FILE_MODE, DEFAULT_CONTROLLER_CLASS };
 
 export function parseAgentConfig(text: string, source: string): AgentConfig {
   let raw: unknown;

@@ -3,12 +3,12 @@
  * rotations (SecretRotated). The Pod is named by the downward API (env ESI_POD_NAME / ESI_POD_UID, set
  * by the injector) or the config; without a name or an API client, Events are only logged.
  */
-import type { AgentConfig } from '../core/index.ts';
+import { ENV, EVENT_EXTERNAL_SECRET_ANNOTATION, type AgentConfig } from '../contract/index.ts';
 import type { AgentEvent } from './agent.ts';
 import { kubeError, type KubeClient } from '../kube/index.ts';
 
-export const ENV_POD_NAME = 'ESI_POD_NAME';
-export const ENV_POD_UID = 'ESI_POD_UID';
+export const ENV_POD_NAME = ENV.podName;
+export const ENV_POD_UID = ENV.podUid;
 export const EVENT_COMPONENT = 'esi-agent';
 
 export function podEvent(e: AgentEvent, pod: { namespace: string; name: string; uid?: string }, now: Date): Record<string, unknown> {
@@ -16,7 +16,7 @@ export function podEvent(e: AgentEvent, pod: { namespace: string; name: string; 
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { generateName: `${pod.name}.`, namespace: pod.namespace, annotations: { 'esi.dev/external-secret': e.externalSecret } },
+    metadata: { generateName: `${pod.name}.`, namespace: pod.namespace, annotations: { [EVENT_EXTERNAL_SECRET_ANNOTATION]: e.externalSecret } },
     involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.name, namespace: pod.namespace, ...(pod.uid ? { uid: pod.uid } : {}) },
     reason: e.reason,
     message: e.message.length > 1024 ? `${e.message.slice(0, 1021)}...` : e.message,

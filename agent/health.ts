@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { HEALTH } from '../contract/index.ts';
 
 export interface HealthState {
   started(): boolean;
@@ -27,16 +28,16 @@ export async function startHealthServer(listen: { host: string; port: number }, 
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
     switch (path) {
-      case '/healthz':
+      case HEALTH.livePath:
         return send(200, 'ok\n');
-      case '/startupz':
+      case HEALTH.startupPath:
         return state.started() ? send(200, 'ok\n') : send(503, 'waiting for the first complete sync\n');
-      case '/readyz': {
+      case HEALTH.readyPath: {
         const reasons = state.notReadyReasons();
         if (reasons.length > 0) return send(503, `${reasons.join('\n')}\n`);
         return state.started() ? send(200, 'ok\n') : send(503, 'waiting for the first complete sync\n');
       }
-      case '/metrics':
+      case HEALTH.metricsPath:
         registry.metrics().then(
           (text) => send(200, text, registry.contentType),
           (e: Error) => send(500, `${e.message}\n`),

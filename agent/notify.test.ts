@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ON_CHANGE_MARKER_DIR } from '../core/index.ts';
+import { ON_CHANGE_MARKER_DIR } from '../contract/index.ts';
 import { findContainerProcess, mountPoints, notifyApp, signalNumber } from './notify.ts';
 
 let proc: string;

@@ -16,9 +16,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants } from 'node:os';
-import { EsiError, ON_CHANGE_MARKER_DIR, type OnChange } from '../core/index.ts';
+import { EsiError } from '../core/index.ts';
+import { ENV, ON_CHANGE_MARKER_DIR, type OnChange } from '../contract/index.ts';
 
-export const ENV_CONTAINER_NAME = 'ESI_CONTAINER_NAME';
+export const ENV_CONTAINER_NAME = ENV.containerName;
 
 async function readText(p: string): Promise<string | undefined> {
   try {

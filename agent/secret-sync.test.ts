@@ -10,7 +10,8 @@ import { startFakeApiserver, type FakeApiserver } from './fake-apiserver.ts';
 import { KubeClient } from '../kube/index.ts';
 import { fieldManagerFor, syncTargetSecret } from './secret-sync.ts';
 import { podEvent } from './events.ts';
-import type { AgentConfig, Secret } from '../core/index.ts';
+import type { Secret } from '../core/index.ts';
+import type { AgentConfig } from '../contract/index.ts';
 
 let api: FakeApiserver;
 let kube: KubeClient;

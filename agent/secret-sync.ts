@@ -7,9 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { EsiError, type AgentConfig, type AgentExternalSecret, type Secret } from '../core/index.ts';
+import { EsiError, type Secret } from '../core/index.ts';
+import { DEFAULT_CONTROLLER_CLASS, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
 import { targetName, type SecretOutcome } from '../eso/index.ts';
-import { DEFAULT_CONTROLLER_CLASS, storesOf } from './config.ts';
+import { storesOf } from './config.ts';
 import { kubeError, type KubeClient } from '../kube/index.ts';
 import type { AgentMetrics } from './metrics.ts';
 

@@ -1,4 +1,3 @@
 export { EsiError, ValidationError, NoSecretError, NotAvailableError, isEsiError, describeError } from './errors.ts';
 export { Sensitive } from './sensitive.ts';
 export * from './kube.ts';
-export * from './agent-config.ts';

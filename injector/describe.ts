@@ -1,5 +1,5 @@
 /** One readable line per thing a plan adds (for the demo and `esi inject --explain`-style output). */
-import { AGENT_CONFIG_ANNOTATION } from '../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION } from '../contract/index.ts';
 import type { Plan } from './plan.ts';
 
 export function describePlan(plan: Plan): string[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_CONFIG_ANNOTATION, ON_CHANGE_MARKER_DIR, type AgentConfig, type Container, type Pod } from '../core/index.ts';
+import type { Container, Pod } from '../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION, ON_CHANGE_MARKER_DIR, type AgentConfig } from '../contract/index.ts';
 import { credentialEnvNames } from '../providers/index.ts';
 import { AGENT_HEALTH_PORT, AGENT_STARTUP_PATH } from '../agent/index.ts';
 import { applyPatch, describePlan, injectManifests, injectPod, InjectionDenied, lookupFrom, podProblems, type InjectContext } from './index.ts';

@@ -2,19 +2,22 @@
  * Build: settings + resolved objects + cluster facts → the plan: which containers, volumes, mounts and
  * annotations esi adds to this pod. Pure; names never collide with the user's.
  */
+import type { Container, EnvVar, Pod, Probe, Volume, VolumeMount } from '../core/index.ts';
 import {
   AGENT_CONFIG_ANNOTATION,
+  AGENT_CONFIG_FILE,
   AGENT_CONFIG_VERSION,
+  CONFIG_DIR,
+  DEFAULT_CONTROLLER_CLASS,
   DEFAULT_FILE_MODE,
+  DEFAULT_MOUNT_PATH,
+  HEALTH,
   ON_CHANGE_MARKER_DIR,
+  POD_FIELD_ENV,
+  VAULT_TOKEN_DIR,
+  VAULT_TOKEN_FILE,
   type AgentConfig,
-  type Container,
-  type EnvVar,
-  type Pod,
-  type Probe,
-  type Volume,
-  type VolumeMount,
-} from '../core/index.ts';
+} from '../contract/index.ts';
 import { InjectionDenied } from './errors.ts';
 import { cloneJson } from './json-patch.ts';
 import type { Resolved } from './resolve.ts';
@@ -36,17 +39,16 @@ export interface InjectDefaults {
 }
 
 export const DEFAULTS: InjectDefaults = {
-  mountPath: '/var/run/secrets/esi',
-  configDir: '/etc/esi',
+  mountPath: DEFAULT_MOUNT_PATH,
+  configDir: CONFIG_DIR,
   fileMode: DEFAULT_FILE_MODE,
   mode: 'both',
   // Node with the AWS SDK idles at ~55 MiB RSS (FIELD-NOTES §3.4); at or below vault-k8s's 64Mi/128Mi.
   resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-  controllerClass: 'esi',
-  // agent/index.ts AGENT_HEALTH_PORT and AGENT_STARTUP_PATH (a test keeps them equal).
-  startupProbe: { port: 8099, path: '/startupz' },
+  controllerClass: DEFAULT_CONTROLLER_CLASS,
+  startupProbe: { port: HEALTH.port, path: HEALTH.startupPath },
   runAsUser: 65532,
-  vaultTokenDir: '/var/run/secrets/esi.dev/vault',
+  vaultTokenDir: VAULT_TOKEN_DIR,
   vaultTokenExpirationSeconds: 3600,
 };
 
@@ -63,7 +65,7 @@ export const IDENTITY_ENV = [
   'AWS_DEFAULT_REGION',
 ] as const;
 
-export const AGENT_CONFIG_FILE = 'agent-config.json';
+export { AGENT_CONFIG_FILE };
 export const DEFAULT_AGENT_IMAGE = 'ghcr.io/esi-dev/esi:0.1.0';
 
 export interface ClusterFacts {
@@ -290,16 +292,14 @@ export function buildPlan(inp: BuildInput): Plan {
     externalSecrets: resolved.externalSecrets,
     stores: resolved.stores,
     ...(Object.values(resolved.stores).some((s) => s.kind === 'ClusterSecretStore') ? { namespaceLabels: inp.namespaceLabels } : {}),
-    ...(vaultVolume ? { vaultTokenPath: `${defaults.vaultTokenDir}/token` } : {}),
+    ...(vaultVolume ? { vaultTokenPath: `${defaults.vaultTokenDir}/${VAULT_TOKEN_FILE}` } : {}),
     // The class admission checked sync-secret against; the agent writes Secrets only for stores of it.
     controllerClass: defaults.controllerClass,
   };
 
   const identity = identityFrom([...userApp, ...userInit], spec.volumes ?? []);
   const env: EnvVar[] = [
-    { name: 'ESI_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-    { name: 'ESI_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-    { name: 'ESI_POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+    ...POD_FIELD_ENV.map(({ name, fieldPath }) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
     ...identity.env,
     ...resolved.credentialEnv,
   ];
@@ -377,7 +377,7 @@ export function buildPlan(inp: BuildInput): Plan {
         sources: [
           {
             serviceAccountToken: {
-              path: 'token',
+              path: VAULT_TOKEN_FILE,
               expirationSeconds: defaults.vaultTokenExpirationSeconds,
               ...(resolved.vaultToken?.audience ? { audience: resolved.vaultToken.audience } : {}),
             },

@@ -3,7 +3,8 @@
  * (ClusterSecretStores cluster-wide), validated as ESO would, and turned into what the agent needs:
  * value-free config, static-credential env refs, and the Vault token audience.
  */
-import { isObject, storeKey, type AgentExternalSecret, type EnvVar, type KubeObject } from '../core/index.ts';
+import { isObject, type EnvVar, type KubeObject } from '../core/index.ts';
+import { storeKey, type AgentExternalSecret } from '../contract/index.ts';
 import { credentialEnvNames, inlineVaultCa } from '../providers/index.ts';
 import {
   conditionDeniedMessage,

@@ -3,32 +3,13 @@
  * value. Every malformed value is refused here with a message naming the annotation, the value and the
  * fix, before anything is resolved or built.
  */
+import { ANNOTATION_PREFIX, ANNOTATIONS, INJECT_LABEL } from '../contract/index.ts';
 import { badAnnotation, InjectionDenied } from './errors.ts';
 
-export const INJECT_LABEL = 'esi.dev/inject';
-export const PREFIX = 'esi.dev/';
+export { INJECT_LABEL };
+export const PREFIX = ANNOTATION_PREFIX;
 
-export const A = {
-  externalSecrets: 'esi.dev/external-secrets',
-  store: 'esi.dev/store',
-  storeKind: 'esi.dev/store-kind',
-  secretPrefix: 'esi.dev/secret-',
-  mountPath: 'esi.dev/mount-path',
-  containers: 'esi.dev/containers',
-  mode: 'esi.dev/mode',
-  refreshInterval: 'esi.dev/refresh-interval',
-  syncSecret: 'esi.dev/sync-secret',
-  onChange: 'esi.dev/on-change',
-  fileMode: 'esi.dev/file-mode',
-  cpuRequest: 'esi.dev/agent-cpu-request',
-  cpuLimit: 'esi.dev/agent-cpu-limit',
-  memoryRequest: 'esi.dev/agent-memory-request',
-  memoryLimit: 'esi.dev/agent-memory-limit',
-  /** Written by esi: the resolved agent configuration. */
-  agentConfig: 'esi.dev/agent-config',
-  /** Written by esi: the names of the containers and volumes esi added, so re-injection finds its own. */
-  injected: 'esi.dev/injected',
-} as const;
+export const A = ANNOTATIONS;
 
 export type Mode = 'init' | 'sidecar' | 'both';
 

@@ -2,7 +2,7 @@
  * What a provider client is given by its caller (agent, CLI): the environment it may read, the pod's
  * token file, timeouts, a logger and a metrics hook. Providers never read `process.env` themselves.
  */
-import { createHash } from 'node:crypto';
+import { storeEnvName } from '../contract/index.ts';
 import type { SecretsClient } from '../eso/index.ts';
 import type { RemoteRef } from '../eso/index.ts';
 
@@ -35,6 +35,7 @@ export interface ProviderContext {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+export { storeEnvName };
 
 /** A client for one sync: ESO's three calls, plus an optional bulk warm-up of the sync's refs. */
 export interface SyncClient extends SecretsClient {
@@ -50,17 +51,6 @@ export interface StoreSession {
 }
 
 // ---- env var names the injector sets for credentials a store names by secretRef ------------------------
-
-/**
- * `ESI_<WHAT>_<SS|CSS>_<STORE NAME>_<hash8>`: readable, and unique per store even when two names map to
- * the same upper-cased text (`a-b` / `a.b`). The injector delivers each as a `secretKeyRef` env var.
- */
-export function storeEnvName(what: string, storeKind: string, storeName: string): string {
-  const kind = storeKind === 'ClusterSecretStore' ? 'CSS' : 'SS';
-  const readable = storeName.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  const hash = createHash('sha256').update(`${kind}/${storeName}`).digest('hex').slice(0, 8);
-  return `ESI_${what}_${kind}_${readable}_${hash}`;
-}
 
 /** Env var names for one store's static credentials (AWS `auth.secretRef`, Vault token/AppRole/JWT refs). */
 export function credentialEnvNames(storeKind: string, storeName: string) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_CONFIG_ANNOTATION, type Pod } from '../core/index.ts';
+import type { Pod } from '../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION } from '../contract/index.ts';
 import { applyPatch, lookupFrom } from '../injector/index.ts';
 import { admit, parseReview, type AdmissionEnv } from './admission.ts';
 

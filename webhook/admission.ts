@@ -3,6 +3,7 @@
  * opts in is run through the injector; a denial names the annotation; a patch is base64 RFC 6902.
  */
 import { describeError, isObject, type Pod } from '../core/index.ts';
+import { INJECT_LABEL } from '../contract/index.ts';
 import { CaNotFound, InjectionDenied, injectPod, type CaRef, type InjectContext, type PatchOp } from '../injector/index.ts';
 
 export interface AdmissionRequest {
@@ -81,7 +82,7 @@ export async function admit(req: AdmissionRequest, env: AdmissionEnv): Promise<A
   }
   const pod = req.object as unknown as Pod;
   const namespace = req.namespace || pod.metadata?.namespace || 'default';
-  if (!isObject(pod.metadata) || pod.metadata.labels?.['esi.dev/inject'] !== 'true') {
+  if (!isObject(pod.metadata) || pod.metadata.labels?.[INJECT_LABEL] !== 'true') {
     return { review: respond(req.uid, { allowed: true }), result: 'skipped', dryRun, patch: [] };
   }
   if (!env.ready()) {

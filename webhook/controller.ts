@@ -4,7 +4,8 @@
  * annotation (the kubelet refreshes the downward-API file; the agent reconfigures without a restart).
  * Only that annotation is ever written, guarded by a JSON-patch `test` of the value it replaces.
  */
-import { AGENT_CONFIG_ANNOTATION, type KubeObject, type Pod } from '../core/index.ts';
+import type { KubeObject, Pod } from '../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION, INJECT_LABEL } from '../contract/index.ts';
 import { InjectionDenied, injectPod, pointer, type InjectContext } from '../injector/index.ts';
 import { describe, type ClusterCache, type WatchedKind } from './cache.ts';
 import type { KubeClient } from '../kube/index.ts';
@@ -51,7 +52,7 @@ export class PodConfigController {
   constructor(o: PodConfigControllerOptions) {
     this.#o = o;
     // Only pods that opted in: the same label the webhook's objectSelector matches.
-    this.#pods = new Reflector(o.client, '/api/v1/pods', 'Pod', 'v1', { labelSelector: 'esi.dev/inject=true' }, (err, retryMs) =>
+    this.#pods = new Reflector(o.client, '/api/v1/pods', 'Pod', 'v1', { labelSelector: `${INJECT_LABEL}=true` }, (err, retryMs) =>
       o.log.warn('pod watch failed; retrying', { error: describe(err), retryMs }),
     );
     o.cache.onChange((kind, obj) => this.#onChange(kind, obj));

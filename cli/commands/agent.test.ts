@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { AGENT_CONFIG_ANNOTATION } from '../../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION } from '../../contract/index.ts';
 import { fakeConfig } from '../../agent/test-fixtures.ts';
 import { agentCommand, podAgentSetup } from './agent.ts';
 import type { CliIO } from '../io.ts';

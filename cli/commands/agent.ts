@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_HEALTH_PORT, runAgent, validateAgentConfig, type AgentMode } from '../../agent/index.ts';
-import { AGENT_CONFIG_ANNOTATION, EsiError, isObject, type AgentConfig, type Container, type KubeObject } from '../../core/index.ts';
+import { EsiError, isObject, type Container, type KubeObject } from '../../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION, ENV, type AgentConfig } from '../../contract/index.ts';
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 
 const HELP = `Usage:
@@ -52,7 +53,7 @@ export const agentCommand: Command = async (argv, io) => {
   if (values.root && !values.pod) throw new UsageError('esi agent: --root goes with --pod (see esi agent --help)');
   const mode = (values.mode ?? 'sidecar') as AgentMode;
   if (mode !== 'init' && mode !== 'sidecar') throw new UsageError(`esi agent: --mode: expected init or sidecar, got ${JSON.stringify(values.mode)}`);
-  const listenText = values.listen ?? io.env['ESI_AGENT_HEALTH_ADDR'];
+  const listenText = values.listen ?? io.env[ENV.healthAddr];
   const health = listenText === undefined ? (values.pod ? (mode === 'init' || values.once ? false : { host: '127.0.0.1', port: AGENT_HEALTH_PORT }) : undefined) : parseListen(listenText);
 
   if (values.config) {

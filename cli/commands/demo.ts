@@ -7,7 +7,8 @@
 import { mkdir, mkdtemp, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AGENT_CONFIG_ANNOTATION, type AgentConfig, type KubeObject, type Pod, type PodTemplate } from '../../core/index.ts';
+import type { KubeObject, Pod, PodTemplate } from '../../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION, AGENT_CONFIG_FILE, type AgentConfig } from '../../contract/index.ts';
 import { injectPod, describePlan, lookupFrom } from '../../injector/index.ts';
 import { runAgent } from '../../agent/index.ts';
 import { parseFlags, wantsHelp, type Command } from '../io.ts';
@@ -66,7 +67,7 @@ export const demoCommand: Command = async (argv, io) => {
 
     out('');
     out('== 2. The agent starts in the pod (here: a temp dir) and syncs with the pod\'s own identity');
-    const configPath = join(dir, 'podinfo', 'agent-config.json');
+    const configPath = join(dir, 'podinfo', AGENT_CONFIG_FILE);
     const root = join(dir, 'root');
     await writeConfig(configPath, config);
     const started = Date.now();

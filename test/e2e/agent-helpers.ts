@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { AgentConfig } from '../../core/index.ts';
+import type { AgentConfig } from '../../contract/index.ts';
 import { createMetrics, runAgent, type AgentMetrics, type RunAgentOptions } from '../../agent/index.ts';
 import { logFile, scratchPath, sha256 } from '../harness/index.ts';
 

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { agentCommand } from '../../cli/commands/agent.ts';
-import { AGENT_CONFIG_ANNOTATION, type AgentConfig, type KubeObject } from '../../core/index.ts';
+import type { KubeObject } from '../../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION, type AgentConfig } from '../../contract/index.ts';
 import { injectManifests } from '../../injector/index.ts';
 import { VAULT_AUDIENCE, createServiceAccountToken, freshNamespace, harness, putBaoKubernetesRole, putBaoPolicy, putBaoSecret, scratchPath, sentinel, sha256 } from '../harness/index.ts';
 

@@ -1,27 +1,12 @@
 /**
  * The agent's configuration: resolved at admission by the injector (webhook or `esi inject`), carried in
- * the pod annotation `esi.dev/agent-config` as JSON, and read by the agent from a downward-API file.
+ * the pod annotation AGENT_CONFIG_ANNOTATION as JSON, and read by the agent from a downward-API file.
  * It is value-free: ExternalSecrets and stores as the cluster has them, never a credential. (The ESO
  * `fake` provider keeps its demo values in the store spec itself; that is the one exception, and it is
  * for demos and tests.) One type, produced in one place (injector) and consumed in one place (agent).
  */
-import type { ExternalSecret, SecretStore } from '../eso/types.ts';
-
-export const AGENT_CONFIG_ANNOTATION = 'esi.dev/agent-config';
-export const AGENT_CONFIG_VERSION = 1;
-/**
- * Permission bits of the secret files when the pod does not set `esi.dev/file-mode`: readable by every
- * uid, like a Kubernetes secret volume's files (defaultMode 0644 without the write bit), because the agent
- * writes them as its own uid and the app usually runs as another without a shared fsGroup.
- */
-export const DEFAULT_FILE_MODE = 0o444;
-
-/**
- * `esi.dev/on-change: signal:<SIG>:<container>`: the injector mounts an empty read-only volume at
- * `<this>/<container>` in the target container only, so the agent finds that container's processes by a
- * mount point in /proc/<pid>/mountinfo (no env of the user's container is changed).
- */
-export const ON_CHANGE_MARKER_DIR = '/var/run/secrets/esi.dev/on-change';
+import type { ExternalSecret, SecretStore } from '../eso/index.ts';
+import type { AGENT_CONFIG_VERSION } from './pod.ts';
 
 export interface AgentExternalSecret {
   /** The ExternalSecret as resolved (defaults applied). Inline shorthand yields a synthesized one. */
@@ -57,7 +42,7 @@ export interface AgentConfig {
   externalSecrets: AgentExternalSecret[];
   /** Every store the ExternalSecrets reference, keyed `<Kind>/<name>`. */
   stores: Record<string, SecretStore>;
-  /** Labels of the pod's namespace, for ClusterSecretStore conditions (ESO-SEMANTICS §8). */
+  /** Labels of the pod's namespace, for ClusterSecretStore `conditions` (ESO's namespaceSelector). */
   namespaceLabels?: Record<string, string>;
   /** Projected service-account token for Vault Kubernetes auth, per audience-less default. */
   vaultTokenPath?: string;

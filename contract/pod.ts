@@ -1,0 +1,113 @@
+/**
+ * The pod contract: every name that passes from the injector (webhook, `esi inject`) to the agent in the
+ * pod, defined once. The injector writes them into the pod spec, the agent reads them inside the pod, and
+ * the README's annotation reference documents them for users; no other module spells them.
+ */
+import { createHash } from 'node:crypto';
+
+/** The opt-in label: the webhook's objectSelector and the injector select pods by it. */
+export const INJECT_LABEL = 'esi.dev/inject';
+export const ANNOTATION_PREFIX = 'esi.dev/';
+
+/** Every pod annotation esi reads (set by users) or writes (agentConfig, injected). */
+export const ANNOTATIONS = {
+  externalSecrets: 'esi.dev/external-secrets',
+  store: 'esi.dev/store',
+  storeKind: 'esi.dev/store-kind',
+  secretPrefix: 'esi.dev/secret-',
+  mountPath: 'esi.dev/mount-path',
+  containers: 'esi.dev/containers',
+  mode: 'esi.dev/mode',
+  refreshInterval: 'esi.dev/refresh-interval',
+  syncSecret: 'esi.dev/sync-secret',
+  onChange: 'esi.dev/on-change',
+  fileMode: 'esi.dev/file-mode',
+  cpuRequest: 'esi.dev/agent-cpu-request',
+  cpuLimit: 'esi.dev/agent-cpu-limit',
+  memoryRequest: 'esi.dev/agent-memory-request',
+  memoryLimit: 'esi.dev/agent-memory-limit',
+  /** Written by esi: the resolved agent configuration (agent-config.ts), projected into the agent's file. */
+  agentConfig: 'esi.dev/agent-config',
+  /** Written by esi: the names of the containers and volumes esi added, so re-injection finds its own. */
+  injected: 'esi.dev/injected',
+} as const;
+
+export const AGENT_CONFIG_ANNOTATION = ANNOTATIONS.agentConfig;
+/** On the agent's Kubernetes Events: which ExternalSecret the Event is about. */
+export const EVENT_EXTERNAL_SECRET_ANNOTATION = 'esi.dev/external-secret';
+
+/** Env the injector gives the agent containers (downward API) and the agent reads. */
+export const ENV = {
+  podName: 'ESI_POD_NAME',
+  podNamespace: 'ESI_POD_NAMESPACE',
+  podUid: 'ESI_POD_UID',
+  /** `host:port` of the agent's health server; `off` disables it. */
+  healthAddr: 'ESI_AGENT_HEALTH_ADDR',
+  logLevel: 'ESI_LOG_LEVEL',
+  /** Set by a user in an app container as a fallback on-change marker (see ON_CHANGE_MARKER_DIR). */
+  containerName: 'ESI_CONTAINER_NAME',
+} as const;
+
+/** The downward-API fields behind ENV.podName / podNamespace / podUid. */
+export const POD_FIELD_ENV: readonly { name: string; fieldPath: string }[] = [
+  { name: ENV.podName, fieldPath: 'metadata.name' },
+  { name: ENV.podNamespace, fieldPath: 'metadata.namespace' },
+  { name: ENV.podUid, fieldPath: 'metadata.uid' },
+];
+
+/** The agent's health and metrics server: the native sidecar's startup probe points here. */
+export const HEALTH = {
+  port: 8099,
+  /** 200 only after the first complete sync. */
+  startupPath: '/startupz',
+  readyPath: '/readyz',
+  livePath: '/healthz',
+  metricsPath: '/metrics',
+} as const;
+
+/** Where the agent finds its config: the downward-API volume's directory and file. */
+export const CONFIG_DIR = '/etc/esi';
+export const AGENT_CONFIG_FILE = 'agent-config.json';
+/** Format version of the agent config; the agent refuses another (agent and webhook versions differ). */
+export const AGENT_CONFIG_VERSION = 1;
+
+/** Where app containers see the files unless `esi.dev/mount-path` says otherwise. */
+export const DEFAULT_MOUNT_PATH = '/var/run/secrets/esi';
+/** The projected service-account token for Vault Kubernetes/JWT auth. */
+export const VAULT_TOKEN_DIR = '/var/run/secrets/esi.dev/vault';
+export const VAULT_TOKEN_FILE = 'token';
+/**
+ * `esi.dev/on-change: signal:<SIG>:<container>`: the injector mounts an empty read-only volume at
+ * `<this>/<container>` in the target container only, so the agent finds that container's processes by a
+ * mount point in /proc/<pid>/mountinfo (no env of the user's container is changed).
+ */
+export const ON_CHANGE_MARKER_DIR = '/var/run/secrets/esi.dev/on-change';
+
+/** Under the mount path: touched after the first complete sync (for an `exec` probe: `test -f`). */
+export const READY_FILE_NAME = '..esi-ready';
+/** Under the mount path: rewritten (atomically) after every change of any file set, a counter. */
+export const VERSION_FILE_NAME = '..esi-version';
+/** Under the mount path: what the init agent synced, so the sidecar does not fetch everything again. */
+export const STATE_FILE_NAME = '..esi-state.json';
+
+/**
+ * Permission bits of the secret files when the pod does not set `esi.dev/file-mode`: readable by every
+ * uid, like a Kubernetes secret volume's files (defaultMode 0644 without the write bit), because the agent
+ * writes them as its own uid and the app usually runs as another without a shared fsGroup.
+ */
+export const DEFAULT_FILE_MODE = 0o444;
+
+/** esi's `spec.controller` class: stores of it are esi's to write Secrets for (`esi.dev/sync-secret`). */
+export const DEFAULT_CONTROLLER_CLASS = 'esi';
+
+/**
+ * Env name of one static credential a store names by secretRef, delivered to the agent as `secretKeyRef`
+ * env: `ESI_<WHAT>_<SS|CSS>_<STORE NAME>_<hash8>`, readable, and unique per store even when two names map
+ * to the same upper-cased text (`a-b` / `a.b`).
+ */
+export function storeEnvName(what: string, storeKind: string, storeName: string): string {
+  const kind = storeKind === 'ClusterSecretStore' ? 'CSS' : 'SS';
+  const readable = storeName.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  const hash = createHash('sha256').update(`${kind}/${storeName}`).digest('hex').slice(0, 8);
+  return `ESI_${what}_${kind}_${readable}_${hash}`;
+}
