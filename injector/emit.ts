@@ -110,6 +110,13 @@ export function emitPatch(pod: Pod, plan: Plan): { patch: PatchOp[]; pod: Pod } 
           if (!deepEqual(merged, current![j])) emit({ op: 'replace', path: pointer('spec', field, i, 'volumeMounts', j), value: merged });
         } else if (!current) emit({ op: 'add', path: pointer('spec', field, i, 'volumeMounts'), value: [want] });
         else emit({ op: 'add', path: pointer('spec', field, i, 'volumeMounts', '-'), value: want });
+        // Every other mount of a read-only esi volume in an app container is read-only too: only the agent writes there.
+        if (want.readOnly !== true) continue;
+        const all = work.spec[field]![i]!.volumeMounts!;
+        for (let k = 0; k < all.length; k++) {
+          const m = all[k]!;
+          if (m.name === want.name && m.readOnly !== true) emit({ op: 'replace', path: pointer('spec', field, i, 'volumeMounts', k), value: { ...m, readOnly: true } });
+        }
       }
     }
   }

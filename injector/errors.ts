@@ -2,6 +2,7 @@
  * Why an admission is denied. Every denial names the annotation (or object) at fault, the value it saw
  * and what to do instead; `reason` is a short stable label for metrics (`esi_admission_denials_total`).
  */
+import { shownValue } from '../contract/index.ts';
 import { ValidationError } from '../core/index.ts';
 
 export type DenialReason =
@@ -15,6 +16,7 @@ export type DenialReason =
   | 'invalid-object'
   | 'collision'
   | 'ca-not-found'
+  | 'too-large'
   | 'unsupported';
 
 export class InjectionDenied extends ValidationError {
@@ -31,5 +33,5 @@ export class InjectionDenied extends ValidationError {
 
 /** `esi.dev/mode: "sidekick" is not valid: use init, sidecar or both` — annotation, bad value, fix. */
 export function badAnnotation(annotation: string, value: string, fix: string): InjectionDenied {
-  return new InjectionDenied('invalid-annotation', `${annotation}: ${JSON.stringify(value)} is not valid: ${fix}`, annotation);
+  return new InjectionDenied('invalid-annotation', `${annotation}: ${shownValue(value)} is not valid: ${fix}`, annotation);
 }

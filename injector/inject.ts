@@ -2,6 +2,7 @@
  * The pipeline, one small step each: should-inject → read settings → resolve → build plan → patch →
  * validate. Shared by the webhook, `esi inject` and the demo.
  */
+import { AGENT_CONFIG_ANNOTATION, ANNOTATIONS_SIZE_LIMIT } from '../contract/index.ts';
 import { isObject, type KubeObject, type Pod, type PodSpec, type ObjectMeta } from '../core/index.ts';
 import { emitPatch } from './emit.ts';
 import { InjectionDenied } from './errors.ts';
@@ -9,7 +10,7 @@ import { cloneJson } from './json-patch.ts';
 import type { PatchOp } from './json-patch.ts';
 import { buildPlan, DEFAULT_AGENT_IMAGE, DEFAULTS, type ClusterFacts, type InjectDefaults, type Plan } from './plan.ts';
 import { lookupFrom, resolve, type CaLookup, type EsoLookup } from './resolve.ts';
-import { readSettings, wantsInjection } from './settings.ts';
+import { INJECT_LABEL, readSettings, wantsInjection } from './settings.ts';
 import { podProblems } from './validate.ts';
 
 export interface InjectContext {
@@ -41,6 +42,10 @@ export interface InjectResult {
 export const CURRENT_CLUSTER: ClusterFacts = { nativeSidecars: true };
 
 export function injectPod(pod: Pod, ctx: InjectContext): InjectResult {
+  const label = (pod.metadata?.labels as Record<string, unknown> | undefined)?.[INJECT_LABEL];
+  if (label !== undefined && typeof label !== 'string') {
+    throw new InjectionDenied('invalid-annotation', `label ${INJECT_LABEL}: label values must be strings, got ${label === null ? 'null' : typeof label}; quote it in YAML: "true"`, INJECT_LABEL);
+  }
   if (!wantsInjection(pod.metadata?.labels)) return { plan: null, patch: [], pod: cloneJson(pod), warnings: [] };
   if (!isObject(pod.spec) || !Array.isArray(pod.spec.containers)) {
     throw new InjectionDenied('invalid-object', 'spec.containers: required: esi injects into pods with containers');
@@ -69,12 +74,28 @@ export function injectPod(pod: Pod, ctx: InjectContext): InjectResult {
     ...(ctx.workloadKind ? { workloadKind: ctx.workloadKind } : {}),
   });
   const { patch, pod: mutated } = emitPatch(pod, plan);
+  const annotationBytes = annotationsSize(mutated.metadata.annotations);
+  if (annotationBytes > ANNOTATIONS_SIZE_LIMIT) {
+    const config = Buffer.byteLength(plan.annotations[AGENT_CONFIG_ANNOTATION] ?? '');
+    throw new InjectionDenied(
+      'too-large',
+      `${AGENT_CONFIG_ANNOTATION}: the resolved agent config is ${config} bytes, and with the pod's other annotations (${annotationBytes - config - AGENT_CONFIG_ANNOTATION.length} bytes) it exceeds Kubernetes' limit of ${ANNOTATIONS_SIZE_LIMIT} bytes for a pod's annotations; split the ${plan.agentConfig.externalSecrets.length} ExternalSecrets over fewer per pod, or shrink their specs (long templates, many data entries)`,
+      AGENT_CONFIG_ANNOTATION,
+    );
+  }
   const before = new Set(podProblems(pod));
   const introduced = podProblems(mutated).filter((p) => !before.has(p));
   if (introduced.length > 0) {
     throw new InjectionDenied('collision', `esi could not inject this pod without making it invalid: ${introduced.join('; ')}`);
   }
   return { plan, patch, pod: mutated, warnings: plan.warnings };
+}
+
+/** Bytes of a pod's annotations as the apiserver counts them: keys plus values, UTF-8. */
+function annotationsSize(annotations: Record<string, string> | undefined): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(annotations ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(String(v));
+  return n;
 }
 
 const ESO_KINDS = new Set(['ExternalSecret', 'SecretStore', 'ClusterSecretStore']);

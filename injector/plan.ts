@@ -16,12 +16,14 @@ import {
   POD_FIELD_ENV,
   VAULT_TOKEN_DIR,
   VAULT_TOKEN_FILE,
+  mountPathProblem,
   type AgentConfig,
 } from '../contract/index.ts';
-import { InjectionDenied } from './errors.ts';
+import { badAnnotation, InjectionDenied } from './errors.ts';
 import { cloneJson } from './json-patch.ts';
 import type { Resolved } from './resolve.ts';
-import { A, quantityValue, type Mode, type PodSettings } from './settings.ts';
+import { compareQuantities, parseQuantity } from './quantity.ts';
+import { A, type Mode, type PodSettings } from './settings.ts';
 
 export interface InjectDefaults {
   mountPath: string;
@@ -208,6 +210,8 @@ export function buildPlan(inp: BuildInput): Plan {
   }
 
   const mountPath = settings.mountPath ?? defaults.mountPath;
+  const mountProblem = mountPathProblem(mountPath, [defaults.configDir, defaults.vaultTokenDir, ON_CHANGE_MARKER_DIR]);
+  if (mountProblem) throw badAnnotation(A.mountPath, mountPath, mountProblem);
   const mode = settings.mode ?? defaults.mode;
   const native = inp.cluster.nativeSidecars;
   const jobLike = isJobLike(pod, inp.workloadKind);
@@ -243,7 +247,9 @@ export function buildPlan(inp: BuildInput): Plan {
   const requests = { ...defaults.resources.requests, ...settings.resources.requests };
   const limits = { ...defaults.resources.limits, ...settings.resources.limits };
   for (const r of ['cpu', 'memory'] as const) {
-    if (requests[r] !== undefined && limits[r] !== undefined && quantityValue(requests[r]!) > quantityValue(limits[r]!)) {
+    const request = requests[r] === undefined ? undefined : parseQuantity(requests[r]!);
+    const limit = limits[r] === undefined ? undefined : parseQuantity(limits[r]!);
+    if (request && limit && compareQuantities(request, limit) > 0) {
       const ann = r === 'cpu' ? (settings.resources.requests.cpu ? A.cpuRequest : A.cpuLimit) : settings.resources.requests.memory ? A.memoryRequest : A.memoryLimit;
       throw new InjectionDenied(
         'invalid-annotation',

@@ -4,7 +4,7 @@
  * value-free config, static-credential env refs, and the Vault token audience.
  */
 import { isObject, type EnvVar, type KubeObject } from '../core/index.ts';
-import { storeKey, type AgentExternalSecret } from '../contract/index.ts';
+import { fileNameProblem, shownValue, storeKey, type AgentExternalSecret } from '../contract/index.ts';
 import { credentialEnvNames, inlineVaultCa } from '../providers/index.ts';
 import {
   conditionDeniedMessage,
@@ -288,6 +288,19 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
           `${A.externalSecrets}: ExternalSecret ${JSON.stringify(name)} spec.dataFrom[${i}].sourceRef.generatorRef: generators are not supported by esi; let ESO's controller sync this ExternalSecret instead`,
           A.externalSecrets,
         );
+      }
+    }
+    // Without a template, each data[].secretKey is a file name in the mount: refuse here what the agent cannot write.
+    if (!es.spec.target?.template) {
+      for (const [i, d] of (es.spec.data ?? []).entries()) {
+        const problem = fileNameProblem(d.secretKey);
+        if (problem) {
+          throw new InjectionDenied(
+            'invalid-object',
+            `${A.externalSecrets}: ExternalSecret ${JSON.stringify(name)} spec.data[${i}].secretKey: ${shownValue(d.secretKey)} is not valid: ${problem}; choose another secretKey`,
+            A.externalSecrets,
+          );
+        }
       }
     }
     entries.push({ es, annotation: A.externalSecrets, dir: name, sync: settings.syncSecret });

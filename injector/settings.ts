@@ -3,8 +3,22 @@
  * value. Every malformed value is refused here with a message naming the annotation, the value and the
  * fix, before anything is resolved or built.
  */
-import { ANNOTATION_PREFIX, ANNOTATIONS, INJECT_LABEL } from '../contract/index.ts';
+import {
+  ANNOTATION_PREFIX,
+  ANNOTATIONS,
+  INJECT_LABEL,
+  fileModeProblem,
+  fileNameProblem,
+  mountPathProblem,
+  normaliseMountPath,
+  refreshIntervalProblem,
+  reloadUrlProblem,
+  shownValue,
+  signalProblem,
+} from '../contract/index.ts';
+import { parseGoDuration } from '../eso/index.ts';
 import { badAnnotation, InjectionDenied } from './errors.ts';
+import { isPositive, parseQuantity } from './quantity.ts';
 
 export { INJECT_LABEL };
 export const PREFIX = ANNOTATION_PREFIX;
@@ -35,10 +49,7 @@ export interface PodSettings {
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const FILE_NAME = /^[-._a-zA-Z0-9]+$/;
 const GO_DURATION = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$/;
-const QUANTITY = /^([0-9]+(\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][0-9]+)?$/;
-const SIGNALS = ['HUP', 'INT', 'QUIT', 'USR1', 'USR2', 'TERM', 'WINCH', 'ALRM', 'CONT'];
 
 /** The annotations esi reads or writes; anything else under `esi.dev/` is most likely a typo. */
 export function isKnownAnnotation(key: string): boolean {
@@ -59,12 +70,12 @@ function list(annotation: string, raw: string, what: string, re: RegExp, example
     if (item.includes('/')) {
       throw new InjectionDenied(
         'cross-namespace',
-        `${annotation}: ${JSON.stringify(item)} is not valid: names refer to the pod's own namespace; cross-namespace references are not allowed (create the object in the pod's namespace and list it by name)`,
+        `${annotation}: ${shownValue(item)} is not valid: names refer to the pod's own namespace; cross-namespace references are not allowed (create the object in the pod's namespace and list it by name)`,
         annotation,
       );
     }
     if (!re.test(item) || item.length > 253) {
-      throw badAnnotation(annotation, raw, `${JSON.stringify(item)} is not a valid name; give a comma-separated list of ${what}, e.g. "${example}"`);
+      throw badAnnotation(annotation, raw, `${shownValue(item)} is not a valid name; give a comma-separated list of ${what}, e.g. "${example}"`);
     }
   }
   return [...new Set(items)];
@@ -75,71 +86,34 @@ export function isGoDuration(s: string): boolean {
   return s === '0' || GO_DURATION.test(s);
 }
 
-/** Quantity text to a number in base units (cores or bytes), for request ≤ limit checks. */
-export function quantityValue(q: string): number {
-  const m = /^([0-9.]+)([a-zA-Z]*|[eE][0-9]+)$/.exec(q);
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  const suffix = m[2] ?? '';
-  const bin: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-  const dec: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-  if (suffix in bin) return n * bin[suffix]!;
-  if (suffix in dec) return n * dec[suffix]!;
-  if (/^[eE][0-9]+$/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
-  return NaN;
-}
-
 function parseFileMode(raw: string): number {
   const m = /^(0o|0)?([0-7]{1,4})$/.exec(raw.trim());
   const mode = m ? parseInt(m[2]!, 8) : NaN;
-  if (!m || mode > 0o777) {
-    throw badAnnotation(A.fileMode, raw, 'give octal permission bits between 0000 and 0777, e.g. "0440" or "0400"');
-  }
-  if ((mode & 0o444) === 0) {
-    throw badAnnotation(A.fileMode, raw, 'the mode must let someone read the files; include a read bit, e.g. "0440"');
-  }
+  const problem = fileModeProblem(mode);
+  if (problem) throw badAnnotation(A.fileMode, raw, problem);
   return mode;
 }
 
+/** Normalised first (`//a/./b/` is `/a/b`, as the kubelet mounts it), then checked. */
 function parseMountPath(raw: string): string {
   const p = raw.trim();
-  const fix = 'give an absolute directory path such as "/var/run/secrets/esi" (no "..", not "/")';
-  if (!p.startsWith('/') || p === '/' || p.split('/').includes('..') || p.includes(':') || /[\s\0]/.test(p)) {
-    throw badAnnotation(A.mountPath, raw, fix);
-  }
-  return p.length > 1 && p.endsWith('/') ? p.replace(/\/+$/, '') : p;
+  const path = p.startsWith('/') && !p.split('/').includes('..') ? normaliseMountPath(p) : p;
+  const problem = mountPathProblem(path);
+  if (problem) throw badAnnotation(A.mountPath, raw, problem);
+  return path;
 }
 
 function parseOnChange(raw: string): NonNullable<PodSettings['onChange']> {
   const v = raw.trim();
   if (v.startsWith('signal:')) {
     const parts = v.split(':');
-    const sig = (parts[1] ?? '').toUpperCase().replace(/^SIG/, '');
-    const container = parts[2] ?? '';
-    if (parts.length !== 3 || !SIGNALS.includes(sig) || !DNS1123_LABEL.test(container)) {
-      throw badAnnotation(
-        A.onChange,
-        raw,
-        `use "signal:<SIGNAL>:<container>" with SIGNAL one of ${SIGNALS.map((s) => 'SIG' + s).join(', ')}, e.g. "signal:SIGHUP:app", or a reload URL "http://127.0.0.1:<port>/<path>"`,
-      );
-    }
-    return { signal: { signal: `SIG${sig}`, container } };
+    const problem = parts.length === 3 ? signalProblem(parts[1]!, parts[2]!) : signalProblem('', '');
+    if (problem) throw badAnnotation(A.onChange, raw, problem);
+    return { signal: { signal: `SIG${parts[1]!.toUpperCase().replace(/^SIG/, '')}`, container: parts[2]! } };
   }
-  let url: URL | undefined;
-  try {
-    url = new URL(v);
-  } catch {
-    url = undefined;
-  }
-  const local = url && url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && url.port !== '';
-  if (!url || !local || url.username || url.password) {
-    throw badAnnotation(
-      A.onChange,
-      raw,
-      'use a reload URL inside the pod, "http://127.0.0.1:<port>/<path>" (loopback, explicit port), or "signal:<SIGNAL>:<container>"',
-    );
-  }
-  return { url: url.toString() };
+  const problem = reloadUrlProblem(v);
+  if (problem) throw badAnnotation(A.onChange, raw, problem);
+  return { url: new URL(v).toString() };
 }
 
 function parseBool(annotation: string, raw: string): boolean {
@@ -151,7 +125,14 @@ function parseBool(annotation: string, raw: string): boolean {
 /** Reads and validates every `esi.dev/*` annotation of a pod (or pod template). */
 export function readSettings(annotations: Record<string, string> | undefined): PodSettings {
   const ann = annotations ?? {};
-  for (const key of Object.keys(ann)) {
+  for (const [key, value] of Object.entries(ann)) {
+    if (key.startsWith(PREFIX) && typeof value !== 'string') {
+      throw new InjectionDenied(
+        'invalid-annotation',
+        `${key}: annotation values must be strings, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}; quote the value in YAML (e.g. "0440", "true", "30s")`,
+        key,
+      );
+    }
     if (key.startsWith(PREFIX) && !isKnownAnnotation(key)) {
       throw new InjectionDenied(
         'unknown-annotation',
@@ -169,9 +150,8 @@ export function readSettings(annotations: Record<string, string> | undefined): P
   for (const [key, raw] of Object.entries(ann)) {
     if (!key.startsWith(A.secretPrefix)) continue;
     const file = key.slice(A.secretPrefix.length);
-    if (!FILE_NAME.test(file) || file === '.' || file === '..') {
-      throw badAnnotation(key, raw, `the file name after "${A.secretPrefix}" must match [-._a-zA-Z0-9]+, e.g. "${A.secretPrefix}password"`);
-    }
+    const fileProblem = fileNameProblem(file);
+    if (fileProblem) throw badAnnotation(key, raw, `the file name after "${A.secretPrefix}" is not valid: ${fileProblem}; e.g. "${A.secretPrefix}password"`);
     const hash = raw.indexOf('#');
     const remoteKey = (hash < 0 ? raw : raw.slice(0, hash)).trim();
     const property = hash < 0 ? undefined : raw.slice(hash + 1).trim();
@@ -190,7 +170,7 @@ export function readSettings(annotations: Record<string, string> | undefined): P
     if (store.includes('/')) {
       throw new InjectionDenied(
         'cross-namespace',
-        `${A.store}: ${JSON.stringify(store)} is not valid: a SecretStore is read from the pod's own namespace only (or use a ClusterSecretStore with ${A.storeKind}: ClusterSecretStore)`,
+        `${A.store}: ${shownValue(store)} is not valid: a SecretStore is read from the pod's own namespace only (or use a ClusterSecretStore with ${A.storeKind}: ClusterSecretStore)`,
         A.store,
       );
     }
@@ -223,6 +203,8 @@ export function readSettings(annotations: Record<string, string> | undefined): P
   const ri = ann[A.refreshInterval];
   if (ri !== undefined) {
     if (!isGoDuration(ri.trim())) throw badAnnotation(A.refreshInterval, ri, 'give a duration such as "30s", "5m" or "1h30m" ("0" disables refresh)');
+    const problem = refreshIntervalProblem(parseGoDuration(ri.trim()));
+    if (problem) throw badAnnotation(A.refreshInterval, ri, problem);
     s.refreshInterval = ri.trim();
   }
   if (ann[A.syncSecret] !== undefined) s.syncSecret = parseBool(A.syncSecret, ann[A.syncSecret]!);
@@ -239,8 +221,9 @@ export function readSettings(annotations: Record<string, string> | undefined): P
     const raw = ann[annotation];
     if (raw === undefined) continue;
     const q = raw.trim();
-    if (!QUANTITY.test(q) || !(quantityValue(q) > 0)) {
-      throw badAnnotation(annotation, raw, `give a Kubernetes quantity, e.g. ${resource === 'cpu' ? '"20m" or "0.5"' : '"64Mi" or "128Mi"'}`);
+    const parsed = parseQuantity(q);
+    if (!parsed || !isPositive(parsed)) {
+      throw badAnnotation(annotation, raw, `give a Kubernetes quantity, positive and at most 2^63-1, e.g. ${resource === 'cpu' ? '"20m" or "0.5"' : '"64Mi" or "128Mi"'}`);
     }
     s.resources[kind][resource] = q;
   }

@@ -1,0 +1,165 @@
+/**
+ * Hostile pods and ESO objects (issue 18): each case reproduces a defect a probe found, through the
+ * injector's public entry point.
+ */
+import { describe, expect, it } from 'vitest';
+import { AGENT_CONFIG_ANNOTATION, ANNOTATIONS_SIZE_LIMIT } from '../contract/index.ts';
+import type { Pod } from '../core/index.ts';
+import { applyPatch, injectManifests, injectPod, InjectionDenied, lookupFrom, type InjectContext } from './index.ts';
+import { externalSecret, pod, store } from './fixtures.test-util.ts';
+
+const objects = [store('fake'), externalSecret('db')];
+const ctx = (extra: Partial<InjectContext> = {}, objs = objects): InjectContext => ({ eso: lookupFrom(objs), ...extra });
+
+function denial(p: Pod, c: InjectContext = ctx()): InjectionDenied {
+  try {
+    injectPod(p, c);
+  } catch (e) {
+    if (e instanceof InjectionDenied) return e;
+    throw e;
+  }
+  throw new Error('expected a denial');
+}
+
+describe('defect 5: every mount of the secrets volume in an app container is read-only', () => {
+  it('forces readOnly on a second mount of esi-secrets in the same container', () => {
+    const input = pod(undefined, {
+      containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'esi-secrets', mountPath: '/var/run/secrets/esi' }, { name: 'esi-secrets', mountPath: '/rw' }] }],
+    });
+    const r = injectPod(input, ctx());
+    const mounts = r.pod.spec.containers[0]!.volumeMounts!.filter((m) => m.name === 'esi-secrets');
+    expect(mounts.map((m) => [m.mountPath, m.readOnly])).toEqual([
+      ['/var/run/secrets/esi', true],
+      ['/rw', true],
+    ]);
+    expect(applyPatch(input, r.patch)).toEqual(r.pod);
+    expect(injectPod(r.pod, ctx()).patch).toEqual([]);
+  });
+});
+
+describe('defect 8: mount paths are normalised, then refused with the reason', () => {
+  it.each([
+    ['//', /"\/\/" is not valid: a volume at "\/" would replace/],
+    ['/.', /"\/." is not valid: a volume at "\/" would replace/],
+    ['/etc/esi/x', /it overlaps \/etc\/esi, a directory esi's agent mounts for itself/],
+    ['/etc/esi', /it overlaps \/etc\/esi/],
+    ['/etc', /a volume at \/etc would hide the image's \/etc/],
+    ['/proc', /\/proc belongs to the container runtime/],
+    ['/proc/self', /\/proc belongs to the container runtime/],
+    ['/dev/shm', /\/dev belongs to the container runtime/],
+    ['/sys', /\/sys belongs to the container runtime/],
+    ['/var/run/secrets/kubernetes.io/serviceaccount', /overlaps the service-account token directory/],
+    ['/var/run/secrets', /overlaps the service-account token directory/],
+    ['/var/run/secrets/esi.dev/vault/x', /overlaps \/var\/run\/secrets\/esi.dev\/vault/],
+    ['/a/../b', /no "\.\."/],
+  ])('%s', (path, message) => {
+    const e = denial(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/mount-path': path }));
+    expect(e.annotation).toBe('esi.dev/mount-path');
+    expect(e.message).toMatch(/^esi\.dev\/mount-path: /);
+    expect(e.message).toMatch(message);
+  });
+
+  it('mounts where the kubelet would: //a/./b/ is /a/b', () => {
+    const r = injectPod(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/mount-path': '//srv/./secrets/' }), ctx());
+    expect(r.pod.spec.containers[0]!.volumeMounts).toEqual([{ name: 'esi-secrets', mountPath: '/srv/secrets', readOnly: true }]);
+  });
+});
+
+describe('defect 9: an agent config too large for the pod is refused by esi, not by the apiserver', () => {
+  it('denies when the annotations would pass 256 KiB, and injects just below', () => {
+    // Each ExternalSecret adds its spec to the config: find how many fit, then one more must be denied.
+    const many = (n: number) => Array.from({ length: n }, (_, i) => externalSecret(`es-${i}`));
+    const annotations = (n: number) => ({ 'esi.dev/external-secrets': many(n).map((o) => o.metadata.name).join(',') });
+    let n = 1;
+    for (; n < 3000; ) {
+      try {
+        injectPod(pod(annotations(n)), ctx({}, [store('fake'), ...many(n)]));
+        n += 50;
+      } catch (e) {
+        expect(e).toBeInstanceOf(InjectionDenied);
+        break;
+      }
+    }
+    expect(n).toBeLessThan(3000); // 2,000 ExternalSecrets made 815 KB in the probe
+    // Narrow down to the exact boundary.
+    let lo = n - 50;
+    let hi = n;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      try {
+        injectPod(pod(annotations(mid)), ctx({}, [store('fake'), ...many(mid)]));
+        lo = mid;
+      } catch {
+        hi = mid;
+      }
+    }
+    const fits = injectPod(pod(annotations(lo)), ctx({}, [store('fake'), ...many(lo)]));
+    const size = Object.entries(fits.pod.metadata.annotations!).reduce((a, [k, v]) => a + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    expect(size).toBeLessThanOrEqual(ANNOTATIONS_SIZE_LIMIT);
+    const e = denial(pod(annotations(hi)), ctx({}, [store('fake'), ...many(hi)]));
+    expect(e.reason).toBe('too-large');
+    expect(e.annotation).toBe(AGENT_CONFIG_ANNOTATION);
+    expect(e.message).toMatch(/^esi\.dev\/agent-config: the resolved agent config is \d+ bytes, and with the pod's other annotations \(\d+ bytes\) it exceeds Kubernetes' limit of 262144 bytes/);
+  });
+});
+
+describe('defect 11: esi.dev/refresh-interval has a floor of 1s', () => {
+  it.each(['1ns', '999ms', '0.5s'])('refuses %s', (v) => {
+    const e = denial(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/refresh-interval': v }));
+    expect(e.message).toMatch(/^esi\.dev\/refresh-interval: "[^"]+" is not valid: the shortest refresh interval is 1s/);
+  });
+  it.each(['1s', '0', '1m'])('accepts %s', (v) => {
+    expect(() => injectPod(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/refresh-interval': v }), ctx())).not.toThrow();
+  });
+});
+
+describe('defect 12: smaller gaps', () => {
+  it.each(['..data', '.', '..', '..x'])('refuses the ExternalSecret key %s at admission', (key) => {
+    const es = externalSecret('db');
+    (es['spec'] as { data: { secretKey: string }[] }).data[0]!.secretKey = key;
+    const e = denial(pod(), ctx({}, [store('fake'), es]));
+    expect(e.message).toMatch(/^esi\.dev\/external-secrets: ExternalSecret "db" spec\.data\[0\]\.secretKey: "[.a-z]+" is not valid: /);
+  });
+
+  it.each(['esi.dev/secret-..data', 'esi.dev/secret-..x'])('refuses the inline file %s at admission', (key) => {
+    const e = denial(pod({ 'esi.dev/store': 'fake', [key]: 'k' }));
+    expect(e.annotation).toBe(key);
+    expect(e.message).toMatch(/reserved for the atomic writer/);
+  });
+
+  it.each(['1e400', '1e19', '99999999999Ei'])('refuses the out-of-range quantity %s instead of comparing Infinity', (q) => {
+    const e = denial(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/agent-memory-request': q, 'esi.dev/agent-memory-limit': q }));
+    expect(e.message).toMatch(/^esi\.dev\/agent-memory-(request|limit): "[^"]+" is not valid: give a Kubernetes quantity, positive and at most/);
+  });
+
+  it('compares quantities exactly: 1e3 is 1k, 1.5Gi is above 1536Mi-1', () => {
+    expect(() => injectPod(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/agent-cpu-request': '1e3', 'esi.dev/agent-cpu-limit': '1k' }), ctx())).not.toThrow();
+    const e = denial(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/agent-memory-request': '1.5Gi', 'esi.dev/agent-memory-limit': '1610612735' }));
+    expect(e.message).toMatch(/request 1.5Gi is above its limit 1610612735/);
+  });
+
+  it('cuts a multi-megabyte value in a denial message', () => {
+    const huge = 'x'.repeat(3 * 1024 * 1024);
+    const e = denial(pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/mode': huge }));
+    expect(e.message.length).toBeLessThan(400);
+    expect(e.message).toMatch(/^esi\.dev\/mode: "x{80}"… \(3145728 bytes\) is not valid: use init, sidecar or both/);
+  });
+
+  it.each([
+    ['esi.dev/file-mode', 288, 'number'],
+    ['esi.dev/sync-secret', true, 'boolean'],
+    ['esi.dev/refresh-interval', null, 'null'],
+    ['esi.dev/containers', ['app'], 'a list'],
+  ])('names the annotation when %s is not a string (YAML %s)', (key, value, what) => {
+    const p = pod({ 'esi.dev/external-secrets': 'db', [key]: value as unknown as string });
+    const e = denial(p);
+    expect(e.message).toBe(`${key}: annotation values must be strings, got ${what}; quote the value in YAML (e.g. "0440", "true", "30s")`);
+    // esi inject reports it the same way, never as a TypeError
+    expect(() => injectManifests([p], objects)).toThrow(/annotation values must be strings/);
+  });
+
+  it('names the label when esi.dev/inject is not a string', () => {
+    const e = denial(pod(undefined, {}, { 'esi.dev/inject': true as unknown as string }));
+    expect(e.message).toMatch(/^label esi\.dev\/inject: label values must be strings, got boolean; quote it in YAML: "true"/);
+  });
+});
