@@ -163,3 +163,52 @@ describe('defect 12: smaller gaps', () => {
     expect(e.message).toMatch(/^label esi\.dev\/inject: label values must be strings, got boolean; quote it in YAML: "true"/);
   });
 });
+
+describe('defect 4: a forged esi.dev/injected is not trusted', () => {
+  const forged = (claim: object, spec: Partial<Pod['spec']>) => pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/injected': JSON.stringify(claim) }, spec);
+
+  it("refuses a claim on the user's own esi-agent container (command, capabilities, hostPath kept inside the 'hardened' agent)", () => {
+    const p = forged(
+      { initContainers: ['esi-agent'], containers: [], volumes: [] },
+      {
+        initContainers: [
+          {
+            name: 'esi-agent',
+            image: 'evil',
+            restartPolicy: 'Always',
+            command: ['sh', '-c', 'cat /host/etc/shadow'],
+            securityContext: { capabilities: { add: ['SYS_ADMIN'] } },
+            volumeMounts: [{ name: 'host', mountPath: '/host' }],
+          },
+        ],
+        volumes: [{ name: 'host', hostPath: { path: '/' } }],
+      },
+    );
+    const e = denial(p);
+    expect(e.reason).toBe('collision');
+    expect(e.annotation).toBe('esi.dev/injected');
+    expect(e.message).toMatch(/^esi\.dev\/injected: names container "esi-agent" as esi's, but esi did not add it \(it has "command", which esi's agent never has\); esi writes esi\.dev\/injected itself/);
+  });
+
+  it('refuses a claim that would delete a user container', () => {
+    const p = forged({ initContainers: [], containers: ['app', 'worker'], volumes: [] }, { containers: [{ name: 'app', image: 'a' }, { name: 'worker', image: 'w' }] });
+    expect(denial(p).message).toMatch(/names container "app" as esi's, but esi did not add it \(its args are not esi's agent's\)/);
+  });
+
+  it('refuses a claimed hostPath volume instead of merging a second source into it', () => {
+    const p = forged({ initContainers: [], containers: [], volumes: ['esi-secrets'] }, { volumes: [{ name: 'esi-secrets', hostPath: { path: '/var/lib' } }] });
+    expect(denial(p).message).toMatch(/names volume "esi-secrets" as esi's, but esi did not add it \(a "hostPath" volume is not one esi adds\)/);
+  });
+
+  it("still recognises its own containers on reinvocation, after the apiserver's defaulting and another webhook's env", () => {
+    const first = injectPod(pod(), ctx());
+    const later = structuredClone(first.pod);
+    for (const c of later.spec.initContainers!) {
+      Object.assign(c, { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });
+      c.env = [...(c.env ?? []), { name: 'OTHER', value: '1' }];
+    }
+    const again = injectPod(later, ctx());
+    expect(again.pod.spec.initContainers!.map((c) => c.name)).toEqual(['esi-agent']);
+    expect(injectPod(again.pod, ctx()).patch).toEqual([]);
+  });
+});

@@ -21,6 +21,8 @@ import {
 } from '../contract/index.ts';
 import { badAnnotation, InjectionDenied } from './errors.ts';
 import { cloneJson } from './json-patch.ts';
+import { readOwnership, type Ownership } from './ownership.ts';
+export type { Ownership } from './ownership.ts';
 import type { Resolved } from './resolve.ts';
 import { compareQuantities, parseQuantity } from './quantity.ts';
 import { A, type Mode, type PodSettings } from './settings.ts';
@@ -75,13 +77,6 @@ export interface ClusterFacts {
   nativeSidecars: boolean;
 }
 
-/** Names of what esi added, recorded in `esi.dev/injected` so re-injection recognises its own. */
-export interface Ownership {
-  initContainers: string[];
-  containers: string[];
-  volumes: string[];
-}
-
 export interface Plan {
   namespace: string;
   mode: Mode;
@@ -103,20 +98,6 @@ export interface Plan {
   /** Names esi owned before (from the pod's `esi.dev/injected`). */
   previouslyOwned: Ownership;
   warnings: string[];
-}
-
-const EMPTY_OWNERSHIP: Ownership = { initContainers: [], containers: [], volumes: [] };
-
-export function readOwnership(annotations: Record<string, string> | undefined): Ownership {
-  const raw = annotations?.[A.injected];
-  if (!raw) return EMPTY_OWNERSHIP;
-  try {
-    const v = JSON.parse(raw) as Partial<Ownership>;
-    const strings = (x: unknown) => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
-    return { initContainers: strings(v.initContainers), containers: strings(v.containers), volumes: strings(v.volumes) };
-  } catch {
-    return EMPTY_OWNERSHIP;
-  }
 }
 
 /** First of base, base-2, base-3 … that is ours already or not used by the user. */
@@ -183,7 +164,7 @@ export function buildPlan(inp: BuildInput): Plan {
   const { pod, settings, resolved, defaults } = inp;
   const spec = pod.spec;
   const warnings = [...resolved.warnings];
-  const previouslyOwned = readOwnership(pod.metadata.annotations);
+  const previouslyOwned = readOwnership(pod, defaults.configDir);
   const ownedInit = new Set(previouslyOwned.initContainers);
   const ownedContainers = new Set(previouslyOwned.containers);
   const ownedVolumes = new Set(previouslyOwned.volumes);
