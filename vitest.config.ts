@@ -18,6 +18,7 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: ['{core,kube,eso,providers,injector,agent,webhook,cli,test/unit}/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'test/e2e/**'],
+          setupFiles: ['test/setup/regexp-engine.ts'],
           testTimeout: 20_000,
         },
       },

@@ -1,11 +1,20 @@
 /**
- * Go `regexp` (RE2 syntax, Perl flags) on top of JavaScript RegExp. ESO compiles user regexps with
- * `regexp.Compile` (rewrite.regexp, find.name.regexp, ClusterSecretStore namespaceRegexes); the syntax
- * differs from JS in ways that change results (`\s`, `.`, `$`, `(?P<n>…)`, inline flags, literal `{`),
- * so patterns are parsed here with Go's rules and translated into an equivalent JS RegExp. Compile
- * errors carry Go's own text (`error parsing regexp: missing closing ): \`(\``).
- * Also: Go's ReplaceAllString (template expansion, empty matches abutting a match are ignored).
+ * Go `regexp` (RE2 syntax, Perl flags, leftmost-first) for what ESO compiles with `regexp.Compile`:
+ * rewrite.regexp, find.name.regexp, ClusterSecretStore namespaceRegexes and sprig's regex* template
+ * functions. Patterns come from users and run against backend data, so they run on re2js, an RE2
+ * engine (DFA + NFA, no backtracking): time grows linearly with the input, never exponentially
+ * as on V8's backtracking RegExp (`(a+)+$` on 30 `a`s and a `!` took minutes there).
+ *
+ * Syntax is checked here first with Go's parser rules (regexp/syntax/parse.go), so compile errors
+ * carry Go's own text (`error parsing regexp: missing closing ): \`(\``); the same pass estimates
+ * the compiled program's size the way Go's calcSize does, which prices a pattern before it is
+ * compiled (see withRegexpBudget). Matching positions are UTF-16 indices at code-point boundaries:
+ * re2js steps by code point, as Go steps by rune.
+ *
+ * re2js is loaded on demand (loadRegexpEngine): it is about 260 KB of code and 1.5 MiB of memory, and
+ * the agent in most pods runs no regexp.
  */
+import type { Matcher, RE2JS } from 're2js';
 import { EsiError } from '../core/index.ts';
 
 export class GoRegexpError extends EsiError {
@@ -17,10 +26,24 @@ export class GoRegexpError extends EsiError {
 
 export interface GoRegexp {
   readonly source: string;
-  /** The translated JS expression (no `g`), flags `u` (+ `i` when the whole pattern is case-insensitive). */
-  readonly re: RegExp;
   /** Capture group names by group number (index 0 = whole match, unnamed groups are ''). */
   readonly names: string[];
+  /** Go's estimate of the compiled program's size in instructions (regexp/syntax calcSize). */
+  readonly size: number;
+  readonly program: RE2JS;
+}
+
+type Engine = typeof import('re2js');
+let engine: Engine | undefined;
+
+/** Loads the engine; everything that compiles a regexp awaits this first (eso/render.ts, the CLI commands, eso/template). */
+export async function loadRegexpEngine(): Promise<void> {
+  engine ??= await import('re2js');
+}
+
+function loadedEngine(): Engine {
+  if (!engine) throw new EsiError('regexp', 'internal error: a regexp was compiled before the regexp engine was loaded (loadRegexpEngine)');
+  return engine;
 }
 
 const MAX_REPEAT = 1000;
@@ -32,110 +55,36 @@ interface Flags {
   U: boolean;
 }
 
-type Range = [number, number];
+const POSIX_CLASSES = new Set(['alnum', 'alpha', 'ascii', 'blank', 'cntrl', 'digit', 'graph', 'lower', 'print', 'punct', 'space', 'upper', 'word', 'xdigit']);
+const GENERAL_CATEGORIES = /^(L|Lu|Ll|Lt|Lm|Lo|M|Mn|Mc|Me|N|Nd|Nl|No|P|Pc|Pd|Ps|Pe|Pi|Pf|Po|S|Sm|Sc|Sk|So|Z|Zs|Zl|Zp|C|Cc|Cf|Cs|Co)$/;
 
-const ALL: Range = [0, 0x10ffff];
-
-function negate(ranges: Range[]): Range[] {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-  const out: Range[] = [];
-  let next = 0;
-  for (const [lo, hi] of sorted) {
-    if (lo > next) out.push([next, lo - 1]);
-    next = Math.max(next, hi + 1);
+/** Go accepts `Any`, the general categories and script names (`\p{Greek}`); JS knows the same tables. */
+function unicodeClassValid(name: string): boolean {
+  if (name === 'Any' || GENERAL_CATEGORIES.test(name)) return true;
+  if (!/^[A-Za-z_]+$/.test(name)) return false;
+  try {
+    new RegExp(`\\p{Script=${name}}`, 'u');
+    return true;
+  } catch {
+    return false;
   }
-  if (next <= 0x10ffff) out.push([next, 0x10ffff]);
-  return out;
 }
 
-const R = (s: string): Range[] => {
-  const out: Range[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const lo = s.charCodeAt(i);
-    if (s[i + 1] === '-' && i + 2 < s.length) {
-      out.push([lo, s.charCodeAt(i + 2)]);
-      i += 2;
-    } else out.push([lo, lo]);
-  }
-  return out;
-};
+/** One item of a character class or an escape: a single code point (a range end) or a set. */
+type ClassItem = { code: number } | { set: true };
 
-const PERL: Record<string, Range[]> = {
-  d: R('0-9'),
-  s: [[9, 10], [12, 13], [32, 32]],
-  w: R('0-9A-Za-z_'),
-};
-
-const POSIX: Record<string, Range[]> = {
-  alnum: R('0-9A-Za-z'),
-  alpha: R('A-Za-z'),
-  ascii: [[0, 0x7f]],
-  blank: R('\t '),
-  cntrl: [[0, 0x1f], [0x7f, 0x7f]],
-  digit: R('0-9'),
-  graph: [[0x21, 0x7e]],
-  lower: R('a-z'),
-  print: [[0x20, 0x7e]],
-  punct: [[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]],
-  space: [[9, 13], [32, 32]],
-  upper: R('A-Z'),
-  word: R('0-9A-Za-z_'),
-  xdigit: R('0-9A-Fa-f'),
-};
-
-function cp(n: number): string {
-  return `\\u{${n.toString(16)}}`;
-}
-
-function rangesToClassBody(ranges: Range[]): string {
-  return ranges.map(([lo, hi]) => (lo === hi ? cp(lo) : `${cp(lo)}-${cp(hi)}`)).join('');
-}
-
-/** Simple case folding orbit of one code point (what Go's (?i) matches), via JS's own case mapping. */
-function foldOrbit(c: number): number[] {
-  const ch = String.fromCodePoint(c);
-  const set = new Set<number>([c]);
-  for (const v of [ch.toLowerCase(), ch.toUpperCase()]) {
-    if ([...v].length === 1) set.add(v.codePointAt(0)!);
-  }
-  // Go folds k/K with KELVIN SIGN and s/S with LONG S; JS's toLowerCase maps those one way only.
-  const extra: Record<number, number[]> = { 0x6b: [0x212a], 0x4b: [0x212a], 0x212a: [0x6b, 0x4b], 0x73: [0x17f], 0x53: [0x17f], 0x17f: [0x73, 0x53] };
-  for (const e of extra[c] ?? []) set.add(e);
-  return [...set];
-}
-
-function foldRanges(ranges: Range[]): Range[] {
-  const out: Range[] = [...ranges];
-  for (const [lo, hi] of ranges) {
-    if (hi - lo > 5000) continue; // big ranges: approximate (they already hold most case pairs)
-    for (let c = lo; c <= hi; c++) for (const f of foldOrbit(c)) if (f !== c) out.push([f, f]);
-  }
-  return out;
-}
-
-function unicodeClassValid(name: string): string | undefined {
-  if (name === 'Any') return '[\\u{0}-\\u{10ffff}]';
-  for (const js of [`\\p{${name}}`, `\\p{Script=${name}}`]) {
-    // Go accepts general categories (L, Lu, …) and script names; JS knows the same tables.
-    if (!/^[A-Za-z_]+$/.test(name)) return undefined;
-    try {
-      new RegExp(js, 'u');
-      if (js.startsWith('\\p{Script') || /^(L|Lu|Ll|Lt|Lm|Lo|M|Mn|Mc|Me|N|Nd|Nl|No|P|Pc|Pd|Ps|Pe|Pi|Pf|Po|S|Sm|Sc|Sk|So|Z|Zs|Zl|Zp|C|Cc|Cf|Cs|Co)$/.test(name)) {
-        return js;
-      }
-    } catch {
-      /* try the next form */
-    }
-  }
-  return undefined;
-}
-
+/**
+ * Go's parser rules, enough to reject what Go rejects with Go's text and to size what it accepts.
+ * Each parse method returns its subexpression's size as Go's calcSize counts it (1 per literal or
+ * class, +2 per capture or star, +1 per plus or quest, max*sub + (max-min) per bounded repeat).
+ */
 class Parser {
   readonly src: string;
   readonly chars: string[];
   pos = 0;
   names: string[] = [''];
-  wholeI = false;
+  /** Char spans of `?P<name>` / `?<name>` in named groups: re2js refuses a name used twice, Go does not. */
+  nameSpans: [number, number][] = [];
   constructor(src: string) {
     this.src = src;
     this.chars = [...src];
@@ -150,18 +99,20 @@ class Parser {
     return this.pos >= this.chars.length;
   }
 
-  parseAlternation(flags: Flags, depth: number): string {
-    const branches: string[] = [this.parseConcat(flags, depth)];
+  parseAlternation(flags: Flags, depth: number): number {
+    let size = this.parseConcat(flags, depth);
+    let branches = 1;
     while (this.peek() === '|') {
       this.pos++;
-      branches.push(this.parseConcat(flags, depth));
+      size += this.parseConcat(flags, depth);
+      branches++;
     }
-    return branches.join('|');
+    return size + branches - 1;
   }
 
-  parseConcat(flags: Flags, depth: number): string {
-    let out = '';
-    let lastAtom: string | undefined;
+  parseConcat(flags: Flags, depth: number): number {
+    let size = 0;
+    let lastAtom: number | undefined;
     let lastRepeatStart = -1; // char index where the previous repetition operator began
     let lastWasRepeat = false;
     while (!this.eof()) {
@@ -179,8 +130,9 @@ class Parser {
           throw new GoRegexpError('invalid nested repetition operator', this.chars.slice(lastRepeatStart, this.pos).join(''));
         }
         if (lastAtom === undefined) throw new GoRegexpError('missing argument to repetition operator', opText);
-        out = out.slice(0, out.length - lastAtom.length) + `(?:${lastAtom})${rep}`;
-        lastAtom = `(?:${lastAtom})${rep}`;
+        const repeated = repeatSize(lastAtom, rep.min, rep.max);
+        size += repeated - lastAtom;
+        lastAtom = repeated;
         lastWasRepeat = true;
         lastRepeatStart = repStart;
         continue;
@@ -193,11 +145,22 @@ class Parser {
         continue;
       }
       const atom = this.parseAtom(flags, depth);
-      out += atom;
+      size += atom;
       lastAtom = atom;
       lastWasRepeat = false;
     }
-    return out;
+    return Math.max(1, size);
+  }
+
+  /** The pattern with its groups' names taken out (groups are used by number). */
+  unnamed(): string {
+    let out = '';
+    let from = 0;
+    for (const [a, b] of this.nameSpans) {
+      out += this.chars.slice(from, a).join('');
+      from = b;
+    }
+    return out + this.chars.slice(from).join('');
   }
 
   /** `(?flags)` (not `(?flags:`)? */
@@ -238,12 +201,13 @@ class Parser {
     throw new GoRegexpError('invalid or unsupported Perl syntax', this.chars.slice(start, this.pos).join(''));
   }
 
-  tryRepeat(flags: Flags): string | undefined {
+  /** A repetition operator at pos: its bounds (max -1 = unbounded), or undefined (`{` that is a literal). */
+  tryRepeat(_flags: Flags): { min: number; max: number } | undefined {
     const c = this.peek();
-    let op: string | undefined;
+    let bounds: { min: number; max: number };
     if (c === '*' || c === '+' || c === '?') {
       this.pos++;
-      op = c;
+      bounds = c === '*' ? { min: 0, max: -1 } : c === '+' ? { min: 1, max: -1 } : { min: 0, max: 1 };
     } else if (c === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(this.rest());
       if (!m) return undefined;
@@ -253,50 +217,28 @@ class Parser {
         throw new GoRegexpError('invalid repeat count', m[0]);
       }
       this.pos += [...m[0]].length;
-      op = m[2] ? (m[3] === '' ? `{${min},}` : `{${min},${max}}`) : `{${min}}`;
+      bounds = { min, max };
     } else return undefined;
-    let lazy = false;
-    if (this.peek() === '?') {
-      this.pos++;
-      lazy = true;
-    }
-    if (flags.U) lazy = !lazy;
-    return op + (lazy ? '?' : '');
+    if (this.peek() === '?') this.pos++; // non-greedy: same size
+    return bounds;
   }
 
-  parseAtom(flags: Flags, depth: number): string {
+  parseAtom(flags: Flags, depth: number): number {
     const c = this.peek()!;
     switch (c) {
       case '(':
         return this.parseGroup(flags, depth);
       case '[':
-        return this.parseClass(flags);
-      case '.':
-        this.pos++;
-        return flags.s ? '[\\u{0}-\\u{10ffff}]' : '[^\\n]';
-      case '^':
-        this.pos++;
-        return flags.m ? '(?:(?<![\\s\\S])|(?<=\\n))' : '(?:(?<![\\s\\S]))';
-      case '$':
-        this.pos++;
-        return flags.m ? '(?:(?![\\s\\S])|(?=\\n))' : '(?:(?![\\s\\S]))';
+        return this.parseClass();
       case '\\':
-        return this.parseEscape(flags);
+        return this.parseEscape();
       default:
-        this.pos++;
-        return this.literal(c.codePointAt(0)!, flags);
+        this.pos++; // a literal, `.`, `^` or `$`
+        return 1;
     }
   }
 
-  literal(code: number, flags: Flags): string {
-    if (flags.i && !this.wholeI) {
-      const orbit = foldOrbit(code);
-      if (orbit.length > 1) return `[${orbit.map(cp).join('')}]`;
-    }
-    return cp(code);
-  }
-
-  parseGroup(flags: Flags, depth: number): string {
+  parseGroup(flags: Flags, depth: number): number {
     const start = this.pos;
     const inner: Flags = { ...flags };
     let capture = false;
@@ -317,6 +259,7 @@ class Parser {
         }
         this.pos = end + 1;
         this.names.push(name);
+        this.nameSpans.push([start + 1, end + 1]);
         capture = true;
       } else if (/[imsU:)-]/.test(two ?? '')) {
         if (this.parseFlagsInto(inner) !== ':') throw new GoRegexpError('invalid or unsupported Perl syntax', this.chars.slice(start, this.pos).join(''));
@@ -331,11 +274,11 @@ class Parser {
     const body = this.parseAlternation(inner, depth + 1);
     if (this.peek() !== ')') throw new GoRegexpError('missing closing )', this.src);
     this.pos++;
-    return capture ? `(${body})` : `(?:${body})`;
+    return capture ? body + 2 : body;
   }
 
-  /** Reads an escape inside or outside a class. Returns ranges, or a JS fragment for \p classes / assertions. */
-  readEscape(inClass: boolean): { ranges?: Range[]; js?: string; assertion?: string; literal?: string } {
+  /** Reads an escape inside or outside a class: one code point, a set, an assertion or a `\Q…\E` literal. */
+  readEscape(inClass: boolean): ClassItem | { literal: string } {
     const start = this.pos;
     this.pos++; // backslash
     const c = this.peek();
@@ -345,26 +288,16 @@ class Parser {
       throw new GoRegexpError('invalid escape sequence', this.chars.slice(start, this.pos).join(''));
     };
     switch (c) {
-      case 'a': return { ranges: [[7, 7]] };
-      case 'f': return { ranges: [[12, 12]] };
-      case 't': return { ranges: [[9, 9]] };
-      case 'n': return { ranges: [[10, 10]] };
-      case 'r': return { ranges: [[13, 13]] };
-      case 'v': return { ranges: [[11, 11]] };
-      case 'd': case 's': case 'w': return { ranges: PERL[c] };
-      case 'D': case 'S': case 'W': return { ranges: negate(PERL[c.toLowerCase()]!) };
-      case 'A':
+      case 'a': return { code: 7 };
+      case 'f': return { code: 12 };
+      case 't': return { code: 9 };
+      case 'n': return { code: 10 };
+      case 'r': return { code: 13 };
+      case 'v': return { code: 11 };
+      case 'd': case 's': case 'w': case 'D': case 'S': case 'W': return { set: true };
+      case 'A': case 'z': case 'b': case 'B':
         if (inClass) return bad();
-        return { assertion: '(?:(?<![\\s\\S]))' };
-      case 'z':
-        if (inClass) return bad();
-        return { assertion: '(?:(?![\\s\\S]))' };
-      case 'b':
-        if (inClass) return bad();
-        return { assertion: '(?:\\b)' };
-      case 'B':
-        if (inClass) return bad();
-        return { assertion: '(?:\\B)' };
+        return { set: true }; // an assertion: one instruction, like a class
       case 'x': {
         if (this.peek() === '{') {
           const m = /^\{([0-9A-Fa-f]+)\}/.exec(this.rest());
@@ -377,7 +310,7 @@ class Parser {
           const v = parseInt(m[1]!, 16);
           if (v > 0x10ffff) return bad();
           this.pos++;
-          return { ranges: [[v, v]] };
+          return { code: v };
         }
         const m = /^[0-9A-Fa-f]{2}/.exec(this.rest());
         if (!m) {
@@ -385,8 +318,7 @@ class Parser {
           return bad();
         }
         this.pos += 2;
-        const v = parseInt(m[0], 16);
-        return { ranges: [[v, v]] };
+        return { code: parseInt(m[0], 16) };
       }
       case 'p':
       case 'P': {
@@ -405,15 +337,9 @@ class Parser {
           name = n;
           this.pos++;
         }
-        let neg = c === 'P';
-        if (name.startsWith('^')) {
-          neg = !neg;
-          name = name.slice(1);
-        }
-        const js = unicodeClassValid(name);
-        if (!js) throw new GoRegexpError('invalid character class range', this.chars.slice(start, this.pos).join(''));
-        if (js.startsWith('[')) return { ranges: neg ? [] : [ALL] };
-        return { js: neg ? js.replace('\\p', '\\P') : js };
+        if (name.startsWith('^')) name = name.slice(1);
+        if (!unicodeClassValid(name)) throw new GoRegexpError('invalid character class range', this.chars.slice(start, this.pos).join(''));
+        return { set: true };
       }
       case 'Q': {
         if (inClass) return bad();
@@ -432,74 +358,48 @@ class Parser {
             digits += this.peek();
             this.pos++;
           }
-          const v = parseInt(digits, 8);
-          return { ranges: [[v, v]] };
+          return { code: parseInt(digits, 8) };
         }
         const code = c.codePointAt(0)!;
-        if (code < 0x80 && !/[A-Za-z0-9]/.test(c)) return { ranges: [[code, code]] };
+        if (code < 0x80 && !/[A-Za-z0-9]/.test(c)) return { code };
         return bad();
       }
     }
   }
 
-  parseEscape(flags: Flags): string {
+  parseEscape(): number {
     const e = this.readEscape(false);
-    if (e.assertion) return e.assertion;
-    if (e.literal !== undefined) {
-      const parts = [...e.literal].map((ch) => this.literal(ch.codePointAt(0)!, flags));
-      return parts.length === 1 ? parts[0]! : `(?:${parts.join('')})`;
-    }
-    if (e.js !== undefined) return e.js;
-    const ranges = e.ranges!;
-    if (ranges.length === 1 && ranges[0]![0] === ranges[0]![1]) return this.literal(ranges[0]![0], flags);
-    const body = flags.i && !this.wholeI ? foldRanges(ranges) : ranges;
-    return body.length === 0 ? '[]' : `[${rangesToClassBody(body)}]`;
+    return 'literal' in e ? Math.max(1, [...e.literal].length) : 1;
   }
 
-  parseClass(flags: Flags): string {
+  parseClass(): number {
     const start = this.pos;
     this.pos++;
-    let negated = false;
-    if (this.peek() === '^') {
-      negated = true;
-      this.pos++;
-    }
-    const ranges: Range[] = [];
-    const jsParts: string[] = [];
+    if (this.peek() === '^') this.pos++;
     let first = true;
     for (;;) {
       const c = this.peek();
       if (c === undefined) throw new GoRegexpError('missing closing ]', this.chars.slice(start).join(''));
       if (c === ']' && !first) {
         this.pos++;
-        break;
+        return 1;
       }
       first = false;
       // POSIX class
       if (c === '[' && this.peek(1) === ':') {
         const m = /^\[:(\^?)([a-z]*):\]/.exec(this.rest());
         if (m) {
-          const set = POSIX[m[2]!];
-          if (!set) throw new GoRegexpError('invalid character class range', m[0]);
+          if (!POSIX_CLASSES.has(m[2]!)) throw new GoRegexpError('invalid character class range', m[0]);
           this.pos += m[0].length;
-          ranges.push(...(m[1] ? negate(set) : set));
           continue;
         }
       }
       const itemStart = this.pos;
       let lo: number;
       if (c === '\\') {
-        const e = this.readEscape(true);
-        if (e.js !== undefined && (e.js.startsWith('\\p') || e.js.startsWith('\\P'))) {
-          jsParts.push(e.js);
-          continue;
-        }
-        const rs = e.ranges ?? [];
-        if (rs.length !== 1 || rs[0]![0] !== rs[0]![1] || c !== '\\' || /^\\[dswDSWpP]/.test(this.chars.slice(itemStart, itemStart + 2).join(''))) {
-          ranges.push(...rs);
-          continue;
-        }
-        lo = rs[0]![0];
+        const e = this.readEscape(true) as ClassItem;
+        if (!('code' in e)) continue; // \d, \pL, …: a set, never a range end
+        lo = e.code;
       } else {
         this.pos++;
         lo = c.codePointAt(0)!;
@@ -513,97 +413,191 @@ class Parser {
           if (/[dswDSWpP]/.test(this.peek(1) ?? '')) {
             throw new GoRegexpError('invalid escape sequence', this.chars.slice(escStart, escStart + 2).join(''));
           }
-          const e = this.readEscape(true);
-          const rs = e.ranges ?? [];
-          if (rs.length !== 1 || rs[0]![0] !== rs[0]![1]) {
-            throw new GoRegexpError('invalid character class range', this.chars.slice(itemStart, this.pos).join(''));
-          }
-          hi = rs[0]![0];
+          const e = this.readEscape(true) as ClassItem;
+          if (!('code' in e)) throw new GoRegexpError('invalid character class range', this.chars.slice(itemStart, this.pos).join(''));
+          hi = e.code;
         } else {
           hi = this.peek()!.codePointAt(0)!;
           this.pos++;
         }
         if (hi < lo) throw new GoRegexpError('invalid character class range', this.chars.slice(itemStart, this.pos).join(''));
-        ranges.push([lo, hi]);
-      } else {
-        ranges.push([lo, lo]);
       }
     }
-    const folded = flags.i && !this.wholeI ? foldRanges(ranges) : ranges;
-    const body = rangesToClassBody(folded) + jsParts.join('');
-    if (body === '') return negated ? '[\\u{0}-\\u{10ffff}]' : '[]';
-    return `[${negated ? '^' : ''}${body}]`;
   }
 }
+
+/** Go's calcSize for a repeat of a subexpression of size `sub` (regexp/syntax/parse.go). */
+function repeatSize(sub: number, min: number, max: number): number {
+  if (max === -1) return min === 0 ? 2 + sub : min === 1 ? 1 + sub : 1 + min * sub;
+  if (min === 0 && max === 1) return 1 + sub;
+  return Math.max(1, max * sub + (max - min));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Work budget
+
+/**
+ * What one unit of regexp work costs, measured on re2js (bench/regexp.mjs): compiling costs about
+ * 20× more per instruction than one NFA step (one instruction over one input character).
+ */
+const COMPILE_UNITS_PER_INSTRUCTION = 20;
+
+/** The bound of a withRegexpBudget scope was reached; nothing ran past it. */
+export class RegexpBudgetExceeded extends EsiError {
+  constructor(readonly limit: number) {
+    super(
+      'regexp-budget',
+      `the regular expressions this request needs exceed esi's bound on regexp work per request (${limit.toLocaleString('en-US')} units: instructions compiled ×${COMPILE_UNITS_PER_INSTRUCTION} plus instructions × input characters matched); use fewer or smaller namespaceRegexes / rewrite regexps`,
+    );
+    this.name = 'RegexpBudgetExceeded';
+  }
+}
+
+let budget: { left: number; limit: number } | undefined;
+
+/**
+ * Runs `fn` (synchronous) with at most `units` of regexp work (compiles and matches in it are
+ * priced before they run: compile = estimated instructions × 20, match = instructions × (input
+ * length + 1), the NFA's worst case). The webhook runs each admission in one: linear-time regexps
+ * still cost size × input, and one request must not hold the event loop from the others.
+ */
+export function withRegexpBudget<T>(units: number, fn: () => T): T {
+  const outer = budget;
+  budget = { left: units, limit: units };
+  try {
+    return fn();
+  } finally {
+    budget = outer;
+  }
+}
+
+function charge(units: number): void {
+  if (!budget) return;
+  budget.left -= units;
+  if (budget.left < 0) throw new RegexpBudgetExceeded(budget.limit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compile and match
 
 const cache = new Map<string, GoRegexp>();
 
 /** regexp.Compile with Go's syntax and error messages. */
 export function compileGoRegexp(source: string): GoRegexp {
   const hit = cache.get(source);
-  if (hit) return hit;
+  if (hit) {
+    charge(hit.size * COMPILE_UNITS_PER_INSTRUCTION); // priced as if compiled: a denial must not depend on the cache
+    return hit;
+  }
   if (source.includes('\uFFFD') && !Buffer.from(source, 'utf8').toString('utf8').includes('\uFFFD')) {
     throw new GoRegexpError('invalid UTF-8', '\uFFFD');
   }
   const p = new Parser(source);
-  const flags: Flags = { i: false, m: false, s: false, U: false };
-  // A leading (?i) that covers the whole pattern maps onto JS's own `i` flag (same simple folding).
-  const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead && lead[1]!.includes('i') && !/\(\?[imsU]*-[imsU]*i/.test(source)) p.wholeI = true;
-  const body = p.parseAlternation(flags, 0);
+  const size = p.parseAlternation({ i: false, m: false, s: false, U: false }, 0) + 2; // + the match and the unanchored loop
   if (!p.eof()) throw new GoRegexpError('unexpected )', source);
-  let re: RegExp;
+  charge(size * COMPILE_UNITS_PER_INSTRUCTION);
+  const { RE2JS, RE2JSSyntaxException } = loadedEngine();
+  let program: RE2JS;
   try {
-    re = new RegExp(body, p.wholeI ? 'iu' : 'u');
+    program = RE2JS.compile(p.unnamed());
   } catch (e) {
+    // Go's limits the syntax pass above does not model: nesting depth, repeat products, program size.
+    if (e instanceof RE2JSSyntaxException) {
+      const code = e.getDescription();
+      const whole = code === 'expression too large' || code === 'expression nests too deeply'; // Go quotes the whole expression
+      throw new GoRegexpError(code, whole ? source : (e.getPattern() ?? source));
+    }
     throw new EsiError('regexp', `error parsing regexp: unsupported by esi: \`${source}\` (${(e as Error).message})`);
   }
-  const compiled: GoRegexp = { source, re, names: p.names };
+  const compiled: GoRegexp = { source, names: p.names, size: Math.max(size, program.programSize()), program };
   if (cache.size > 500) cache.clear();
   cache.set(source, compiled);
   return compiled;
 }
 
-/**
- * `g.exec(s)` from index `pos` (`g` must have the `g` flag), skipping the empty matches V8 reports
- * between the two halves of a surrogate pair (`/(?![\s\S])/u` matches "😀" at index 1): Go matches
- * on code points, where no such position exists.
- */
-export function goExec(g: RegExp, s: string, pos: number): RegExpExecArray | null {
-  for (;;) {
-    g.lastIndex = pos;
-    const m = g.exec(s);
-    if (!m || !betweenSurrogates(s, m.index)) return m;
-    pos = m.index + 1;
-  }
-}
-
-function betweenSurrogates(s: string, i: number): boolean {
-  if (i <= 0 || i >= s.length) return false;
-  const hi = s.charCodeAt(i - 1);
-  const lo = s.charCodeAt(i);
-  return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
-}
-
-const globals = new WeakMap<GoRegexp, RegExp>();
-
-/** The compiled expression with the `g` flag (one per compiled pattern). */
-function globalOf(re: GoRegexp): RegExp {
-  let g = globals.get(re);
-  if (!g) {
-    g = new RegExp(re.re.source, re.re.flags + 'g');
-    globals.set(re, g);
-  }
-  return g;
-}
-
 /** regexp.MatchString: unanchored. */
 export function goMatchString(re: GoRegexp, s: string): boolean {
-  return goExec(globalOf(re), s, 0) !== null;
+  charge(re.size * (s.length + 1));
+  return re.program.test(s);
+}
+
+/**
+ * Go's doExecute from `pos` over one text: the leftmost-first match starting at or after `pos` (the
+ * text before `pos` is context for `^`, `\b`), as [start, end, group1 start, group1 end, …] with -1
+ * for groups that did not take part; null when there is none.
+ */
+export class GoSearch {
+  readonly #re: GoRegexp;
+  readonly #text: string;
+  readonly #matcher: Matcher;
+  constructor(re: GoRegexp, text: string) {
+    this.#re = re;
+    this.#text = text;
+    this.#matcher = re.program.matcher(text);
+  }
+  at(pos: number): number[] | null {
+    charge(this.#re.size * (this.#text.length - pos + 1));
+    if (!this.#matcher.find(pos)) return null;
+    const out: number[] = [];
+    for (let g = 0; g < this.#re.names.length; g++) out.push(this.#matcher.start(g), this.#matcher.end(g));
+    return out;
+  }
+}
+
+/** Width of the code point at `i` in UTF-16 units (0 at the end): Go's utf8.DecodeRuneInString width. */
+export function codePointWidth(s: string, i: number): number {
+  if (i >= s.length) return 0;
+  return s.codePointAt(i)! > 0xffff ? 2 : 1;
+}
+
+/** Go's allMatches: up to `n` (n < 0: all) matches, an empty match abutting the previous one skipped. */
+export function goAllMatches(re: GoRegexp, text: string, n: number): number[][] {
+  const out: number[][] = [];
+  if (n < 0) n = text.length + 1;
+  const search = new GoSearch(re, text);
+  for (let pos = 0, prevMatchEnd = -1; out.length < n && pos <= text.length; ) {
+    const m = search.at(pos);
+    if (!m) break;
+    let accept = true;
+    if (m[1] === pos) {
+      // an empty match: not right after the previous match; move on one code point
+      if (m[0] === prevMatchEnd) accept = false;
+      const width = codePointWidth(text, pos);
+      pos = width > 0 ? pos + width : text.length + 1;
+    } else pos = m[1]!;
+    prevMatchEnd = m[1]!;
+    if (accept) out.push(m);
+  }
+  return out;
+}
+
+/**
+ * Go's replaceAll loop: `repl` is called with each match's indices (see GoSearch.at); an empty match
+ * right after a match is not replaced; the search always advances at least one code point. `copy`
+ * gives the unmatched text between two indices (the template functions copy from their byte string).
+ */
+export function goReplaceAll(re: GoRegexp, text: string, repl: (m: number[]) => string, copy = (from: number, to?: number) => text.slice(from, to)): string {
+  const search = new GoSearch(re, text);
+  let out = '';
+  let lastMatchEnd = 0;
+  let searchPos = 0;
+  while (searchPos <= text.length) {
+    const a = search.at(searchPos);
+    if (!a) break;
+    out += copy(lastMatchEnd, a[0]);
+    if (a[1]! > lastMatchEnd || a[0] === 0) out += repl(a);
+    lastMatchEnd = a[1]!;
+    const width = codePointWidth(text, searchPos);
+    if (searchPos + width > a[1]!) searchPos += width;
+    else if (searchPos + 1 > a[1]!) searchPos++;
+    else searchPos = a[1]!;
+  }
+  return out + copy(lastMatchEnd);
 }
 
 /** Go's Regexp.Expand for one match: $1, ${1}, $name (longest word run), ${name}, $$. */
-export function goExpand(template: string, m: RegExpExecArray, names: string[]): string {
+export function goExpand(template: string, text: string, m: number[], names: string[]): string {
+  const group = (n: number): string => (n < names.length && m[2 * n]! >= 0 ? text.slice(m[2 * n], m[2 * n + 1]) : '');
   let out = '';
   let i = 0;
   while (i < template.length) {
@@ -634,42 +628,17 @@ export function goExpand(template: string, m: RegExpExecArray, names: string[]):
     const consumed = 1 + (brace ? 2 : 0) + name.length;
     let num = -1;
     if (/^[0-9]+$/.test(name) && name.length < 9 && !(name[0] === '0' && name.length > 1)) num = Number(name);
-    if (num >= 0) {
-      if (num < m.length && m[num] !== undefined) out += m[num];
-    } else {
+    if (num >= 0) out += group(num);
+    else {
       const idx = names.indexOf(name);
-      if (idx > 0 && m[idx] !== undefined) out += m[idx];
+      if (idx > 0) out += group(idx);
     }
     i = d + consumed;
   }
   return out;
 }
 
-/** Regexp.ReplaceAllString: Go semantics for empty matches (ignored when abutting a previous match). */
+/** Regexp.ReplaceAllString: Go's template expansion and empty-match rules. */
 export function goReplaceAllString(re: GoRegexp, src: string, template: string): string {
-  const g = globalOf(re);
-  let out = '';
-  let lastEnd = 0;
-  let prevMatchEnd = -1;
-  let searchPos = 0;
-  while (searchPos <= src.length) {
-    const m = goExec(g, src, searchPos);
-    if (!m) break;
-    const start = m.index;
-    const end = start + m[0].length;
-    if (m[0].length === 0 && start === prevMatchEnd) {
-      // Go ignores an empty match right after the previous match; advance one character.
-      const cpLen = src.codePointAt(start)! > 0xffff ? 2 : 1;
-      searchPos = start + cpLen;
-      continue;
-    }
-    out += src.slice(lastEnd, start) + goExpand(template, m, re.names);
-    lastEnd = end;
-    prevMatchEnd = end;
-    if (m[0].length === 0) {
-      const c = src.codePointAt(start);
-      searchPos = start + (c !== undefined && c > 0xffff ? 2 : 1);
-    } else searchPos = end;
-  }
-  return out + src.slice(lastEnd);
+  return goReplaceAll(re, src, (m) => goExpand(template, src, m, re.names));
 }

@@ -37,11 +37,11 @@ export {
   secretStoreErrors,
 } from './validate.ts';
 export { storeAllowsNamespace, storeIsManaged, labelSelectorMatches, conditionDeniedMessage } from './conditions.ts';
-export { compileGoRegexp, goMatchString, goReplaceAllString, goExpand, GoRegexpError, type GoRegexp } from './goregexp.ts';
+export { compileGoRegexp, goMatchString, goReplaceAllString, GoRegexpError, RegexpBudgetExceeded, withRegexpBudget, loadRegexpEngine, type GoRegexp } from './goregexp.ts';
 export { goQuote } from './goquote.ts';
 export { applyRewrites } from './rewrite.ts';
 export { convertKeys, convertKey, validateKeys } from './keys.ts';
 export { decode, decodeMap, goBase64Decode } from './decoding.ts';
 export { dataHash, createdByHash, compareBytes } from './hash.ts';
 export type { TemplateEngine, WorkingSecret, TemplateScope } from './templating.ts';
-export { FakeSecretsClient, validateFakeStore, compileFindRegexp } from './providers/fake.ts';
+export { FakeSecretsClient, validateFakeStore, compileFindRegexp, type FindRegexp } from './providers/fake.ts';

@@ -12,6 +12,7 @@ import { buildSecret, esNamespace, targetName, withManagedLabel, type SecretOutc
 import type { TemplateEngine } from './templating.ts';
 import type { ExternalSecret, SecretStore, SecretStoreRef } from './types.ts';
 import { externalSecretErrors, secretTemplateErrors } from './validate.ts';
+import { loadRegexpEngine } from './goregexp.ts';
 
 export interface RenderInput {
   externalSecret: ExternalSecret;
@@ -99,12 +100,25 @@ export function storeResolver(input: RenderInput): ClientResolver {
 }
 
 /**
+ * Whether this sync can compile a regexp outside a template (templates bring the engine themselves):
+ * rewrite.regexp, find.name.regexp, or a store's namespaceRegexes. Most agents never load it.
+ */
+function needsRegexps(es: ExternalSecret, stores: SecretStore[]): boolean {
+  const dataFrom = es.spec.dataFrom ?? [];
+  return (
+    dataFrom.some((d) => d.find?.name !== undefined || (d.rewrite ?? []).some((r) => r.regexp !== undefined)) ||
+    stores.some((s) => (s.spec.conditions ?? []).some((c) => (c.namespaceRegexes ?? []).length > 0))
+  );
+}
+
+/**
  * Runs one sync. Returns what happens to the target Secret, or throws ESO's error (an EsoError whose
  * `field` names the ExternalSecret field at fault; the message never holds a secret value).
  */
 export async function renderExternalSecret(input: RenderInput): Promise<RenderResult> {
   const es = input.externalSecret;
   const namespace = esNamespace(es);
+  if (needsRegexps(es, input.stores)) await loadRegexpEngine();
   const admission = externalSecretErrors(es, { includeTemplate: false });
   if (admission.length > 0) throw new EsoError('invalid', admission.join('\n'), 'spec');
   const manifest = (es.spec.target as { manifest?: { apiVersion?: string; kind?: string } }).manifest;

@@ -11,6 +11,7 @@ import type { KubeClient } from '../kube/index.ts';
 import type { WebhookLogger } from './log.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { SelfManagedTls, type SelfManagedOptions } from './self-managed.ts';
+import { loadRegexpEngine } from '../eso/index.ts';
 import { startWebhookServer, type TlsFiles, type TlsPem, type WebhookServer } from './server.ts';
 
 export interface RunWebhookOptions {
@@ -66,6 +67,7 @@ async function detectNativeSidecars(client: KubeClient, log: WebhookLogger): Pro
 const CA_TTL_MS = 5 * 60_000;
 
 export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> {
+  await loadRegexpEngine(); // the pod-config controller re-runs injection (namespaceRegexes)
   const metrics = o.metrics ?? createWebhookMetrics({ defaultMetrics: true });
   const nativeSidecars = o.nativeSidecars === undefined || o.nativeSidecars === 'auto' ? await detectNativeSidecars(o.client, o.log) : o.nativeSidecars;
   const cache = new ClusterCache(o.client, o.log);

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { loadRegexpEngine } from '../eso/index.ts';
 import { admit, BadReview, parseReview, type AdmissionEnv } from './admission.ts';
 import type { WebhookLogger } from './log.ts';
 import type { WebhookMetrics } from './metrics.ts';
@@ -71,6 +72,7 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
 }
 
 export async function startWebhookServer(o: WebhookServerOptions): Promise<WebhookServer> {
+  await loadRegexpEngine(); // admission matches ClusterSecretStore namespaceRegexes
   const initial = await readTls(o.tls);
   const server = createServer({ cert: initial.cert, key: initial.key, minVersion: 'TLSv1.2' });
   server.keepAliveTimeout = 65_000;

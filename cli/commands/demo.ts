@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject, Pod, PodTemplate } from '../../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, AGENT_CONFIG_FILE, type AgentConfig } from '../../contract/index.ts';
+import { loadRegexpEngine } from '../../eso/index.ts';
 import { injectPod, describePlan, lookupFrom } from '../../injector/index.ts';
 import { runAgent } from '../../agent/index.ts';
 import { parseFlags, wantsHelp, type Command } from '../io.ts';
@@ -36,6 +37,7 @@ export const demoCommand: Command = async (argv, io) => {
     return 0;
   }
   const { values } = parseFlags(argv, { keep: { type: 'boolean' } }, 'demo');
+  await loadRegexpEngine();
   const out = (s = '') => io.stdout(`${s}\n`);
   const dir = await mkdtemp(join(tmpdir(), 'esi-demo-'));
   const agentAbort = new AbortController();

@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import { describeError, ValidationError, type KubeObject } from '../../core/index.ts';
 import { readManifests } from '../manifests.ts';
+import { loadRegexpEngine } from '../../eso/index.ts';
 import { CURRENT_CLUSTER, DEFAULT_AGENT_IMAGE, injectManifests } from '../../injector/index.ts';
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 
@@ -63,6 +64,7 @@ export const injectCommand: Command = async (argv, io) => {
       nativeSidecars = ns === 'true';
     }
     const [first, ...rest] = await Promise.all(files.map((f) => readManifests(f)));
+    await loadRegexpEngine(); // injection checks ClusterSecretStore namespaceRegexes
     const objects = first ?? [];
     const out = injectManifests(objects, rest.flat(), {
       cluster: { nativeSidecars },

@@ -9,7 +9,7 @@
 import { EsiError, NoSecretError } from '../../core/index.ts';
 import type { SecretDataMap, SecretsClient } from '../provider.ts';
 import type { ExternalSecretFind, RemoteRef } from '../types.ts';
-import { compileFindRegexp } from './fake.ts';
+import { compileFindRegexp, type FindRegexp } from './fake.ts';
 import { awsExtractMap, awsPropertyOf } from '../gjson/index.ts';
 import { marshal, GoJsonError } from '../gojson/index.ts';
 
@@ -144,8 +144,8 @@ export function awsSecretMap(ref: RemoteRef, bytes: Uint8Array): SecretDataMap {
 
 /** Which API ESO's GetAllSecrets uses for a `find` (§7.1 table). */
 export type AwsFindPlan =
-  | { api: 'ListSecrets'; filters: AwsFilter[]; regexp: RegExp }
-  | { api: 'BatchGetSecretValue'; filters: AwsFilter[]; regexp?: RegExp };
+  | { api: 'ListSecrets'; filters: AwsFilter[]; regexp: FindRegexp }
+  | { api: 'BatchGetSecretValue'; filters: AwsFilter[]; regexp?: FindRegexp };
 
 export function planAwsFind(find: ExternalSecretFind): AwsFindPlan {
   const hasName = !!find.name;

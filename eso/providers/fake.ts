@@ -4,7 +4,7 @@
  */
 import { NoSecretError } from '../../core/index.ts';
 import { EsoError, wrapError } from '../errors.ts';
-import { compileGoRegexp } from '../goregexp.ts';
+import { compileGoRegexp, goMatchString } from '../goregexp.ts';
 import { awsExtractMap, fakePropertyOf } from '../gjson/index.ts';
 import { newDataMap, type SecretDataMap, type SecretsClient } from '../provider.ts';
 import type { ExternalSecretFind, FakeProvider, RemoteRef } from '../types.ts';
@@ -30,13 +30,16 @@ interface Entry {
   version: string;
 }
 
-/**
- * find.New: Go RE2 syntax translated to an equivalent JS RegExp (unanchored `test` = Go's MatchString);
- * compile errors are `could not compile find.name.regexp [%s]: %w` with Go's text.
- */
-export function compileFindRegexp(source: string): RegExp {
+/** find.name.regexp compiled: `test` is Go's MatchString (unanchored). */
+export interface FindRegexp {
+  test(name: string): boolean;
+}
+
+/** find.New: Go's regexp.Compile; compile errors are `could not compile find.name.regexp [%s]: %w` with Go's text. */
+export function compileFindRegexp(source: string): FindRegexp {
   try {
-    return compileGoRegexp(source).re;
+    const re = compileGoRegexp(source);
+    return { test: (name) => goMatchString(re, name) };
   } catch (e) {
     throw wrapError(`could not compile find.name.regexp [${source}]: `, e);
   }
@@ -94,7 +97,6 @@ export class FakeSecretsClient implements SecretsClient {
     const best = new Map<string, Entry>();
     for (const [mapKey, e] of this.#entries) {
       const original = e.version !== '' && mapKey.endsWith(e.version) ? mapKey.slice(0, mapKey.length - e.version.length) : mapKey;
-      re.lastIndex = 0;
       if (!re.test(original)) continue;
       const prev = best.get(original);
       // ESO keeps the greatest version by string comparison ("9" > "10"); versioned beats unversioned.

@@ -1,13 +1,16 @@
 /**
- * Go regexp for the template functions (sprig's regex*): the pattern is parsed and translated by
- * ../goregexp.ts (the one RE2 translator, with Go's compile-error texts); this file adds what is
+ * Go regexp for the template functions (sprig's regex*): the pattern is compiled and matched by
+ * ../goregexp.ts (Go's syntax and compile-error texts on a linear-time RE2 engine); this file adds what is
  * template-specific: Go strings are byte strings here, so matching runs on the UTF-8-decoded text and
  * results are byte strings again, and the Find/FindAll/ReplaceAll/Split loops follow Go's rules for
  * empty matches.
  */
 import { EsiError } from '../../core/index.ts';
-import { compileGoRegexp, goExec, type GoRegexp as CompiledGoRegexp } from '../goregexp.ts';
+import { compileGoRegexp, goAllMatches, goMatchString, goReplaceAll, GoSearch, loadRegexpEngine } from '../goregexp.ts';
 import { decodeRune, fromText, isValidUTF8, toText } from './bytes.ts';
+
+// The template engine is itself loaded on demand; it brings the regexp engine with it.
+await loadRegexpEngine();
 
 /** A compile error; the message is Go's (`error parsing regexp: …`) as a byte string. */
 export class RegexpError extends Error {}
@@ -41,9 +44,6 @@ function decodeWithOffsets(s: string): { t: string; off: number[] } {
   return { t, off };
 }
 
-/** The translated expression with `g` (search from lastIndex) and `d` (group offsets), one per pattern. */
-const searchers = new WeakMap<CompiledGoRegexp, RegExp>();
-
 /** Compile a Go regular expression given as a byte string; throws RegexpError("error parsing regexp: ..."). */
 export function goRegexp(pattern: string): GoRegexp {
   if (!isValidUTF8(pattern)) {
@@ -56,93 +56,49 @@ export function goRegexp(pattern: string): GoRegexp {
     }
     throw new RegexpError(`error parsing regexp: invalid UTF-8: \`${pattern.slice(i)}\``);
   }
-  let compiled: CompiledGoRegexp;
+  let compiled: ReturnType<typeof compileGoRegexp>;
   try {
     compiled = compileGoRegexp(toText(pattern));
   } catch (e) {
     if (e instanceof EsiError) throw new RegexpError(fromText(e.message));
     throw e;
   }
-  const re = searchers.get(compiled) ?? new RegExp(compiled.re.source, compiled.re.flags + 'gd');
-  searchers.set(compiled, re);
   const names = compiled.names.map(fromText);
-  const exec = (t: string, pos: number): RegExpExecArray | null => goExec(re, t, pos);
-  const allMatches = (t: string, n: number): RegExpExecArray[] => {
-    const out: RegExpExecArray[] = [];
-    if (n < 0) n = t.length + 1;
-    let pos = 0;
-    let prevEnd = -1;
-    while (out.length < n && pos <= t.length) {
-      const m = exec(t, pos);
-      if (!m) break;
-      const end = m.index + m[0].length;
-      let accept = true;
-      if (m[0].length === 0) {
-        if (m.index === prevEnd) accept = false;
-        pos = end + (end < t.length && t.codePointAt(end)! > 0xffff ? 2 : 1);
-      } else pos = end;
-      prevEnd = end;
-      if (accept) out.push(m);
-    }
-    return out;
+  /** Match indices are UTF-16 positions in the decoded text; `off` maps them back to bytes of `s`. */
+  const matchOf = (s: string, off: number[], m: number[]): Match => {
+    const group = (n: number): string | undefined => (n >= 0 && n < names.length && m[2 * n]! >= 0 ? s.slice(off[m[2 * n]!], off[m[2 * n + 1]!]) : undefined);
+    return { group, named: (name) => (names.indexOf(name) > 0 ? group(names.indexOf(name)) : undefined) };
   };
-  const matchOf = (s: string, off: number[], m: RegExpExecArray): Match => ({
-    group: (n) => {
-      const ix = m.indices?.[n];
-      return ix ? s.slice(off[ix[0]], off[ix[1]]) : undefined;
-    },
-    named: (name) => {
-      const n = names.indexOf(name);
-      const ix = n > 0 ? m.indices?.[n] : undefined;
-      return ix ? s.slice(off[ix[0]], off[ix[1]]) : undefined;
-    },
-  });
   return {
-    test: (s) => exec(toText(s), 0) !== null,
+    test: (s) => goMatchString(compiled, toText(s)),
     find: (s) => {
       const { t, off } = decodeWithOffsets(s);
-      const m = exec(t, 0);
-      return m ? s.slice(off[m.index], off[m.index + m[0].length]) : '';
+      const m = new GoSearch(compiled, t).at(0);
+      return m ? s.slice(off[m[0]!], off[m[1]!]) : '';
     },
     findAll: (s, n) => {
       if (n === 0) return null;
       const { t, off } = decodeWithOffsets(s);
-      const ms = allMatches(t, n);
-      return ms.length === 0 ? null : ms.map((m) => s.slice(off[m.index], off[m.index + m[0].length]));
+      const ms = goAllMatches(compiled, t, n);
+      return ms.length === 0 ? null : ms.map((m) => s.slice(off[m[0]!], off[m[1]!]));
     },
     replaceAll: (s, repl) => {
       const { t, off } = decodeWithOffsets(s);
-      let out = '';
-      let lastEnd = 0;
-      let searchPos = 0;
-      while (searchPos <= t.length) {
-        const m = exec(t, searchPos);
-        if (!m) break;
-        const a0 = m.index;
-        const a1 = m.index + m[0].length;
-        out += s.slice(off[lastEnd], off[a0]);
-        if (a1 > lastEnd || a0 === 0) out += repl(matchOf(s, off, m));
-        lastEnd = a1;
-        const width = searchPos < t.length ? (t.codePointAt(searchPos)! > 0xffff ? 2 : 1) : 0;
-        if (searchPos + width > a1) searchPos += width;
-        else if (searchPos + 1 > a1) searchPos++;
-        else searchPos = a1;
-      }
-      return out + s.slice(off[lastEnd]);
+      return goReplaceAll(compiled, t, (m) => repl(matchOf(s, off, m)), (from, to) => s.slice(off[from], to === undefined ? undefined : off[to]));
     },
     split: (s, n) => {
       if (n === 0) return null;
       if (pattern.length > 0 && s.length === 0) return [''];
       const { t, off } = decodeWithOffsets(s);
-      const ms = allMatches(t, n);
+      const ms = goAllMatches(compiled, t, n);
       const parts: string[] = [];
       let beg = 0;
       let end = 0;
       for (const m of ms) {
         if (n > 0 && parts.length === n - 1) break;
-        end = m.index;
-        if (m.index + m[0].length !== 0) parts.push(s.slice(off[beg], off[end]));
-        beg = m.index + m[0].length;
+        end = m[0]!;
+        if (m[1] !== 0) parts.push(s.slice(off[beg], off[end]));
+        beg = m[1]!;
       }
       if (end !== t.length) parts.push(s.slice(off[beg]));
       return parts;
