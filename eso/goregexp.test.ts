@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { EsiError } from '../core/index.ts';
-import { compileGoRegexp, goMatchString, goReplaceAllString } from './goregexp.ts';
+import { compileGoRegexp, goMatchString, goReplaceAllString, RegexpBudgetExceeded, withRegexpBudget } from './goregexp.ts';
+import { PATHOLOGICAL } from './testdata/pathological-regexps.ts';
+import { oracleBinary, runOracle } from './template/testdata/oracle.ts';
 
 /** Recorded from Go 1.26 regexp (`regexp.Compile`, `ReplaceAllString`, `MatchString`) for these inputs. */
 const oracle = JSON.parse(readFileSync(new URL('./testdata/go-regexp-base64.json', import.meta.url), 'utf8')) as {
@@ -117,4 +119,56 @@ describe('Go regexp: no empty match inside an astral character', () => {
       expect(goMatchString(c, input)).toBe(match);
     });
   }
+});
+
+// Against live Go: sprig's regexMatch and regexReplaceAll are regexp.MatchString and ReplaceAllString
+// (test/go/template-oracle). Every case must finish; vitest's per-test timeout is the bound.
+describe('Go regexp: pathological patterns on 30k–100k characters agree with Go and finish', () => {
+  const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
+  const TEMPLATE = '$1<${1}>';
+  const want = new Map<string, { match: string; replaced: string }>();
+  beforeAll(async () => {
+    const bin = await oracleBinary();
+    const reqs = PATHOLOGICAL.flatMap(({ pattern, subjects }) =>
+      subjects.flatMap((s) => ['regexMatch .p .s', 'regexReplaceAll .p .s .r'].map((t) => ({ template: `{{ ${t} }}`, data: { p: utf8(pattern), s: utf8(s), r: utf8(TEMPLATE) } }))),
+    );
+    const out = runOracle(bin, reqs).map((r) => ('output' in r ? Buffer.from(r.output).toString('utf8') : `error ${r.error}`));
+    let i = 0;
+    for (const { pattern, subjects } of PATHOLOGICAL) for (const s of subjects) want.set(pattern + '\0' + s, { match: out[i++]!, replaced: out[i++]! });
+  }, 15 * 60_000);
+  for (const { pattern, subjects } of PATHOLOGICAL) {
+    it(`${pattern} on ${subjects.map((s) => s.length).join(', ')} characters`, () => {
+      const re = compileGoRegexp(pattern);
+      for (const s of subjects) {
+        const go = want.get(pattern + '\0' + s)!;
+        expect(String(goMatchString(re, s))).toBe(go.match);
+        expect(goReplaceAllString(re, s, TEMPLATE) === go.replaced, `${pattern} on ${s.length} characters`).toBe(true);
+      }
+    });
+  }
+});
+
+describe('Go regexp: a budget bounds the work of one request', () => {
+  it('prices a match by program size × input length and stops before running past the bound', () => {
+    const re = compileGoRegexp('^prod-([a-z]+-?)+$');
+    const long = `prod-${'a'.repeat(100_000)}1`;
+    expect(withRegexpBudget(10_000_000, () => goMatchString(re, 'prod-' + 'a'.repeat(31) + '1'))).toBe(false);
+    expect(() => withRegexpBudget(10_000, () => goMatchString(re, long))).toThrow(RegexpBudgetExceeded);
+    expect(() => withRegexpBudget(10_000, () => goMatchString(re, long))).toThrow(/exceed esi's bound on regexp work per request \(10,000 units/);
+    // outside a budget scope nothing is counted
+    expect(goMatchString(re, long)).toBe(false);
+  });
+  it('prices a compile by Go\'s size estimate, cached or not, so a denial never depends on the cache', () => {
+    const big = `(?:${Array.from({ length: 300 }, (_, i) => `q${i}`).join('|')}){1000}`; // ~1.2 KB, ~1M instructions
+    expect(() => withRegexpBudget(1_000_000, () => compileGoRegexp(big))).toThrow(RegexpBudgetExceeded);
+    compileGoRegexp('(a|b)+c');
+    expect(() => withRegexpBudget(10, () => compileGoRegexp('(a|b)+c'))).toThrow(RegexpBudgetExceeded);
+  });
+  it('nested scopes restore the outer budget', () => {
+    const re = compileGoRegexp('a+');
+    withRegexpBudget(100_000, () => {
+      expect(() => withRegexpBudget(5, () => goMatchString(re, 'aaaaaaaa'))).toThrow(RegexpBudgetExceeded);
+      expect(goMatchString(re, 'aaaaaaaa')).toBe(true);
+    });
+  });
 });

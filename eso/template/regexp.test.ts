@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from './engine.ts';
 import { toText } from './bytes.ts';
 import { oracleBinary, runOracle } from './testdata/oracle.ts';
+import { PATHOLOGICAL } from '../testdata/pathological-regexps.ts';
 
 const PATTERNS = [
   // compile errors (Go's wording)
@@ -93,5 +94,40 @@ describe('sprig regex functions vs Go', () => {
     // the corpus exercises both sides: compile errors and real matches
     expect(errors).toBeGreaterThan(200);
     expect(cases.length - errors).toBeGreaterThan(2000);
+  });
+});
+
+// Patterns that backtrack for minutes on V8's RegExp, on 30k–100k-character subjects: Go's answers and
+// esi's must agree, and every case must finish (vitest's per-test timeout is the bound; no timing here).
+const PATHOLOGICAL_TEMPLATES = [
+  'regexMatch .p .s', 'regexFind .p .s | sha256sum', 'regexFindAll .p .s -1 | len', 'regexFindAll .p .s 3 | toJson | sha256sum',
+  'regexReplaceAll .p .s .r | sha256sum', 'regexSplit .p .s -1 | len', 'regexSplit .p .s 2 | toJson | sha256sum',
+];
+
+describe('sprig regex functions vs Go on pathological patterns', () => {
+  const cases = PATHOLOGICAL.map(({ pattern, subjects }) => ({
+    pattern,
+    cases: subjects.flatMap((s) => PATHOLOGICAL_TEMPLATES.map((t): Case => ({ template: `{{ ${t} }}`, data: { p: bytes(pattern), s: bytes(s), r: bytes('<$1>') } }))),
+  }));
+  const want = new Map<Case, string>();
+  beforeAll(() => {
+    const all = cases.flatMap((c) => c.cases);
+    runOracle(bin, all).forEach((r, i) => want.set(all[i]!, 'output' in r ? 'output ' + toText(Buffer.from(r.output).toString('latin1')) : 'error ' + r.error));
+  }, 120_000);
+  for (const { pattern, cases: mine } of cases) {
+    it(`${pattern}: agrees with Go on ${mine.length} cases (subjects up to 100k characters) and finishes`, () => {
+      const mismatches: string[] = [];
+      for (const c of mine) {
+        const got = engine(c);
+        if (got !== want.get(c)) mismatches.push(`${c.template} on ${c.data['s']!.length} bytes\n  go:  ${want.get(c)}\n  esi: ${got}`);
+      }
+      expect(mismatches).toEqual([]);
+      expect(mine.every((c) => want.get(c)?.startsWith('output '))).toBe(true);
+    });
+  }
+  it('the corpus holds late failures (the backtracking case) and long matches', () => {
+    const outs = [...want.values()];
+    expect(outs.filter((o) => o === 'output true').length).toBeGreaterThan(5);
+    expect(outs.filter((o) => o === 'output false').length).toBeGreaterThan(5);
   });
 });
