@@ -3,7 +3,7 @@
  * store controller class rule (§2.1). Pure: the namespace's labels come in as a value.
  */
 import { EsoError } from './errors.ts';
-import { compileGoRegexp, goMatchString } from './goregexp.ts';
+import { compileGoRegexp, goMatchString, RegexpBudgetExceeded } from './goregexp.ts';
 import type { ClusterSecretStoreCondition, LabelSelectorRequirement, SecretStore } from './types.ts';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -69,6 +69,7 @@ export function storeAllowsNamespace(store: SecretStore, namespace: string, name
       try {
         re = compileGoRegexp(r);
       } catch (e) {
+        if (e instanceof RegexpBudgetExceeded) throw e;
         throw new EsoError('invalid-store', `failed to compile regex ${r}: ${(e as Error).message}`, 'spec.conditions');
       }
       if (goMatchString(re, namespace)) return true;

@@ -59,6 +59,15 @@ const compileErrors: [string, string][] = [
   ['\\x4', 'invalid escape sequence: `\\x4`'],
   ['a{2,1}', 'invalid repeat count: `{2,1}`'],
   ['\\pX', 'invalid character class range: `\\pX`'],
+  // recorded from Go 1.26 too: limits that keep a pattern's program and parse bounded
+  ['a{123456789}', 'invalid repeat count: `{123456789}`'],
+  ['a{1,123456789}', 'invalid repeat count: `{1,123456789}`'],
+  ['((a{1000}){1000}){1000}', 'invalid repeat count: `{1000}`'],
+  ['\\x{41\\x{41', 'invalid escape sequence: `\\x{41\\`'],
+  ['\\x{}', 'invalid escape sequence: `\\x{}`'],
+  ['\\x{12', 'invalid escape sequence: `\\x{12`'],
+  ['[[:[[:]', 'invalid character class range: `[:[[:]`'],
+  ['('.repeat(1001) + 'a' + ')'.repeat(1001), `expression nests too deeply: \`${'('.repeat(1001)}a${')'.repeat(1001)}\``],
 ];
 
 describe('Go regexp: compile errors carry Go\'s text', () => {
@@ -69,7 +78,7 @@ describe('Go regexp: compile errors carry Go\'s text', () => {
   }
 });
 
-const accepted = ['(?P<a>x)(?P<a>y)', '(?<n>a)', 'a{,5}', '(?P<1a>x)', '(?)', '(?:)', '(?i:a)', '(?i)', '(?-i)a', '(?i-s:a)', '\\Qa.b', '[]a]', '[^]a]', '[a-]', '[\\p{Greek}a]', 'x{1000,}', '(?U)a+'];
+const accepted = ['a{01}', 'a{1,01}', '\\x{0000000041}', '(?P<a>x)(?P<a>y)', '(?<n>a)', 'a{,5}', '(?P<1a>x)', '(?)', '(?:)', '(?i:a)', '(?i)', '(?-i)a', '(?i-s:a)', '\\Qa.b', '[]a]', '[^]a]', '[a-]', '[\\p{Greek}a]', 'x{1000,}', '(?U)a+'];
 describe('Go regexp: accepts what Go accepts', () => {
   for (const src of accepted) it(`compiles ${JSON.stringify(src)}`, () => expect(() => compileGoRegexp(src)).not.toThrow());
 });
@@ -160,7 +169,7 @@ describe('Go regexp: a budget bounds the work of one request', () => {
   });
   it('prices a compile by Go\'s size estimate, cached or not, so a denial never depends on the cache', () => {
     const big = `(?:${Array.from({ length: 300 }, (_, i) => `q${i}`).join('|')}){1000}`; // ~1.2 KB, ~1M instructions
-    expect(() => withRegexpBudget(1_000_000, () => compileGoRegexp(big))).toThrow(RegexpBudgetExceeded);
+    expect(() => withRegexpBudget(10_000_000, () => compileGoRegexp(big))).toThrow(RegexpBudgetExceeded);
     compileGoRegexp('(a|b)+c');
     expect(() => withRegexpBudget(10, () => compileGoRegexp('(a|b)+c'))).toThrow(RegexpBudgetExceeded);
   });
@@ -171,4 +180,14 @@ describe('Go regexp: a budget bounds the work of one request', () => {
       expect(goMatchString(re, 'aaaaaaaa')).toBe(true);
     });
   });
+});
+
+// Recorded from Go 1.26: a repeat count with a leading zero is no repeat; `{` is a literal then.
+describe('Go regexp: `{` that is not a repeat count is a literal', () => {
+  it.each([
+    ['a{01}', 'a{01}', true],
+    ['a{01}', 'a', false],
+    ['a{1,01}', 'a{01}', false],
+    ['a{1,01}', 'a{1,01}', true],
+  ])('%s on %s', (re, input, match) => expect(goMatchString(compileGoRegexp(re), input)).toBe(match));
 });

@@ -4,7 +4,7 @@
  * Several errors are joined with newlines, as Go's errors.Join does.
  */
 import { EsoError } from './errors.ts';
-import { compileGoRegexp } from './goregexp.ts';
+import { compileGoRegexp, RegexpBudgetExceeded } from './goregexp.ts';
 import type { ExternalSecret, ExternalSecretTemplate, SecretStore } from './types.ts';
 
 const SA_TOKEN = 'kubernetes.io/service-account-token';
@@ -98,6 +98,7 @@ export function secretStoreErrors(store: SecretStore): string[] {
       try {
         compileGoRegexp(r);
       } catch (e) {
+        if (e instanceof RegexpBudgetExceeded) throw e;
         errs.push(`failed to compile ${ri}th namespace regex in ${ci}th condition: ${(e as Error).message}`);
       }
     }

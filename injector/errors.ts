@@ -17,6 +17,7 @@ export type DenialReason =
   | 'collision'
   | 'ca-not-found'
   | 'too-large'
+  | 'regexp-budget'
   | 'unsupported';
 
 export class InjectionDenied extends ValidationError {

@@ -12,6 +12,7 @@ import {
   parseExternalSecret,
   parseSecretStore,
   providerOf,
+  RegexpBudgetExceeded,
   secretStoreErrors,
   storeAllowsNamespace,
   type ExternalSecret,
@@ -123,6 +124,7 @@ function storeRefs(es: ExternalSecret): Required<SecretStoreRef>[] {
 }
 
 function denyObject(annotation: string, what: string, e: unknown): InjectionDenied {
+  if (e instanceof RegexpBudgetExceeded) return new InjectionDenied('regexp-budget', `${annotation}: ${what}: ${e.message}`, annotation);
   const msg = e instanceof Error ? e.message : String(e);
   return new InjectionDenied('invalid-object', `${annotation}: ${what} is not valid: ${msg}`, annotation);
 }

@@ -106,3 +106,43 @@ describe('admit', () => {
     expect(() => parseReview({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: {} })).toThrow(/request.uid/);
   });
 });
+
+describe('admit: regexps are linear and bounded per request (issue 18)', () => {
+  const clusterStore = (namespaceRegexes: string[]) => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ClusterSecretStore',
+    metadata: { name: 'shared' },
+    spec: { conditions: [{ namespaceRegexes }], provider: { fake: { data: [{ key: 'k', value: 'v' }] } } },
+  });
+  const es = (namespace: string) => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: 'db', namespace },
+    spec: { secretStoreRef: { name: 'shared', kind: 'ClusterSecretStore' }, data: [{ secretKey: 'pw', remoteRef: { key: 'k' } }] },
+  });
+  const admitIn = (namespace: string, store: unknown) =>
+    admit(parseReview({ ...review(pod({ 'esi.dev/external-secrets': 'db' })), request: { ...review(pod({ 'esi.dev/external-secrets': 'db' })).request, namespace } }), {
+      ready: () => true,
+      context: (ns) => ({ eso: lookupFrom([store as never, es(ns) as never]), namespace: ns }),
+    });
+
+  it('answers the namespace that made V8 backtrack forever: denied by the condition, as ESO would', async () => {
+    const ns = `prod-${'a'.repeat(31)}1`;
+    const out = await admitIn(ns, clusterStore(['^prod-([a-z]+-?)+$']));
+    expect(out.result).toBe('denied');
+    expect(out.denialReason).toBe('store-condition-denied');
+    expect(out.review.response.status!.message).toContain(`using cluster store "shared" is not allowed from namespace "${ns}": denied by spec.condition`);
+    // and the same store admits a namespace the pattern matches
+    expect((await admitIn('prod-team-a', clusterStore(['^prod-([a-z]+-?)+$']))).result).toBe('injected');
+  });
+
+  it('denies, with a message naming the store, a store whose regexps exceed the per-request bound', async () => {
+    // 4,000 distinct patterns of ~40 instructions: each cheap, together past ADMISSION_REGEXP_BUDGET
+    const many = Array.from({ length: 4000 }, (_, i) => `^team-${i}-([a-z]+-?)+(dev|prod|stage)$`);
+    const out = await admitIn('other', clusterStore(many));
+    expect(out.result).toBe('denied');
+    expect(out.denialReason).toBe('regexp-budget');
+    expect(out.review.response.status).toMatchObject({ code: 403, reason: 'Forbidden' });
+    expect(out.review.response.status!.message).toMatch(/^esi\.dev\/external-secrets: ClusterSecretStore "shared".*exceed esi's bound on regexp work per request \(10,000,000 units/);
+  });
+});

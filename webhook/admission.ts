@@ -4,6 +4,7 @@
  */
 import { describeError, isObject, type Pod } from '../core/index.ts';
 import { INJECT_LABEL } from '../contract/index.ts';
+import { withRegexpBudget } from '../eso/index.ts';
 import { CaNotFound, InjectionDenied, injectPod, type CaRef, type InjectContext, type PatchOp } from '../injector/index.ts';
 
 export interface AdmissionRequest {
@@ -61,6 +62,14 @@ export interface AdmissionEnv {
 
 const MAX_WARNING = 120;
 
+/**
+ * Regexp work one admission may do (eso/goregexp.ts withRegexpBudget; about 1 s of one core at worst,
+ * measured: 2,500 distinct 40-instruction patterns compiled and matched before the denial).
+ * The engine is linear, but size × input still adds up over thousands of namespaceRegexes, and the
+ * webhook answers every pod from one event loop. Ordinary stores use a few thousand units.
+ */
+export const ADMISSION_REGEXP_BUDGET = 10_000_000;
+
 export function parseReview(body: unknown): AdmissionRequest {
   if (!isObject(body) || body['apiVersion'] !== 'admission.k8s.io/v1' || body['kind'] !== 'AdmissionReview') {
     throw new BadReview('expected an admission.k8s.io/v1 AdmissionReview');
@@ -91,12 +100,13 @@ export async function admit(req: AdmissionRequest, env: AdmissionEnv): Promise<A
   }
   try {
     let r;
+    const inject = () => withRegexpBudget(ADMISSION_REGEXP_BUDGET, () => injectPod(pod, env.context(namespace)));
     try {
-      r = injectPod(pod, env.context(namespace));
+      r = inject();
     } catch (e) {
       if (!(e instanceof CaNotFound) || !env.fetchCa) throw e;
       await env.fetchCa(e.ref);
-      r = injectPod(pod, env.context(namespace));
+      r = inject();
     }
     const warnings = r.warnings.map((w) => (w.length > MAX_WARNING ? w.slice(0, MAX_WARNING - 1) + '…' : w));
     if (r.patch.length === 0) {
