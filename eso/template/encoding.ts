@@ -1,7 +1,7 @@
 /** Go encoding/json and encoding/base64|base32 behaviour the template functions rely on. */
 import { decodeRune, fromBytes, fromText, RUNE_ERROR, toBytes, toText } from './bytes.ts';
 import { formatFloat } from './strconv.ts';
-import { GoFunc, GoInt, GoMap, GoSlice, GoTime, type GoValue, sortedKeys, typeName } from './value.ts';
+import { GoFunc, GoInt, GoMap, GoObject, GoSlice, GoTime, type GoValue, sortedKeys, typeName } from './value.ts';
 import { formatTime } from './time.ts';
 
 export class JSONError extends Error {}
@@ -93,6 +93,12 @@ export function marshalJSON(v: GoValue, escapeHTML = true, indent = ''): string 
       return '{' + keys.map((k) => nl + jsonString(k, escapeHTML) + colon + enc(x.m.get(k)!, depth + 1)).join(',') + end + '}';
     }
     if (x instanceof GoTime) return '"' + formatTime(x, '2006-01-02T15:04:05.999999999Z07:00') + '"';
+    if (x instanceof GoObject) {
+      if (x.marshalJSON) return x.marshalJSON();
+      const names = [...x.fields.keys()];
+      if (names.length === 0) return '{}';
+      return '{' + names.map((k) => nl + jsonString(k, escapeHTML) + colon + enc(x.fields.get(k)!, depth + 1)).join(',') + end + '}';
+    }
     if (x instanceof GoFunc) throw new JSONError(`json: unsupported type: ${typeName(x)}`);
     throw new JSONError('json: unsupported value');
   };

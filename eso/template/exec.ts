@@ -7,13 +7,15 @@ import {
 } from './parse.ts';
 import { quote } from './strconv.ts';
 import {
-  GoFunc, GoInt, GoMap, GoSlice, type GoValue, isTrue, NO_VALUE, sortedKeys, typeName, type Value,
+  GoFunc, GoInt, GoMap, GoObject, GoSlice, type GoValue, isTrue, NO_VALUE, sortedKeys, typeName, type Value,
 } from './value.ts';
 
 /** Go parameter types as reflect prints them. */
 export type ParamType =
   | 'string' | 'int' | 'int64' | 'float64' | 'bool' | 'interface {}' | 'reflect.Value' | '[]interface {}'
-  | 'map[string]interface {}' | '[]string' | 'uint8' | 'time.Time';
+  | 'map[string]interface {}' | '[]string' | 'uint8' | 'uint32' | 'time.Time'
+  // named types of sprig and semver (only values of that type, or constants for the string one, fit)
+  | 'sprig.HashAlgorithm' | 'sprig.certificate' | '*semver.Version';
 
 export interface CallContext {
   /** Checks the step budget; functions that loop call it per iteration. */
@@ -394,7 +396,7 @@ export class Executor implements CallContext {
     return this.evalField(dot, ident[n - 1], node, args, final, receiver);
   }
 
-  private evalField(_dot: Value, fieldName: string, _node: Node, args: Node[], final: Final, receiver: Value): Value {
+  private evalField(dot: Value, fieldName: string, node: Node, args: Node[], final: Final, receiver: Value): Value {
     if (receiver === NO_VALUE) {
       if (this.limits.missingKey === 'error') this.errorf(`nil data; no entry for key ${quote(fieldName)}`);
       return NO_VALUE;
@@ -408,6 +410,17 @@ export class Executor implements CallContext {
         return NO_VALUE;
       }
       return receiver.m.get(fieldName)!;
+    }
+    if (receiver instanceof GoObject) {
+      // exec.go evalField: the method set first, then the struct's exported fields.
+      const method = receiver.methods.get(fieldName);
+      if (method) return this.evalCall(dot, method, node, fieldName, args, final);
+      const field = receiver.fields.get(fieldName);
+      if (field !== undefined) {
+        if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+        return field;
+      }
+      if (receiver.unexported.includes(fieldName)) this.errorf(`${fieldName} is an unexported field of struct type ${typeName(receiver)}`);
     }
     this.errorf(`can't evaluate field ${fieldName} in type ${typeName(receiver)}`);
   }
@@ -494,6 +507,14 @@ export class Executor implements CallContext {
       case 'int64':
         if (n.kind === 'number' && n.isInt) return typ === 'int' ? n.int64 : new GoInt('int64', n.int64);
         this.errorf(`expected integer; found ${nodeString(n)}`);
+      case 'uint32':
+        // evalUnsignedInteger: reflect's SetUint keeps the low 32 bits
+        if (n.kind === 'number' && n.isUint) return new GoInt('uint32', BigInt.asUintN(32, n.uint64));
+        this.errorf(`expected unsigned integer; found ${nodeString(n)}`);
+      case 'sprig.HashAlgorithm':
+        // a string constant converts to the named string type; a string value does not (validateType)
+        if (n.kind === 'string') return n.text;
+        this.errorf(`expected string; found ${nodeString(n)}`);
       case 'uint8':
         if (n.kind === 'number' && n.isUint) {
           if (n.uint64 > 255n) this.errorf(`overflow: ${n.text}`);
@@ -535,7 +556,7 @@ export class Executor implements CallContext {
 }
 
 function canBeNil(t: ParamType): boolean {
-  return t === 'interface {}' || t === '[]interface {}' || t === 'map[string]interface {}' || t === '[]string';
+  return t === 'interface {}' || t === '[]interface {}' || t === 'map[string]interface {}' || t === '[]string' || t === '*semver.Version';
 }
 
 function zeroOf(t: ParamType | null): Value {

@@ -2,7 +2,7 @@
 import { decodeRune, encodeRune, fromText, runeCount } from './bytes.ts';
 import { timeString } from './time.ts';
 import { canBackquote, formatBinaryFloat, formatFloat, formatHexFloat, isPrint, quote, quoteRune } from './strconv.ts';
-import { GoInt, GoMap, GoSlice, GoTime, type GoValue, kindOf, sortedKeys, typeName } from './value.ts';
+import { GoInt, GoMap, GoObject, GoSlice, GoTime, type GoValue, kindOf, sortedKeys, typeName } from './value.ts';
 
 interface Flags {
   plus: boolean;
@@ -320,6 +320,21 @@ class Printer {
         this.printValue(e, verb, depth + 1);
       });
       this.buf += ']';
+      return;
+    }
+    if (v instanceof GoObject) {
+      // handleMethods: a Stringer prints through String() for %v %s %q %x %X
+      if (v.stringer && !this.f.sharpV && (verb === 'v' || verb === 's' || verb === 'q' || verb === 'x' || verb === 'X')) {
+        return this.fmtString(v.stringer(), verb);
+      }
+      // a pointer to a struct prints as &{...} at the top level (fmt printValue)
+      if (v.kind === 'ptr' && depth === 0) this.buf += '&';
+      this.buf += '{';
+      [...v.fields.values()].forEach((f, i) => {
+        if (i > 0) this.buf += ' ';
+        this.printValue(f, verb, depth + 1);
+      });
+      this.buf += '}';
       return;
     }
     // functions print as an address in Go; there is no stable text for them

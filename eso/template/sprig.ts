@@ -17,6 +17,8 @@ import {
 } from './value.ts';
 import { durationString, formatTime, inZone, parseDuration, parseTime } from './time.ts';
 import { semverCheck } from './semver.ts';
+import { semverFunc } from './semver-value.ts';
+import { bcrypt, decryptAES, derivePassword, encryptAES, hexdec, htpasswd } from './sprig-crypto.ts';
 
 const A = 'interface {}' as const;
 const S = 'string' as const;
@@ -532,16 +534,6 @@ function randomString(env: SprigEnv, name: string, count: bigint, alphabet: stri
 const ALPHA = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const NUM = '0123456789';
 const ASCII = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join('');
-
-function unsupported(name: string): FuncDef {
-  return {
-    in: [],
-    variadic: A,
-    call: () => {
-      throw new CallError(`${name} is not supported by esi's template engine`);
-    },
-  };
-}
 
 export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
   const m: Record<string, FuncDef> = {};
@@ -1140,13 +1132,16 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
     for (const [size, unit] of steps) if (u > size) return (u / size).toString() + unit;
     return '0s';
   }));
-  for (const name of [
-    'bcrypt', 'htpasswd', 'derivePassword', 'encryptAES', 'decryptAES', 'genPrivateKey', 'buildCustomCert', 'genCA',
-    'genCAWithKey', 'genSelfSignedCert', 'genSelfSignedCertWithKey', 'genSignedCert', 'genSignedCertWithKey',
-    'semver',
-  ]) {
-    m[name] = unsupported(name);
-  }
+  // crypto.go, strings.go (hexdec is ESO's addition to its vendored sprig)
+  reg('hexdec', def([S], ([v]) => hexdec(v as string)));
+  reg('bcrypt', def([S], ([p]) => bcrypt(p as string, () => needRandom(env, 'bcrypt'))));
+  reg('htpasswd', def([S, S, 'sprig.HashAlgorithm'], ([u, p, a]) => htpasswd(u as string, p as string, a as string, () => needRandom(env, 'htpasswd'))));
+  reg('derivePassword', def(['uint32', S, S, S, S], ([c, t, p, u, site]) =>
+    derivePassword(Number((c as GoInt).v), t as string, p as string, u as string, site as string)));
+  reg('encryptAES', def([S, S], ([p, t]) => encryptAES(p as string, t as string, () => needRandom(env, 'encryptAES'))));
+  reg('decryptAES', def([S, S], ([p, c]) => decryptAES(p as string, c as string)));
+  // semver.go
+  reg('semver', def([S], ([v]) => semverFunc(v as string)));
   return m;
 }
 

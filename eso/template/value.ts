@@ -5,13 +5,14 @@
  * because Go's reflection-based calls reject e.g. a map[string]string where map[string]interface{} is
  * declared.
  */
+import type { FuncDef } from './exec.ts';
 import { GoTime } from './time.ts';
 
 export { GoTime };
 export const NO_VALUE: unique symbol = Symbol('no value');
 export type NoValue = typeof NO_VALUE;
 
-export type IntType = 'int64' | 'int32' | 'uint8' | 'uint' | 'uint64';
+export type IntType = 'int64' | 'int32' | 'uint8' | 'uint' | 'uint32' | 'uint64';
 
 export class GoInt {
   constructor(
@@ -44,12 +45,35 @@ export class GoFunc {
   constructor(readonly name: string) {}
 }
 
-export type GoValue = string | bigint | number | boolean | null | GoInt | GoSlice | GoMap | GoFunc | GoTime;
+/**
+ * A value of a named Go type that a function returned: a struct (sprig's `certificate`) or a pointer to
+ * one (`*semver.Version`). Templates reach its exported fields and methods; fmt prints it through
+ * `String()` when the type has one, else as `{field field}`; json uses `MarshalJSON` when given.
+ */
+export class GoObject {
+  constructor(
+    /** reflect.Type.String(), e.g. `sprig.certificate`, `*semver.Version` */
+    readonly type: string,
+    readonly kind: 'struct' | 'ptr',
+    /** exported fields in declaration order (struct kind) */
+    readonly fields: ReadonlyMap<string, GoValue>,
+    /** the method set as text/template sees it for this value */
+    readonly methods: ReadonlyMap<string, FuncDef>,
+    /** fmt.Stringer's String(), when the type has one */
+    readonly stringer?: () => string,
+    /** json.Marshaler's output, when the type has one */
+    readonly marshalJSON?: () => string,
+    /** unexported field names, which templates may not read */
+    readonly unexported: readonly string[] = [],
+  ) {}
+}
+
+export type GoValue = string | bigint | number | boolean | null | GoInt | GoSlice | GoMap | GoFunc | GoTime | GoObject;
 export type Value = GoValue | NoValue;
 
 export type Kind =
   | 'invalid' | 'string' | 'int' | 'int64' | 'int32' | 'uint8' | 'uint' | 'uint64' | 'float64' | 'bool'
-  | 'slice' | 'map' | 'interface' | 'func' | 'struct';
+  | 'slice' | 'map' | 'interface' | 'func' | 'struct' | 'ptr' | 'uint32';
 
 export function kindOf(v: Value): Kind {
   if (v === NO_VALUE) return 'invalid';
@@ -64,6 +88,7 @@ export function kindOf(v: Value): Kind {
   if (v instanceof GoSlice) return 'slice';
   if (v instanceof GoMap) return 'map';
   if (v instanceof GoTime) return 'struct';
+  if (v instanceof GoObject) return v.kind;
   return 'func';
 }
 
@@ -81,6 +106,7 @@ export function typeName(v: Value): string {
   if (v instanceof GoSlice) return `[]${v.elem}`;
   if (v instanceof GoMap) return `map[string]${v.elem}`;
   if (v instanceof GoTime) return 'time.Time';
+  if (v instanceof GoObject) return v.type;
   return 'func(...)';
 }
 
@@ -88,7 +114,7 @@ export function isIntKind(k: Kind): boolean {
   return k === 'int' || k === 'int64' || k === 'int32';
 }
 export function isUintKind(k: Kind): boolean {
-  return k === 'uint8' || k === 'uint' || k === 'uint64';
+  return k === 'uint8' || k === 'uint' || k === 'uint32' || k === 'uint64';
 }
 
 /** The integer inside an int-like value. */

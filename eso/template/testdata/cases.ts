@@ -15,6 +15,13 @@ export interface TemplateCase {
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 /** A self-signed test certificate (no secret) with DNS, IPv4, IPv6, email and URI SANs. */
 const SAN_CERT = readFileSync(new URL('./san-cert.pem', import.meta.url), 'utf8');
+/** A test PKI made by testdata/pki/make.sh (openssl): root → intermediate → leaves, another root, PKCS#12 archives. */
+export const pki = (file: string): Uint8Array => new Uint8Array(readFileSync(new URL(`./pki/${file}`, import.meta.url)));
+const PKI_DATA: Record<string, Uint8Array> = {
+  scrambled: pki('chain-scrambled.pem'), disjunct: pki('chain-disjunct.pem'), root: pki('root.crt'), inter: pki('inter.crt'),
+  leaf: pki('leaf.crt'), other: pki('other-root.crt'), ecleaf: pki('ec-leaf.crt'), leafkey: pki('leaf.key'),
+};
+const pkiCases = (about: string, ...templates: string[]): TemplateCase[] => templates.map((template) => ({ about, template, data: PKI_DATA }));
 
 export const STANDARD_DATA: Record<string, Uint8Array> = {
   username: enc('admin'),
@@ -193,6 +200,41 @@ export const CASES: TemplateCase[] = [
     '{{ semverCompare ">=1.2.0" "1.3.0-beta.1" }} {{ semverCompare ">=1.2.0-0" "1.3.0-beta.1" }} {{ semverCompare "^0.2.3" "0.2.9" }} {{ semverCompare "^0.0.3" "0.0.4" }}',
     '{{ semverCompare "v1.2.3" "1.2.3" }} {{ semverCompare "=1.2.3+build" "1.2.3+other" }} {{ semverCompare "!=1.x" "1.5.0" }} {{ semverCompare "^1.x" "1.9.0" }}',
     '{{ semverCompare "nope" "1.0.0" }}', '{{ semverCompare ">=1.0" "x.y" }}', '{{ semverCompare ">=1.0" "1.0.0-01" }}', '{{ semverCompare "" "1.0.0" }}'),
+  ...t('sprig semver object (semver v3.4.0 *Version)', '{{ semver "1.2.3" }}', '{{ (semver "v1.2.3-rc.1+b7").Major }}.{{ (semver "v1.2.3-rc.1+b7").Minor }}.{{ (semver "v1.2.3-rc.1+b7").Patch }}',
+    '{{ $v := semver "v1.2.3-rc.1+b7" }}{{ $v.Prerelease }}|{{ $v.Metadata }}|{{ $v.Original }}|{{ $v.String }}|{{ $v }}',
+    '{{ $v := semver "v1.2.3-rc.1" }}{{ $v.IncPatch }} {{ $v.IncMinor }} {{ $v.IncMajor }} {{ (semver "1.2.3+m").IncPatch }} {{ (semver "1.2").IncPatch.Original }}',
+    '{{ $v := semver "1.2.3" }}{{ ($v.SetPrerelease "beta.2").String }} {{ $v.SetMetadata "x-1" }}',
+    '{{ (semver "1.2.3").SetPrerelease "01" }}', '{{ (semver "1.2.3").SetPrerelease "a..b" }}', '{{ (semver "1.2.3").SetMetadata "a_b" }}',
+    '{{ $a := semver "1.2.3" }}{{ $b := semver "1.10.0" }}{{ $a.LessThan $b }} {{ $a.GreaterThan $b }} {{ $a.Equal $b }} {{ $a.Compare $b }} {{ $b.Compare $a }} {{ $a.LessThanEqual $a }} {{ $a.GreaterThanEqual $b }}',
+    '{{ (semver "1.0.0-alpha").LessThan (semver "1.0.0") }} {{ (semver "1.0.0+a").Equal (semver "1.0.0+b") }} {{ (semver "1.2.3").Equal nil }}',
+    '{{ (semver "1.2.3").Compare nil }}', '{{ (semver "1.2.3").IncPatch.Original }}', '{{ (semver "1.2.3").major }}', '{{ (semver "1.2.3").Major 1 }}',
+    '{{ semver "x.y" }}', '{{ semver "1.2.3-01" }}', '{{ semver "" }}', '{{ semver "99999999999999999999" }}',
+    '{{ typeOf (semver "1.0.0") }} {{ kindOf (semver "1.0.0") }} {{ typeOf (semver "1.0.0").IncMajor }} {{ kindOf (semver "1.0.0").IncMajor }}',
+    '{{ semver "1.2.3" | toJson }} {{ toString (semver "1.2.3") }} {{ printf "%s|%v|%q" (semver "v1.2") (semver "1.2") (semver "1") }}',
+    '{{ (semver "1.2.3").MarshalJSON }} {{ (semver "1.2.3").MarshalText | toString }}', '{{ semverCompare "^1.2" (semver "1.5.0").String }}'),
+  ...t('sprig hexdec (ESO addition)', '{{ hexdec "48656c6c6f" }}', '{{ hexdec "48656C6C6F21" }}', '{{ hexdec "" }}', '{{ hexdec "abc" }}',
+    '{{ hexdec "zz" }}', '{{ hexdec "4g" }}', '{{ hexdec "abz" }}', '{{ hexdec "00ff" | b64enc }}', '{{ hexdec "\u00e9e9" }}', '{{ hexdec "a\u00a0" }}',
+    '{{ .username | hexdec }}'),
+  ...t('sprig derivePassword (Master Password)', '{{ derivePassword 1 "long" "password" "user" "example.com" }}',
+    '{{ derivePassword 2 "maximum" "p" "u" "s" }} {{ derivePassword 3 "medium" "p" "u" "s" }} {{ derivePassword 1 "short" "p" "u" "s" }}',
+    '{{ derivePassword 1 "basic" .password .username .host }} {{ derivePassword 7 "pin" "p" "" "" }}', '{{ derivePassword 1 "nope" "p" "u" "s" }}',
+    '{{ derivePassword 4294967297 "pin" "p" "u" "s" }}', '{{ derivePassword -1 "pin" "p" "u" "s" }}', '{{ derivePassword (int 1) "pin" "p" "u" "s" }}',
+    '{{ derivePassword 1 "long" "pässwörd" "üser" "ex✓.com" }}'),
+  ...t('sprig htpasswd sha (bcrypt: random salts, see sprig-crypto.test.ts)', '{{ htpasswd "admin" "secret" "sha" }}', '{{ htpasswd .username .password "sha" }}',
+    '{{ htpasswd "a:b" "secret" "sha" }}', '{{ htpasswd "a:b" "secret" "bcrypt" }}', '{{ $a := "sha" }}{{ htpasswd "u" "p" $a }}', '{{ "sha" | htpasswd "u" "p" }}',
+    '{{ htpasswd "u" "p" 1 }}', '{{ htpasswd "u" "p" }}', '{{ bcrypt (repeat 73 "a") }}', '{{ htpasswd "u" (repeat 100 "é") "bcrypt" }}'),
+  ...t('sprig decryptAES of ciphertexts made elsewhere', '{{ decryptAES "secret" "AAECAwQFBgcICQoLDA0OD3oPpKhTejw56HDCNIIFrQc=" }}',
+    '{{ decryptAES "secret" "AAECAwQFBgcICQoLDA0ODwPBYUIQDui1QhAeoUF/DJw=" }}', '{{ decryptAES "secret" "AAECAwQFBgcICQoLDA0ODxVPeJUUH3zNAI9jsMohnbQ=" | b64enc }}',
+    '{{ decryptAES "wrong" "AAECAwQFBgcICQoLDA0OD3oPpKhTejw56HDCNIIFrQc=" | len }}', '{{ decryptAES "secret" "" }}', '{{ decryptAES "secret" "AAAA" }}',
+    '{{ decryptAES "secret" "not base64!" }}', '{{ decryptAES "secret" "AAECAwQFBgcICQoLDA0ODw==" }}', '{{ decryptAES "secret" "AAECAwQFBgcICQoLDA0ODwAB" }}',
+    '{{ decryptAES "a-password-longer-than-thirty-two-bytes" "AAECAwQFBgcICQoLDA0OD3oPpKhTejw56HDCNIIFrQc=" | len }}', '{{ encryptAES "k" "" }}'),
+  ...pkiCases('ESO filterCertChain', '{{ filterCertChain "leaf" .scrambled | certSANs }}', '{{ filterCertChain "leaf" .scrambled | sha256sum }}',
+    '{{ filterCertChain "intermediate" .scrambled }}', '{{ filterCertChain "root" .scrambled | sha256sum }}', '{{ filterCertChain "root" .scrambled | eq .root }}',
+    '{{ filterCertChain "leaf" .disjunct }}', '{{ filterCertChain "leaf" .root }}|{{ filterCertChain "intermediate" .root }}|{{ filterCertChain "root" .root | len }}',
+    '{{ filterCertChain "root" (print .leaf .inter) }}|{{ filterCertChain "intermediate" (print .leaf .inter) | eq .inter }}', '{{ filterCertChain "Leaf" .scrambled }}',
+    '{{ filterCertChain "leaf" "" }}', '{{ filterCertChain "leaf" "junk" }}', '{{ filterCertChain "leaf" (print "junk\n" .leaf "\ntrailing") | eq .leaf }}',
+    '{{ filterCertChain "leaf" (print .leaf .leaf) }}', '{{ filterCertChain "root" .other | eq .other }}', '{{ filterCertChain "leaf" (print .ecleaf .inter .root) | certSANs }}',
+    '{{ filterCertChain "leaf" .leafkey }}', '{{ filterCertChain "leaf" "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n" }}'),
   ...t('removed functions are parse errors', '{{ env "HOME" }}', '{{ expandenv "$HOME" }}', '{{ getHostByName "x" }}'),
   // ESO additions
   ...t('ESO toYaml/fromYaml', '{{ toYaml (dict "b" 1 "a" (list "x" "y") "c" (dict "d" true)) }}', '{{ (fromYaml .yaml).a }}',
