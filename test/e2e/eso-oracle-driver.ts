@@ -212,6 +212,8 @@ function esiOutcome(r: { code: number; stdout: string; stderr: string }): Outcom
 }
 
 export interface RoundResult {
+  /** The target Secret as the round found it (none: it did not exist). */
+  before: Outcome;
   eso: Outcome;
   esi: Outcome;
   /** esi's stderr notes (why no Secret, skipped entries), for the failure message. */
@@ -250,7 +252,7 @@ export async function runCase(c: OracleCase, ctx: OracleContext): Promise<RoundR
   const esoSecret1 = await getSecret(o, c.namespace, targetName);
   const results: RoundResult[] = [];
   const esi1 = await esiRender(c, ctx, { ...manifest, metadata: { ...manifest.metadata, uid } }, existing);
-  results.push({ eso: one.errors ? { kind: 'error', messages: one.errors } : esoSecret1 ? secretOutcome(esoSecret1) : { kind: 'none' }, esi: esiOutcome(esi1), esiNotes: esi1.stderr, esoReason: one.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
+  results.push({ before: existing ? secretOutcome(existing) : { kind: 'none' }, eso: one.errors ? { kind: 'error', messages: one.errors } : esoSecret1 ? secretOutcome(esoSecret1) : { kind: 'none' }, esi: esiOutcome(esi1), esiNotes: esi1.stderr, esoReason: one.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
 
   // Round 2: rotate the backend, then a metadata change on the ExternalSecret makes ESO refresh now
   // (its syncedResourceVersion covers labels and annotations).
@@ -262,6 +264,6 @@ export async function runCase(c: OracleCase, ctx: OracleContext): Promise<RoundR
   const esoSecret2 = await getSecret(o, c.namespace, targetName);
   const before2 = esoSecret1 ?? (await getSecret(o, c.namespace, targetName));
   const esi2 = await esiRender(c, ctx, { ...manifest, metadata: { ...manifest.metadata, annotations, uid } }, before2);
-  results.push({ eso: two.errors ? { kind: 'error', messages: two.errors } : esoSecret2 ? secretOutcome(esoSecret2) : { kind: 'none' }, esi: esiOutcome(esi2), esiNotes: esi2.stderr, esoReason: two.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
+  results.push({ before: before2 ? secretOutcome(before2) : { kind: 'none' }, eso: two.errors ? { kind: 'error', messages: two.errors } : esoSecret2 ? secretOutcome(esoSecret2) : { kind: 'none' }, esi: esiOutcome(esi2), esiNotes: esi2.stderr, esoReason: two.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
   return results;
 }

@@ -107,9 +107,9 @@ const TEMPLATES = [
   '{{ range $k, $v := . }}{{ $k | upper }}:{{ $v | b64enc }}\n{{ end }}',
   '{{ range $k, $v := . }}{{ $v | sha256sum | trunc 12 }}{{ end }}',
   'static-{{ "x" | quote }}',
-  '{{ .absent }}',
-  '{{ range $k, $v := . }}{{ $k }}{{ end }',
 ] as const;
+/** Templates that fail: a missing key (missingkey=error) and a parse error. */
+const BAD_TEMPLATES = ['{{ .absent }}', '{{ range $k, $v := . }}{{ $k }}{{ end }'] as const;
 
 const LABEL_TEMPLATES = ['{{ len . }}', 'fixed', '{{ range $k, $v := . }}{{ $v | sha256sum | trunc 8 }}{{ end }}'] as const;
 
@@ -118,7 +118,6 @@ const REWRITES = [
   { regexp: { source: '^(.*)$', target: 'p_${1}' } },
   { regexp: { source: '\\.', target: '-' } },
   { regexp: { source: '[^a-zA-Z0-9]', target: '' } },
-  { regexp: { source: '(', target: 'x' } },
   { transform: { template: '{{ .value | lower | replace "/" "-" | replace " " "-" }}' } },
   { transform: { template: 'k-{{ .value | sha256sum | trunc 6 }}' } },
 ] as const;
@@ -154,7 +153,8 @@ export function generateCase(seed: number, tag: string): OracleCase {
   }
   const jsonSecrets = backend.filter((b) => b.json);
   const missingKey = `${prefix}/missing`;
-  const someKey = (): string => (d.bool(0.1) ? missingKey : d.pick(backend).key);
+  const someKey = (): string => (d.bool(0.06) ? missingKey : d.pick(backend).key);
+  const templateText = (): string => (d.bool(0.06) ? d.pick(BAD_TEMPLATES) : d.pick(TEMPLATES));
   const fieldsOf = (key: string): string[] => {
     const b = backend.find((x) => x.key === key);
     if (!b?.json) return [];
@@ -185,9 +185,9 @@ export function generateCase(seed: number, tag: string): OracleCase {
     const key = someKey();
     const fields = fieldsOf(key);
     const remoteRef: Record<string, unknown> = { key };
-    const propForm = d.int(6);
-    if (fields.length > 0 && propForm <= 2) remoteRef['property'] = d.pick(fields);
-    else if (fields.length > 0 && propForm === 3) remoteRef['property'] = d.pick(['nested.deep', 'arr.1', 'a.b', 'b', 'nope', '#']);
+    const propForm = d.int(8);
+    if (fields.length > 0 && propForm <= 4) remoteRef['property'] = d.pick(fields);
+    else if (fields.length > 0 && propForm === 5) remoteRef['property'] = d.pick(['nested.deep', 'a.b', 'b', 'nope', '#', 'n']);
     if (d.bool(0.2)) remoteRef['decodingStrategy'] = d.pick(['Base64', 'Base64URL', 'Auto', 'None']);
     let secretKey = d.pick(['user', 'password', 'conn', 'raw', 'tls.crt', 'x-1']);
     if (usedKeys.has(secretKey) && d.bool(0.7)) secretKey = `${secretKey}${i}`;
@@ -222,7 +222,7 @@ export function generateCase(seed: number, tag: string): OracleCase {
       summary.push('find');
     }
     if (d.bool(0.35)) {
-      entry['rewrite'] = d.some(REWRITES, 2, 1);
+      entry['rewrite'] = d.bool(0.05) ? [{ regexp: { source: '(', target: 'x' } }] : d.some(REWRITES, 2, 1);
       summary.push('rewrite');
     }
     dataFrom.push(entry);
@@ -238,6 +238,15 @@ export function generateCase(seed: number, tag: string): OracleCase {
   if (d.bool(0.3)) target['name'] = `target-${seed}`;
   if (d.bool(0.15)) target['immutable'] = true;
   summary.push(`${creationPolicy}/${deletionPolicy}`);
+  // ESO's webhook refuses duplicate secretKeys under Retain (and the oracle runs no webhook).
+  if (deletionPolicy === 'Retain') {
+    const seen = new Set<string>();
+    data.forEach((x, i) => {
+      const e = x as { secretKey: string };
+      if (seen.has(e.secretKey)) e.secretKey = `${e.secretKey}-${i}`;
+      seen.add(e.secretKey);
+    });
+  }
   if (target['immutable']) summary.push('immutable');
 
   // template
@@ -248,7 +257,7 @@ export function generateCase(seed: number, tag: string): OracleCase {
     if (d.bool(0.4)) template['mergePolicy'] = d.pick(['Replace', 'Merge']);
     if (d.bool(0.6)) {
       const tdata: Record<string, string> = {};
-      for (const k of d.some(['config', 'summary', 'dump'], 2, 1)) tdata[k] = d.pick(TEMPLATES);
+      for (const k of d.some(['config', 'summary', 'dump'], 2, 1)) tdata[k] = templateText();
       template['data'] = tdata;
     }
     if (d.bool(0.3)) {
@@ -259,7 +268,7 @@ export function generateCase(seed: number, tag: string): OracleCase {
     }
     if (d.bool(0.3)) {
       const from: object[] = [];
-      if (d.bool(0.6)) from.push({ literal: d.pick(['port: 5432\nflag: yes\nratio: 1.10', 'keys: "{{ len . }}"', 'mode: 0755\nempty: ~', 'bad: [unclosed']) });
+      if (d.bool(0.6)) from.push({ literal: d.bool(0.1) ? 'bad: [unclosed' : d.pick(['port: 5432\nflag: yes\nratio: 1.10', 'keys: "{{ len . }}"', 'mode: 0755\nempty: ~\npi: 3.14159265']) });
       else {
         const cm = `tpl-${seed}`;
         configMaps.push({ name: cm, data: { 'conf.tmpl': d.pick(TEMPLATES.slice(0, 6)), 'kv.tmpl': 'a: "{{ len . }}"\nb: two' } });

@@ -54,6 +54,7 @@ export async function startEsoOracle(h: HarnessInfo, log: (line: string) => void
   };
   try {
     const t0 = Date.now();
+    await mkdir(join(runDir, 'pki'), { mode: 0o700 });
     const certs = await generateCerts(join(runDir, 'pki'));
     const etcd = await startEtcd({ bin: bins.etcd.path, runDir, logDir });
     procs.push(etcd.proc);
