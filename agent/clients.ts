@@ -3,43 +3,22 @@
  * store is unchanged in the config; every refresh round takes a fresh per-sync client from it, warms it
  * with every remote ref the round's ExternalSecrets read (one backend call per distinct remote key —
  * AWS BatchGetSecretValue, Vault one read per path), and deduplicates identical calls. Provider SDKs
- * load only when a store uses them (providers/ imports them lazily).
+ * load only when a store uses them (each provider's `open` imports its own).
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { describeError, EsiError, NoSecretError } from '../core/index.ts';
 import { storeKey } from '../contract/index.ts';
-import { providerOf, storeRefFor, type ClientResolver, type ExternalSecret, type RemoteRef, type SecretDataMap, type SecretStore, type SecretsClient, type SecretStoreRef } from '../eso/index.ts';
+import { storeRefFor, type ClientResolver, type ExternalSecret, type RemoteRef, type SecretDataMap, type SecretStore, type SecretsClient, type SecretStoreRef } from '../eso/index.ts';
+import { openStore, providerFor, type ProviderContext, type StoreSession, type SyncClient } from '../providers/index.ts';
 import type { AgentMetrics } from './metrics.ts';
 
-/** What a provider needs from the pod (identity files, env); the shape of providers' ProviderContext. */
-export interface ProviderContext {
-  env: Record<string, string | undefined>;
-  vaultTokenPath?: string;
-  namespace: string;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  logger?: { debug(o: object, m?: string): void; info(o: object, m?: string): void; warn(o: object, m?: string): void };
-  metrics?: (backend: 'aws' | 'vault', op: string, outcome: 'ok' | 'error', seconds: number) => void;
-}
-
-export interface SyncClient extends SecretsClient {
-  prefetch(refs: RemoteRef[]): Promise<void>;
-}
-export interface StoreSession {
-  forSync(): SyncClient;
-  close(): Promise<void>;
-}
+export type { ProviderContext, StoreSession, SyncClient };
 /** providers/index.ts `openStore`, or a stand-in in tests. */
 export type StoreOpener = (store: SecretStore, ctx: ProviderContext) => Promise<StoreSession>;
 
 /** @deprecated name kept for callers of the first cut; same as StoreOpener. */
 export type ProviderClientFactory = StoreOpener;
-
-const defaultOpener: StoreOpener = async (store, ctx) => {
-  const { openStore } = await import('../providers/index.ts');
-  return openStore(store, ctx as never) as Promise<StoreSession>;
-};
 
 export interface StoreSessionsOptions {
   /** Evaluated when a session opens (the config may have changed since the agent started). */
@@ -76,7 +55,7 @@ export class StoreSessions {
           }
         : {}),
     };
-    const session = (this.#o.opener ?? defaultOpener)(store, ctx);
+    const session = (this.#o.opener ?? openStore)(store, ctx);
     this.#open.set(key, { hash, session });
     session.catch(() => {
       if (this.#open.get(key)?.session === session) this.#open.delete(key);
@@ -141,14 +120,14 @@ export function roundResolver(opts: RoundOptions, ess: ExternalSecret[]): Client
 async function makeClient(key: string, opts: RoundOptions, refs: RemoteRef[]): Promise<SecretsClient> {
   const store = opts.stores[key];
   if (!store) throw new EsiError('no-store', `store ${key} is not in the agent config (the webhook resolves stores at admission)`);
-  const provider = providerOf(store);
+  const provider = providerFor(store);
   const session = await opts.sessions.session(key, store);
   const client = session.forSync();
   if (refs.length > 0) {
     // A failed warm-up is not a failed sync: the individual reads that follow report the real error.
     await client.prefetch(dedupeRefs(refs)).catch((e) => opts.log?.debug({ store: key, err: describeError(e) }, 'prefetch failed; reading one by one'));
   }
-  return new DedupingClient(client, key, provider, provider === 'fake' ? opts.metrics : undefined);
+  return new DedupingClient(client, key, provider.name, provider.inMemory ? opts.metrics : undefined);
 }
 
 function dedupeRefs(refs: RemoteRef[]): RemoteRef[] {

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { EsiError, ValidationError, isObject } from '../core/index.ts';
 import { AGENT_CONFIG_VERSION, DEFAULT_CONTROLLER_CLASS, DEFAULT_FILE_MODE, storeKey, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
-import { parseExternalSecret, parseSecretStore, type ExternalSecret, type RefreshPolicy } from '../eso/index.ts';
+import { externalSecretStoreRefs, parseExternalSecret, type ExternalSecret, type RefreshPolicy } from '../eso/index.ts';
+import { parseSecretStore } from '../providers/index.ts';
 import { parseGoDuration } from './timing.ts';
 
 export { DEFAULT_FILE_MODE, DEFAULT_CONTROLLER_CLASS };
@@ -54,14 +55,7 @@ export function validateAgentConfig(raw: unknown, source: string): AgentConfig {
 
 /** Store keys (`Kind/name`) an ExternalSecret reads from. */
 export function storesOf(es: ExternalSecret): string[] {
-  const out = new Set<string>();
-  const add = (ref: { name: string; kind?: string } | undefined) => {
-    if (ref) out.add(storeKey(ref.kind ?? '', ref.name));
-  };
-  add(es.spec.secretStoreRef);
-  for (const d of es.spec.data ?? []) add(d.sourceRef?.storeRef);
-  for (const d of es.spec.dataFrom ?? []) add(d.sourceRef?.storeRef);
-  return [...out].sort();
+  return externalSecretStoreRefs(es).map((r) => storeKey(r.kind, r.name)).sort();
 }
 
 /**

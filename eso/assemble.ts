@@ -20,6 +20,21 @@ export function storeRefFor(es: ExternalSecret, sourceStoreRef?: SecretStoreRef)
   return { name: ref.name ?? '', kind: ref.kind || 'SecretStore' };
 }
 
+/**
+ * Every store an ExternalSecret reads from, once each, kind defaulted (`secretStoreRef` and the
+ * `sourceRef.storeRef` of data and dataFrom entries), in first-use order.
+ */
+export function externalSecretStoreRefs(es: ExternalSecret): Required<SecretStoreRef>[] {
+  const refs: (SecretStoreRef | undefined)[] = [es.spec.secretStoreRef, ...(es.spec.data ?? []).map((d) => d.sourceRef?.storeRef), ...(es.spec.dataFrom ?? []).map((d) => d.sourceRef?.storeRef)];
+  const seen = new Map<string, Required<SecretStoreRef>>();
+  for (const r of refs) {
+    if (!r) continue;
+    const kind = r.kind || 'SecretStore';
+    seen.set(`${kind}/${r.name}`, { name: r.name, kind });
+  }
+  return [...seen.values()];
+}
+
 export function nullBytesError(key: string): EsoError {
   return new EsoError(
     'null-bytes',

@@ -1,9 +1,9 @@
 /** ESO's semantics as a pure library: types, parsing + defaults, data assembly, writing semantics. */
 export * from './types.ts';
-export { parseExternalSecret, parseSecretStore, providerOf } from './parse.ts';
+export { parseExternalSecret, parseSecretStoreWith, type StoreProviderSpec, type ProviderFields } from './parse.ts';
 export { newDataMap, type SecretsClient, type SecretDataMap, type ClientResolver, type ClientFactory } from './provider.ts';
 export { EsoError, wrapError, isNoSecretError, errorField } from './errors.ts';
-export { assembleSecretData, postProcessMap, storeRefFor, type AssembleOptions, type PostProcessOptions } from './assemble.ts';
+export { assembleSecretData, postProcessMap, storeRefFor, externalSecretStoreRefs, type AssembleOptions, type PostProcessOptions } from './assemble.ts';
 export {
   buildSecret,
   withManagedLabel,
@@ -29,13 +29,7 @@ export {
   parseGoDuration,
   type ExternalSecretSyncStatus,
 } from './refresh.ts';
-export {
-  validateExternalSecret,
-  externalSecretErrors,
-  secretTemplateErrors,
-  validateSecretStore,
-  secretStoreErrors,
-} from './validate.ts';
+export { validateExternalSecret, externalSecretErrors, secretTemplateErrors, storeConditionErrors } from './validate.ts';
 export { storeAllowsNamespace, storeIsManaged, labelSelectorMatches, conditionDeniedMessage } from './conditions.ts';
 export { compileGoRegexp, goMatchString, goReplaceAllString, GoRegexpError, RegexpBudgetExceeded, withRegexpBudget, loadRegexpEngine, type GoRegexp } from './goregexp.ts';
 export { goQuote } from './goquote.ts';
@@ -44,4 +38,7 @@ export { convertKeys, convertKey, validateKeys } from './keys.ts';
 export { decode, decodeMap, goBase64Decode } from './decoding.ts';
 export { dataHash, createdByHash, compareBytes } from './hash.ts';
 export type { TemplateEngine, WorkingSecret, TemplateScope } from './templating.ts';
-export { FakeSecretsClient, validateFakeStore, compileFindRegexp, type FindRegexp } from './providers/fake.ts';
+export { compileFindRegexp, type FindRegexp } from './find.ts';
+// What provider semantics (providers/<name>/) build on: property paths and Go's JSON as ESO's providers use them.
+export { awsExtractMap, awsPropertyOf, fakePropertyOf, vaultExtractMap, vaultValueOf } from './gjson/index.ts';
+export { compareGoStrings, GoJsonError, GoNumber, marshal, unmarshalAny, type GoValue } from './gojson/index.ts';

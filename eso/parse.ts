@@ -1,6 +1,6 @@
 /**
  * The boundary where untrusted YAML/JSON becomes ESO types. Errors name the field path
- * (`spec.data[2].remoteRef.key: required`). CRD defaults (ESO-SEMANTICS §1) are applied here, so a file
+ * (`spec.data[2].remoteRef.key: required`). CRD defaults (ESO's apis/externalsecrets kubebuilder markers) are applied here, so a file
  * rendered offline behaves as it would after the API server defaulted it.
  */
 import { isObject, ValidationError, type KubeObject } from '../core/index.ts';
@@ -107,7 +107,7 @@ export function parseExternalSecret(input: KubeObject, source = '<input>'): Exte
       fail(where, 'spec.refreshInterval', (e as Error).message);
     }
   }
-  // v1beta1's CRD injects the strategy defaults (ESO-SEMANTICS §1), which show up in ESO's error texts.
+  // v1beta1's CRD injects the strategy defaults (ESO's apis/externalsecrets/v1beta1 kubebuilder markers), which show up in ESO's error texts.
   const beta = obj.apiVersion.endsWith('/v1beta1');
   const betaRef = (r: unknown, find = false): void => {
     if (!beta || !isObject(r)) return;
@@ -186,8 +186,28 @@ export function parseExternalSecret(input: KubeObject, source = '<input>'): Exte
   return obj as ExternalSecret;
 }
 
-/** Parses and defaults a SecretStore or ClusterSecretStore (v1 or v1beta1). */
-export function parseSecretStore(input: KubeObject, source = '<input>'): SecretStore {
+/** Field checks for one provider block, with paths relative to `spec.provider.<name>`; they throw ValidationError. */
+export interface ProviderFields {
+  reqString(v: unknown, path: string): string;
+  optString(v: unknown, path: string): string | undefined;
+  optEnum<T extends string>(v: unknown, allowed: readonly T[], path: string): T | undefined;
+  optObject(v: unknown, path: string): Record<string, unknown> | undefined;
+  optArray(v: unknown, path: string): unknown[] | undefined;
+  fail(path: string, msg: string): never;
+}
+
+/**
+ * What the store parser needs from a provider: its key under `spec.provider`, and its CRD shape checks and
+ * defaults. The provider table (providers/) supplies one per provider esi supports.
+ */
+export interface StoreProviderSpec {
+  name: string;
+  /** Checks the block and applies the CRD defaults in place, so an offline file behaves as the apiserver's copy. */
+  parseBlock(block: Record<string, unknown>, fields: ProviderFields): void;
+}
+
+/** Parses and defaults a SecretStore or ClusterSecretStore (v1 or v1beta1) whose provider is one of `providers`. */
+export function parseSecretStoreWith(input: KubeObject, source: string, providers: readonly StoreProviderSpec[]): SecretStore {
   const obj = structuredClone(input);
   const where = `${source}: ${obj.kind} ${obj.metadata?.name ?? '<unnamed>'}`;
   if (obj.kind !== 'SecretStore' && obj.kind !== 'ClusterSecretStore') {
@@ -198,49 +218,29 @@ export function parseSecretStore(input: KubeObject, source = '<input>'): SecretS
   const spec = optObject(obj['spec'], where, 'spec') ?? fail(where, 'spec', 'required');
   optString(spec['controller'], where, 'spec.controller');
   const provider = optObject(spec['provider'], where, 'spec.provider') ?? fail(where, 'spec.provider', 'required');
-  const aws = optObject(provider['aws'], where, 'spec.provider.aws');
-  if (aws) {
-    reqString(aws['service'], where, 'spec.provider.aws.service');
-    reqString(aws['region'], where, 'spec.provider.aws.region');
-    aws['sessionTagsPolicy'] ??= 'None';
-  }
-  const vault = optObject(provider['vault'], where, 'spec.provider.vault');
-  if (vault) {
-    reqString(vault['server'], where, 'spec.provider.vault.server');
-    vault['version'] = optEnum(vault['version'], ['v1', 'v2'], where, 'spec.provider.vault.version') ?? 'v2';
-    const auth = optObject(vault['auth'], where, 'spec.provider.vault.auth');
-    const defaults: Record<string, string> = {
-      kubernetes: 'kubernetes', appRole: 'approle', jwt: 'jwt', ldap: 'ldap', userPass: 'userpass', cert: 'cert',
-    };
-    for (const [method, mountPath] of Object.entries(defaults)) {
-      const m = optObject(auth?.[method], where, `spec.provider.vault.auth.${method}`);
-      if (m && method !== 'cert') m[method === 'appRole' ? 'path' : 'mountPath'] ??= mountPath;
-    }
-  }
-  const fake = optObject(provider['fake'], where, 'spec.provider.fake');
-  if (fake) {
-    const data = optArray(fake['data'], where, 'spec.provider.fake.data');
-    if (!data) fail(where, 'spec.provider.fake.data', 'required');
-    data.forEach((d, i) => {
-      const o = optObject(d, where, `spec.provider.fake.data[${i}]`) ?? fail(where, `spec.provider.fake.data[${i}]`, 'expected a mapping');
-      optString(o['key'], where, `spec.provider.fake.data[${i}].key`);
-      optString(o['value'], where, `spec.provider.fake.data[${i}].value`);
-      optString(o['version'], where, `spec.provider.fake.data[${i}].version`);
+  for (const p of providers) {
+    const at = `spec.provider.${p.name}`;
+    const block = optObject(provider[p.name], where, at);
+    if (!block) continue;
+    const rel = (path: string) => (path ? `${at}.${path}` : at);
+    p.parseBlock(block, {
+      reqString: (v, path) => reqString(v, where, rel(path)),
+      optString: (v, path) => optString(v, where, rel(path)),
+      optEnum: (v, allowed, path) => optEnum(v, allowed, where, rel(path)),
+      optObject: (v, path) => optObject(v, where, rel(path)),
+      optArray: (v, path) => optArray(v, where, rel(path)),
+      fail: (path, msg) => fail(where, rel(path), msg),
     });
   }
-  const known = ['aws', 'vault', 'fake'].filter((p) => provider[p] !== undefined);
+  const known = providers.map((p) => p.name).filter((p) => provider[p] !== undefined);
   if (known.length === 0) {
     const names = Object.keys(provider);
-    fail(where, 'spec.provider', `esi supports the aws, vault and fake providers; got ${names.length ? names.join(', ') : 'none'}`);
+    const supported = providers.map((p) => p.name);
+    const list = supported.length > 1 ? `${supported.slice(0, -1).join(', ')} and ${supported.at(-1)}` : supported.join('');
+    fail(where, 'spec.provider', `esi supports the ${list} providers; got ${names.length ? names.join(', ') : 'none'}`);
   }
   if (known.length > 1) fail(where, 'spec.provider', `exactly one provider may be set; got ${known.join(', ')}`);
   optArray(spec['conditions'], where, 'spec.conditions');
   obj['spec'] = spec;
   return obj as SecretStore;
-}
-
-export function providerOf(store: SecretStore): 'aws' | 'vault' | 'fake' {
-  if (store.spec.provider.aws) return 'aws';
-  if (store.spec.provider.vault) return 'vault';
-  return 'fake';
 }

@@ -1,8 +1,8 @@
 /** Helpers for eso/ table tests: ExternalSecrets and fake stores from small literals. */
 import { templateEngine } from './template/index.ts';
 import type { KubeObject, Secret } from '../core/index.ts';
-import { parseExternalSecret, parseSecretStore } from './parse.ts';
-import { FakeSecretsClient } from './providers/fake.ts';
+import { parseExternalSecret } from './parse.ts';
+import { FakeSecretsClient, parseSecretStore } from '../providers/index.ts';
 import { renderExternalSecret, type RenderInput, type RenderResult } from './render.ts';
 import type { ExternalSecret, FakeProviderData, SecretStore } from './types.ts';
 

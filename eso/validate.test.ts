@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, type KubeObject } from '../core/index.ts';
-import { parseExternalSecret, parseSecretStore } from './parse.ts';
+import { parseExternalSecret } from './parse.ts';
+import { parseSecretStore } from '../providers/index.ts';
 import { externalSecretErrors, secretTemplateErrors, validateExternalSecret } from './validate.ts';
 import { fakeStore, makeES, render } from './testkit.test-util.ts';
 

@@ -1,6 +1,6 @@
 /**
- * ESO's admission rules (ESO-SEMANTICS §2.3, §6.7; `externalsecret_validator.go`,
- * `secretstore_validator.go`, the fake provider's ValidateStore) with ESO's exact messages.
+ * ESO's admission rules (ESO's apis/externalsecrets/v1 `externalsecret_validator.go` and
+ * `secretstore_validator.go`) with ESO's exact messages; providers add their ValidateStore (providers/).
  * Several errors are joined with newlines, as Go's errors.Join does.
  */
 import { EsoError } from './errors.ts';
@@ -90,8 +90,8 @@ export function validateExternalSecret(es: ExternalSecret): void {
   if (errs.length > 0) throw new EsoError('invalid', errs.join('\n'), 'spec');
 }
 
-/** ESO's store admission (conditions' regexes, then the provider's ValidateStore): messages. */
-export function secretStoreErrors(store: SecretStore): string[] {
+/** The provider-independent part of ESO's store admission: the conditions' namespace regexes. */
+export function storeConditionErrors(store: SecretStore): string[] {
   const errs: string[] = [];
   for (const [ci, c] of (store.spec.conditions ?? []).entries()) {
     for (const [ri, r] of (c.namespaceRegexes ?? []).entries()) {
@@ -103,21 +103,5 @@ export function secretStoreErrors(store: SecretStore): string[] {
       }
     }
   }
-  if (errs.length > 0) return [errs.join('\n')];
-  const fake = store.spec.provider.fake;
-  if (fake) {
-    for (const [pos, d] of (fake.data ?? []).entries()) {
-      if (!d.key) return [`key must be set in data ${pos}`];
-      if (!d.value) return [`at least one value must be set in data ${pos}`];
-    }
-  }
-  return [];
-}
-
-/** Throws when ESO's store webhook would reject the store. */
-export function validateSecretStore(store: SecretStore): void {
-  const errs = secretStoreErrors(store);
-  if (errs.length > 0) {
-    throw new EsoError('invalid-store', errs.join('\n'), `${store.kind} ${store.metadata.name}`);
-  }
+  return errs.length > 0 ? [errs.join('\n')] : [];
 }

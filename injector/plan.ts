@@ -19,6 +19,7 @@ import {
   mountPathProblem,
   type AgentConfig,
 } from '../contract/index.ts';
+import { IDENTITY_ENV } from '../providers/index.ts';
 import { badAnnotation, InjectionDenied } from './errors.ts';
 import { cloneJson } from './json-patch.ts';
 import { readOwnership, type Ownership } from './ownership.ts';
@@ -47,7 +48,7 @@ export const DEFAULTS: InjectDefaults = {
   configDir: CONFIG_DIR,
   fileMode: DEFAULT_FILE_MODE,
   mode: 'both',
-  // Node with the AWS SDK idles at ~55 MiB RSS (FIELD-NOTES §3.4); at or below vault-k8s's 64Mi/128Mi.
+  // Node with the AWS SDK idles at ~55 MiB RSS (bench/agent-bench.mjs); at or below vault-k8s's 64Mi/128Mi.
   resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
   controllerClass: DEFAULT_CONTROLLER_CLASS,
   startupProbe: { port: HEALTH.port, path: HEALTH.startupPath },
@@ -56,18 +57,8 @@ export const DEFAULTS: InjectDefaults = {
   vaultTokenExpirationSeconds: 3600,
 };
 
-/** Env vars of the pod's own identity (EKS Pod Identity, IRSA, region) the agent copies from the app containers. */
-export const IDENTITY_ENV = [
-  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
-  'AWS_ROLE_ARN',
-  'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_ROLE_SESSION_NAME',
-  'AWS_STS_REGIONAL_ENDPOINTS',
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-] as const;
+/** Env of the pod's own identity the agent copies from the app containers (each provider names its own). */
+export { IDENTITY_ENV };
 
 export { AGENT_CONFIG_FILE };
 export const DEFAULT_AGENT_IMAGE = 'ghcr.io/esi-dev/esi:0.1.0';

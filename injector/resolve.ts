@@ -5,15 +5,13 @@
  */
 import { isObject, type EnvVar, type KubeObject } from '../core/index.ts';
 import { fileNameProblem, shownValue, storeKey, type AgentExternalSecret } from '../contract/index.ts';
-import { credentialEnvNames, inlineVaultCa } from '../providers/index.ts';
+import { parseSecretStore, providerFor, secretStoreErrors, storeEnvName, type Provider } from '../providers/index.ts';
 import {
   conditionDeniedMessage,
   externalSecretErrors,
+  externalSecretStoreRefs,
   parseExternalSecret,
-  parseSecretStore,
-  providerOf,
   RegexpBudgetExceeded,
-  secretStoreErrors,
   storeAllowsNamespace,
   type ExternalSecret,
   type SecretStore,
@@ -111,16 +109,7 @@ function parseStoreOnce(raw: KubeObject, kind: string): SecretStore {
 }
 
 function storeRefs(es: ExternalSecret): Required<SecretStoreRef>[] {
-  const refs: SecretStoreRef[] = [];
-  if (es.spec.secretStoreRef) refs.push(es.spec.secretStoreRef);
-  for (const d of es.spec.data ?? []) if (d.sourceRef?.storeRef) refs.push(d.sourceRef.storeRef);
-  for (const d of es.spec.dataFrom ?? []) if (d.sourceRef?.storeRef) refs.push(d.sourceRef.storeRef);
-  const seen = new Map<string, Required<SecretStoreRef>>();
-  for (const r of refs) {
-    const kind = r.kind || 'SecretStore';
-    seen.set(storeKey(kind, r.name), { name: r.name, kind });
-  }
-  return [...seen.values()];
+  return externalSecretStoreRefs(es);
 }
 
 function denyObject(annotation: string, what: string, e: unknown): InjectionDenied {
@@ -129,23 +118,6 @@ function denyObject(annotation: string, what: string, e: unknown): InjectionDeni
   return new InjectionDenied('invalid-object', `${annotation}: ${what} is not valid: ${msg}`, annotation);
 }
 
-type CredentialRole = keyof ReturnType<typeof credentialEnvNames>;
-
-/**
- * The static-credential selectors esi delivers, by their path under spec.provider (providers/ reads them),
- * with the key ESO uses when the selector names none (Vault Kubernetes auth reads `token`).
- */
-const CREDENTIAL_SELECTORS: [string, CredentialRole, string?][] = [
-  ['aws.auth.secretRef.accessKeyIDSecretRef', 'awsAccessKeyId'],
-  ['aws.auth.secretRef.secretAccessKeySecretRef', 'awsSecretAccessKey'],
-  ['aws.auth.secretRef.sessionTokenSecretRef', 'awsSessionToken'],
-  ['vault.auth.tokenSecretRef', 'vaultToken'],
-  ['vault.auth.appRole.roleRef', 'vaultAppRoleRoleId'],
-  ['vault.auth.appRole.secretRef', 'vaultAppRoleSecretId'],
-  ['vault.auth.kubernetes.secretRef', 'vaultJwt', 'token'],
-  ['vault.auth.jwt.secretRef', 'vaultJwt'],
-];
-
 function at(obj: unknown, path: string): unknown {
   let cur = obj;
   for (const k of path.split('.')) cur = isObject(cur) ? cur[k] : undefined;
@@ -153,15 +125,15 @@ function at(obj: unknown, path: string): unknown {
 }
 
 /** Static credentials the kubelet must resolve for the agent: `secretKeyRef`s in the pod's namespace. */
-function credentialRefs(store: SecretStore): { path: string; role: CredentialRole; name: string; key: string; namespace?: string }[] {
-  const out: { path: string; role: CredentialRole; name: string; key: string; namespace?: string }[] = [];
-  for (const [path, role, defaultKey] of CREDENTIAL_SELECTORS) {
-    const sel = at(store.spec.provider, path);
+function credentialRefs(store: SecretStore, provider: Provider): { path: string; what: string; name: string; key: string; namespace?: string }[] {
+  const out: { path: string; what: string; name: string; key: string; namespace?: string }[] = [];
+  for (const c of provider.credentials ?? []) {
+    const sel = at(store.spec.provider[provider.name], c.path);
     if (!isObject(sel) || typeof sel['name'] !== 'string') continue;
-    const key = typeof sel['key'] === 'string' && sel['key'] !== '' ? sel['key'] : defaultKey;
+    const key = typeof sel['key'] === 'string' && sel['key'] !== '' ? sel['key'] : c.defaultKey;
     if (key === undefined) continue;
     const ns = typeof sel['namespace'] === 'string' && sel['namespace'] !== '' ? sel['namespace'] : undefined;
-    out.push({ path, role, name: sel['name'], key, ...(ns ? { namespace: ns } : {}) });
+    out.push({ path: `${provider.name}.${c.path}`, what: c.what, name: sel['name'], key, ...(ns ? { namespace: ns } : {}) });
   }
   return out;
 }
@@ -176,10 +148,10 @@ export interface CaRef {
 export type CaLookup = (ref: CaRef) => string | undefined;
 
 export class CaNotFound extends InjectionDenied {
-  constructor(readonly ref: CaRef, annotation: string, where: string) {
+  constructor(readonly ref: CaRef, annotation: string, where: string, provider = 'vault') {
     super(
       'ca-not-found',
-      `${annotation}: ${where}: spec.provider.vault.caProvider: ${ref.kind} ${JSON.stringify(ref.name)} key ${JSON.stringify(ref.key)} in namespace ${JSON.stringify(ref.namespace)} not found; create it or fix caProvider`,
+      `${annotation}: ${where}: spec.provider.${provider}.caProvider: ${ref.kind} ${JSON.stringify(ref.name)} key ${JSON.stringify(ref.key)} in namespace ${JSON.stringify(ref.namespace)} not found; create it or fix caProvider`,
       annotation,
     );
   }
@@ -231,37 +203,17 @@ function inlineExternalSecret(settings: NonNullable<PodSettings['inline']>, name
   );
 }
 
-/** Vault auth that logs in with the pod's own service-account token: its audience (and the SA ESO would use). */
-function vaultTokenAuth(vault: SecretStore['spec']['provider']['vault']): { audience?: string; serviceAccount?: string } | undefined {
-  const auth = vault?.auth as (NonNullable<typeof vault>['auth'] & { jwt?: Record<string, unknown> }) | undefined;
-  if (!auth || auth.tokenSecretRef || auth.appRole) return undefined;
-  const k8s = auth.kubernetes;
-  if (k8s) {
-    if (k8s.secretRef) return undefined;
-    const audience = k8s.serviceAccountRef?.audiences?.[0];
-    return { ...(audience ? { audience } : {}), ...(k8s.serviceAccountRef?.name ? { serviceAccount: k8s.serviceAccountRef.name } : {}) };
-  }
-  const jwt = auth.jwt;
-  if (jwt && !jwt['secretRef']) {
-    const t = isObject(jwt['kubernetesServiceAccountToken']) ? jwt['kubernetesServiceAccountToken'] : {};
-    const sa = isObject(t['serviceAccountRef']) ? t['serviceAccountRef'] : {};
-    const audiences = (Array.isArray(sa['audiences']) ? sa['audiences'] : Array.isArray(t['audiences']) ? t['audiences'] : ['vault']) as string[];
-    return { audience: audiences[0] ?? 'vault', ...(typeof sa['name'] === 'string' ? { serviceAccount: sa['name'] } : {}) };
-  }
-  return undefined;
-}
-
-function withInlineCa(store: SecretStore, ref: Required<SecretStoreRef>, where: string, annotation: string, inp: ResolveInput): SecretStore {
-  const ca = store.spec.provider.vault?.caProvider;
-  if (!ca) return store;
+function withInlineCa(store: SecretStore, provider: Provider, ref: Required<SecretStoreRef>, where: string, annotation: string, inp: ResolveInput): SecretStore {
+  const ca = provider.caReference?.(store);
+  if (!ca || !provider.inlineCa) return store;
   const namespace = ca.namespace || inp.namespace;
   if (namespace !== inp.namespace && store.kind === 'SecretStore') {
-    throw new InjectionDenied('cross-namespace', `${annotation}: SecretStore ${JSON.stringify(ref.name)} spec.provider.vault.caProvider.namespace must be empty or the store's namespace`, annotation);
+    throw new InjectionDenied('cross-namespace', `${annotation}: SecretStore ${JSON.stringify(ref.name)} spec.provider.${provider.name}.caProvider.namespace must be empty or the store's namespace`, annotation);
   }
-  const caRef: CaRef = { kind: ca.type === 'ConfigMap' ? 'ConfigMap' : 'Secret', namespace, name: ca.name, key: ca.key };
+  const caRef: CaRef = { kind: ca.kind, namespace, name: ca.name, key: ca.key };
   const pem = inp.caLookup?.(caRef);
-  if (pem === undefined) throw new CaNotFound(caRef, annotation, where);
-  return inlineVaultCa(store, pem);
+  if (pem === undefined) throw new CaNotFound(caRef, annotation, where, provider.name);
+  return provider.inlineCa(store, pem);
 }
 
 export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
@@ -341,9 +293,10 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
         );
       }
       if (out.stores[key]) continue;
-      out.stores[key] = slim(withInlineCa(store, ref, where, annotation, inp));
+      const provider = providerFor(store);
+      out.stores[key] = slim(withInlineCa(store, provider, ref, where, annotation, inp));
 
-      for (const c of credentialRefs(store)) {
+      for (const c of credentialRefs(store, provider)) {
         if (c.namespace !== undefined && c.namespace !== inp.namespace) {
           throw new InjectionDenied(
             'cross-namespace',
@@ -351,11 +304,10 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
             annotation,
           );
         }
-        const name = credentialEnvNames(ref.kind, ref.name)[c.role];
+        const name = storeEnvName(c.what, ref.kind, ref.name);
         if (!out.credentialEnv.some((e) => e.name === name)) out.credentialEnv.push({ name, valueFrom: { secretKeyRef: { name: c.name, key: c.key } } });
       }
-      const vault = providerOf(store) === 'vault' ? store.spec.provider.vault : undefined;
-      const tokenAuth = vaultTokenAuth(vault);
+      const tokenAuth = provider.serviceAccountToken?.(store);
       if (tokenAuth) {
         const audience = tokenAuth.audience;
         if (vaultAudience !== null && vaultAudience !== audience) {

@@ -3,8 +3,7 @@
  * token file, timeouts, a logger and a metrics hook. Providers never read `process.env` themselves.
  */
 import { storeEnvName } from '../contract/index.ts';
-import type { SecretsClient } from '../eso/index.ts';
-import type { RemoteRef } from '../eso/index.ts';
+import type { RemoteRef, SecretsClient } from '../eso/index.ts';
 
 /** pino-compatible subset. Log keys, paths and codes; never values or tokens. */
 export interface ProviderLogger {
@@ -13,7 +12,8 @@ export interface ProviderLogger {
   warn(obj: object, msg?: string): void;
 }
 
-export type Backend = 'aws' | 'vault';
+/** A provider's name as metrics label it (`aws`, `vault`, …). */
+export type Backend = string;
 export type CallOutcome = 'ok' | 'error';
 
 export interface ProviderContext {
@@ -52,16 +52,9 @@ export interface StoreSession {
 
 // ---- env var names the injector sets for credentials a store names by secretRef ------------------------
 
-/** Env var names for one store's static credentials (AWS `auth.secretRef`, Vault token/AppRole/JWT refs). */
-export function credentialEnvNames(storeKind: string, storeName: string) {
-  const n = (what: string) => storeEnvName(what, storeKind, storeName);
-  return {
-    awsAccessKeyId: n('AWS_ACCESS_KEY_ID'),
-    awsSecretAccessKey: n('AWS_SECRET_ACCESS_KEY'),
-    awsSessionToken: n('AWS_SESSION_TOKEN'),
-    vaultToken: n('VAULT_TOKEN'),
-    vaultAppRoleRoleId: n('VAULT_APPROLE_ROLE_ID'),
-    vaultAppRoleSecretId: n('VAULT_APPROLE_SECRET_ID'),
-    vaultJwt: n('VAULT_JWT'),
-  };
+/** Env var names of one store's static credentials, by role (the injector delivers each as `secretKeyRef` env). */
+export function envNamesFor<R extends string>(selectors: readonly { role: R; what: string }[], storeKind: string, storeName: string): Record<R, string> {
+  const out = {} as Record<R, string>;
+  for (const s of selectors) out[s.role] = storeEnvName(s.what, storeKind, storeName);
+  return out;
 }

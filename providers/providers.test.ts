@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretStore } from '../eso/index.ts';
-import { awsIdentitySource, roleSessionName, secretsManagerEndpoint, stsEndpoint } from './aws-config.ts';
-import { credentialEnvNames, storeEnvName } from './context.ts';
+import { awsIdentitySource, roleSessionName, secretsManagerEndpoint, stsEndpoint } from './aws/config.ts';
+import { storeEnvName } from './context.ts';
+import { credentialEnvNames } from './index.ts';
 import { send, TransportError } from './http.ts';
 import { createSecretsClient, inlineVaultCa, openStore, planVaultAuth, vaultCaPem } from './index.ts';
 
@@ -72,9 +73,9 @@ describe('AWS endpoints and identity selection', () => {
     expect(roleSessionName('x'.repeat(100))).toHaveLength(64);
   });
 
-  it('refuses non-SecretsManager services', async () => {
-    await expect(openStore(awsStore({ service: 'ParameterStore' }), { namespace: 'ns', env: {} })).rejects.toThrow(
-      'AWS service ParameterStore is not supported by esi (only SecretsManager)',
+  it('refuses AWS services esi does not read', async () => {
+    await expect(openStore(awsStore({ service: 'AppConfig' }), { namespace: 'ns', env: {} })).rejects.toThrow(
+      'AWS service AppConfig is not supported by esi (supported: SecretsManager',
     );
   });
 

@@ -8,18 +8,8 @@ import { createTemplateEngine } from '../../eso/template/index.ts';
 import { stringify } from 'yaml';
 import { EsiError, NotAvailableError, isObject, type KubeObject, type Secret } from '../../core/index.ts';
 import { readManifests } from '../manifests.ts';
-import {
-  errorField,
-  esNamespace,
-  FakeSecretsClient,
-  parseExternalSecret,
-  parseSecretStore,
-  renderExternalSecret,
-  validateSecretStore,
-  type ClientFactory,
-  type ExternalSecret,
-  type SecretStore,
-} from '../../eso/index.ts';
+import { errorField, esNamespace, parseExternalSecret, renderExternalSecret, type ClientFactory, type ExternalSecret, type SecretStore } from '../../eso/index.ts';
+import { createSecretsClient, parseSecretStore, providerFor, storeEnvName, validateSecretStore, type Provider } from '../../providers/index.ts';
 import { parseFlags, UsageError, wantsHelp, type CliIO, type Command } from '../io.ts';
 
 const HELP = `Usage: esi render --external-secret FILE --store FILE [--store FILE ...] [-f OBJECTS ...] [-o yaml|json]
@@ -62,51 +52,31 @@ function format(obj: unknown, output: string): string {
   return stringify(obj, { lineWidth: 0 });
 }
 
-interface KeyRef {
-  name?: string;
-  key?: string;
-  namespace?: string;
-}
-
 /**
- * Credentials a store names by `secretRef` (AWS static keys, Vault token / AppRole / JWT): in a pod the
- * injector delivers them as env vars; here they come from Secrets given with -f, under the same names.
+ * Credentials a store names by `secretRef` (the provider table's credential selectors): in a pod the injector
+ * delivers them as env vars; here they come from Secrets given with -f, under the same names.
  */
-function storeCredentialEnv(
-  store: SecretStore,
-  objects: KubeObject[],
-  namespace: string,
-  names: Record<string, string>,
-): Record<string, string> {
+function storeCredentialEnv(store: SecretStore, provider: Provider, objects: KubeObject[], namespace: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const put = (envName: string | undefined, ref: KeyRef | undefined, defaultKey?: string): void => {
-    if (!envName || !ref?.name) return;
-    const ns = ref.namespace ?? namespace;
-    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === ref.name && (o.metadata.namespace ?? namespace) === ns) as Secret | undefined;
-    const key = ref.key ?? defaultKey;
-    const b64 = key !== undefined ? secret?.data?.[key] : undefined;
+  for (const c of provider.credentials ?? []) {
+    let sel: unknown = store.spec.provider[provider.name];
+    for (const k of c.path.split('.')) sel = isObject(sel) ? sel[k] : undefined;
+    if (!isObject(sel) || typeof sel['name'] !== 'string' || sel['name'] === '') continue;
+    const ns = typeof sel['namespace'] === 'string' && sel['namespace'] !== '' ? sel['namespace'] : namespace;
+    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === sel['name'] && (o.metadata.namespace ?? namespace) === ns) as Secret | undefined;
+    const key = typeof sel['key'] === 'string' && sel['key'] !== '' ? sel['key'] : c.defaultKey;
+    if (key === undefined) continue;
+    const envName = storeEnvName(c.what, store.kind, store.metadata.name);
+    const b64 = secret?.data?.[key];
     if (b64 !== undefined) out[envName] = Buffer.from(b64, 'base64').toString('utf8');
-    else if (key !== undefined && secret?.stringData?.[key] !== undefined) out[envName] = secret.stringData[key]!;
-  };
-  const aws = store.spec.provider.aws?.auth?.secretRef;
-  put(names['awsAccessKeyId'], aws?.accessKeyIDSecretRef);
-  put(names['awsSecretAccessKey'], aws?.secretAccessKeySecretRef);
-  put(names['awsSessionToken'], aws?.sessionTokenSecretRef);
-  const vault = store.spec.provider.vault?.auth as Record<string, { secretRef?: KeyRef; roleRef?: KeyRef } & KeyRef> | undefined;
-  put(names['vaultToken'], vault?.['tokenSecretRef']);
-  put(names['vaultAppRoleRoleId'], vault?.['appRole']?.roleRef);
-  put(names['vaultAppRoleSecretId'], vault?.['appRole']?.secretRef);
-  put(names['vaultJwt'], vault?.['kubernetes']?.secretRef, 'token');
-  put(names['vaultJwt'], vault?.['jwt']?.secretRef);
+    else if (secret?.stringData?.[key] !== undefined) out[envName] = secret.stringData[key]!;
+  }
   return out;
 }
 
 function networkClientFactory(io: CliIO, namespace: string, objects: KubeObject[], opened: { close(): Promise<void> }[]): ClientFactory {
   return async (store) => {
-    if (store.spec.provider.fake) return new FakeSecretsClient(store.spec.provider.fake);
-    // AWS/Vault SDK code is loaded only when a store needs it.
-    const { createSecretsClient, credentialEnvNames } = await import('../../providers/index.ts');
-    const fromObjects = storeCredentialEnv(store, objects, namespace, credentialEnvNames(store.kind, store.metadata.name));
+    const fromObjects = storeCredentialEnv(store, providerFor(store), objects, namespace);
     const env = { ...fromObjects, ...io.env };
     const client = await createSecretsClient(store, { namespace, env, signal: io.signal });
     opened.push(client);

@@ -1,6 +1,6 @@
 /**
- * AWS Secrets Manager over the AWS SDK v3, with the pod's own identity. The SDK modules are imported
- * lazily (only when a store uses AWS). Credentials follow the SDK's Node default chain, evaluated against
+ * The pod's own AWS identity for a store, shared by every AWS service (Secrets Manager, Parameter Store).
+ * The SDK's credential module is imported lazily (only when a store uses AWS). Credentials follow the SDK's Node default chain, evaluated against
  * `ctx.env` (not the process environment), then ESO's store role chaining:
  *
  *   store auth.secretRef (delivered as ESI_AWS_*_<store> env)             → static keys
@@ -12,26 +12,33 @@
  *   then AssumeRole through `additionalRoles` in order, then `role` (with externalID, sessionTags,
  *   transitiveTagKeys), each with the previous credentials.
  *
- * Endpoints: AWS_ENDPOINT_URL_SECRETS_MANAGER > AWS_SECRETSMANAGER_ENDPOINT (ESO's) > AWS_ENDPOINT_URL;
  * STS (web identity and AssumeRole): AWS_ENDPOINT_URL_STS > AWS_STS_ENDPOINT (ESO's) > AWS_ENDPOINT_URL.
  */
-import { EsiError } from '../core/index.ts';
-import { AwsSecretsManagerClient, type AwsSecretsManagerApi } from '../eso/providers/aws.ts';
-import type { SecretStore } from '../eso/index.ts';
-import { awsIdentitySource, roleSessionName, secretsManagerEndpoint, set, sharedConfigExists, sharedFiles, stsEndpoint } from './aws-config.ts';
-import { credentialEnvNames, DEFAULT_TIMEOUT_MS, type ProviderContext, type StoreSession, type SyncClient } from './context.ts';
+import { EsiError } from '../../core/index.ts';
+import type { SecretStore } from '../../eso/index.ts';
+import { DEFAULT_TIMEOUT_MS, envNamesFor, type ProviderContext } from '../context.ts';
+import { AWS_CREDENTIALS, awsIdentitySource, roleSessionName, set, sharedConfigExists, sharedFiles, stsEndpoint, type AwsIdentitySource } from './config.ts';
 
-type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
+export type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
 
-export async function openAwsStore(store: SecretStore, ctx: ProviderContext): Promise<StoreSession> {
+export interface AwsIdentity {
+  region: string;
+  credentials: CredentialProvider;
+  source: AwsIdentitySource;
+  /** AssumeRole steps after the base credentials. */
+  roles: number;
+  timeoutMs: number;
+  /** The SDK client options every service client of this store shares: request timeouts and retries. */
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  /** Abort options for one call: the context's signal, and three timeouts (the SDK's retries) at most. */
+  callOptions(): { abortSignal: AbortSignal };
+}
+
+export async function awsIdentity(store: SecretStore, ctx: ProviderContext): Promise<AwsIdentity> {
   const prov = store.spec.provider.aws!;
-  if (prov.service !== 'SecretsManager') {
-    throw new EsiError('aws-service', `AWS service ${prov.service} is not supported by esi (only SecretsManager)`);
-  }
   const env = ctx.env;
   const timeoutMs = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const region = prov.region;
-  const smEndpoint = secretsManagerEndpoint(env);
   const sts = stsEndpoint(env);
   // When no endpoint is configured in ctx.env, stop the SDK from consulting the process environment.
   const stsClientConfig = {
@@ -40,16 +47,12 @@ export async function openAwsStore(store: SecretStore, ctx: ProviderContext): Pr
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
   };
 
-  // A code-split bundle exposes a CommonJS package only as the chunk's default export.
-  const [sm, creds] = await Promise.all([
-    import('@aws-sdk/client-secrets-manager').then(cjsNamespace),
-    import('@aws-sdk/credential-providers').then(cjsNamespace),
-  ]);
+  const creds = await import('@aws-sdk/credential-providers').then(cjsNamespace);
 
   const source = awsIdentitySource(prov, env);
   let base: CredentialProvider;
   if (source === 'store-secretRef') {
-    const names = credentialEnvNames(store.kind, store.metadata.name);
+    const names = envNamesFor(AWS_CREDENTIALS, store.kind, store.metadata.name);
     const accessKeyId = set(env, names.awsAccessKeyId);
     const secretAccessKey = set(env, names.awsSecretAccessKey);
     if (!accessKeyId || !secretAccessKey) {
@@ -124,54 +127,13 @@ export async function openAwsStore(store: SecretStore, ctx: ProviderContext): Pr
     });
   }
 
-  const client = new sm.SecretsManagerClient({
-    region,
-    credentials,
-    ...(smEndpoint ? { endpoint: smEndpoint } : { ignoreConfiguredEndpointUrls: true }),
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
-    maxAttempts: 3,
-  });
-  ctx.logger?.debug({ store: `${store.kind}/${store.metadata.name}`, identity: source, roles: chain.length }, 'aws store opened');
-
-  const opts = () => ({ abortSignal: ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs * 3)]) : AbortSignal.timeout(timeoutMs * 3) });
-  const api: AwsSecretsManagerApi = {
-    getSecretValue: (input) => client.send(new sm.GetSecretValueCommand(input), opts()),
-    describeSecret: (input) => client.send(new sm.DescribeSecretCommand(input), opts()),
-    listSecrets: (input) => client.send(new sm.ListSecretsCommand(input), opts()),
-    batchGetSecretValue: (input) => client.send(new sm.BatchGetSecretValueCommand(input), opts()),
-  };
-  // Once the identity has been refused BatchGetSecretValue, later syncs go straight to GetSecretValue.
-  let batchAllowed = true;
-  const now = () => (ctx.now ?? Date.now)() / 1000;
-
-  return {
-    forSync(): SyncClient {
-      const c = new AwsSecretsManagerClient(api, {
-        prefix: prov.prefix ?? '',
-        batch: batchAllowed,
-        now,
-        onCall: (op, outcome, seconds) => {
-          ctx.metrics?.('aws', op, outcome, seconds);
-          ctx.logger?.debug({ backend: 'aws', op, outcome }, 'backend call');
-        },
-      });
-      return {
-        getSecret: (ref) => c.getSecret(ref),
-        getSecretMap: (ref) => c.getSecretMap(ref),
-        getAllSecrets: (find) => c.getAllSecrets(find),
-        prefetch: async (refs) => {
-          await c.prefetch(refs);
-          if (!c.batching) batchAllowed = false;
-        },
-      };
-    },
-    async close() {
-      client.destroy();
-    },
-  };
+  const requestHandler = { connectionTimeout: timeoutMs, requestTimeout: timeoutMs };
+  const callOptions = () => ({ abortSignal: ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs * 3)]) : AbortSignal.timeout(timeoutMs * 3) });
+  return { region, credentials, source, roles: chain.length, timeoutMs, requestHandler, callOptions };
 }
 
-function cjsNamespace<T extends object>(m: T): T {
+/** A code-split bundle exposes a CommonJS package only as the chunk's default export. */
+export function cjsNamespace<T extends object>(m: T): T {
   const d = (m as { default?: unknown }).default;
   return Object.keys(m).length <= 2 && d && typeof d === 'object' ? (d as T) : m;
 }

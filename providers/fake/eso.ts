@@ -1,48 +1,30 @@
 /**
- * ESO's `fake` provider (ESO-SEMANTICS §7.3), in full. Pure: the store spec holds the data.
+ * ESO's `fake` provider (ESO providers/v1/fake/fake.go), in full. Pure: the store spec holds the data.
  * Used by the demo, examples and tests; it never touches a network.
  */
 import { NoSecretError } from '../../core/index.ts';
-import { EsoError, wrapError } from '../errors.ts';
-import { compileGoRegexp, goMatchString } from '../goregexp.ts';
-import { awsExtractMap, fakePropertyOf } from '../gjson/index.ts';
-import { newDataMap, type SecretDataMap, type SecretsClient } from '../provider.ts';
-import type { ExternalSecretFind, FakeProvider, RemoteRef } from '../types.ts';
-import { convertKeys } from '../keys.ts';
-import { goQuote } from '../goquote.ts';
-import { secretStoreErrors } from '../validate.ts';
+import { awsExtractMap, compileFindRegexp, convertKeys, EsoError, fakePropertyOf, goQuote, newDataMap, wrapError, type ExternalSecretFind, type FakeProvider, type RemoteRef, type SecretDataMap, type SecretsClient } from '../../eso/index.ts';
 
 const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
+/** The fake provider's ValidateStore (ESO providers/v1/fake ValidateStore): the first message, empty when valid. */
+export function fakeStoreErrors(p: FakeProvider): string[] {
+  for (const [pos, d] of (p.data ?? []).entries()) {
+    if (!d.key) return [`key must be set in data ${pos}`];
+    if (!d.value) return [`at least one value must be set in data ${pos}`];
+  }
+  return [];
+}
+
 /** The fake provider's ValidateStore messages (`key must be set in data 0`, …); throws the first. */
 export function validateFakeStore(p: FakeProvider): void {
-  const errs = secretStoreErrors({
-    apiVersion: 'external-secrets.io/v1',
-    kind: 'SecretStore',
-    metadata: { name: 'fake' },
-    spec: { provider: { fake: p } },
-  });
+  const errs = fakeStoreErrors(p);
   if (errs.length > 0) throw new EsoError('invalid-store', errs[0]!, 'spec.provider.fake.data');
 }
 
 interface Entry {
   value: string;
   version: string;
-}
-
-/** find.name.regexp compiled: `test` is Go's MatchString (unanchored). */
-export interface FindRegexp {
-  test(name: string): boolean;
-}
-
-/** find.New: Go's regexp.Compile; compile errors are `could not compile find.name.regexp [%s]: %w` with Go's text. */
-export function compileFindRegexp(source: string): FindRegexp {
-  try {
-    const re = compileGoRegexp(source);
-    return { test: (name) => goMatchString(re, name) };
-  } catch (e) {
-    throw wrapError(`could not compile find.name.regexp [${source}]: `, e);
-  }
 }
 
 /** Go's `%#v` of an esv1.ExternalSecretFind (pointer addresses are not reproducible; shown as 0xc000000000). */

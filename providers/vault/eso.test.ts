@@ -11,9 +11,9 @@ import {
   type KvStore,
   type VaultHttpResult,
   type VaultKvApi,
-} from './vault.ts';
-import { unmarshalAny } from '../gojson/index.ts';
-import type { GoObject } from './vault.ts';
+} from './eso.ts';
+import { unmarshalAny } from '../../eso/index.ts';
+import type { GoObject } from './eso.ts';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 const textMap = (m: Record<string, Uint8Array>): Record<string, string> =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NoSecretError } from '../../core/index.ts';
+import { NoSecretError } from '../../../core/index.ts';
 import {
   AwsSecretsManagerClient,
   awsSecretMap,
@@ -11,8 +11,8 @@ import {
   type AwsFilter,
   type AwsSecretsManagerApi,
   type AwsSecretValue,
-} from './aws.ts';
-import type { RemoteRef } from '../types.ts';
+} from './eso.ts';
+import type { RemoteRef } from '../../../eso/index.ts';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 const textMap = (m: Record<string, Uint8Array>): Record<string, string> =>

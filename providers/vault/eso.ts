@@ -1,5 +1,6 @@
 /**
- * ESO's Vault / OpenBao KV provider semantics (ESO-SEMANTICS §7.2, §9, §12), with HTTP injected: this file
+ * ESO's Vault / OpenBao KV provider semantics (ESO providers/v1/vault/client_get.go, client_get_all_secrets.go),
+ * with HTTP injected: this file
  * builds API paths, interprets Vault's responses the way `hashicorp/vault/api` does (UseNumber decoding,
  * 404 handling, ResponseError text) and applies ESO's GetSecret / GetSecretMap / GetAllSecrets rules.
  * `providers/` supplies the transport (auth, TLS, namespaces, timeouts). No network here.
@@ -7,11 +8,20 @@
  * One `VaultKvClient` lives for one sync and reads each API path (with its query) at most once.
  */
 import { EsiError, NoSecretError } from '../../core/index.ts';
-import type { SecretDataMap, SecretsClient } from '../provider.ts';
-import type { ExternalSecretFind, RemoteRef } from '../types.ts';
-import { compileFindRegexp } from './fake.ts';
-import { vaultExtractMap, vaultValueOf } from '../gjson/index.ts';
-import { compareGoStrings, GoJsonError, GoNumber, unmarshalAny, type GoValue } from '../gojson/index.ts';
+import {
+  compareGoStrings,
+  compileFindRegexp,
+  GoJsonError,
+  GoNumber,
+  unmarshalAny,
+  vaultExtractMap,
+  vaultValueOf,
+  type ExternalSecretFind,
+  type GoValue,
+  type RemoteRef,
+  type SecretDataMap,
+  type SecretsClient,
+} from '../../eso/index.ts';
 
 /** A decoded JSON object (`map[string]interface{}`). */
 export type GoObject = Map<string, GoValue>;
@@ -38,7 +48,7 @@ export interface KvStore {
 
 // ---- paths ---------------------------------------------------------------------------------------------
 
-/** ESO's buildPath (§7.2 table): the API path of a secret's data for a remoteRef.key. */
+/** ESO's buildPath (ESO providers/v1/vault/client.go buildPath): the API path of a secret's data for a remoteRef.key. */
 export function buildPath(store: KvStore, key: string): string {
   let out = key;
   if (store.path !== undefined) {
@@ -159,7 +169,7 @@ export function goQuoteQ(s: string): string {
   return out + '"';
 }
 
-/** ESO's getSecretValue (§7.2 GetSecret steps 1–3). */
+/** ESO's getSecretValue (ESO providers/v1/vault/client_get.go). */
 export function vaultSecretValue(data: GoObject | null, property: string | undefined): Uint8Array {
   if (data === null) throw new NoSecretError();
   // Whole JSON without property; real top-level keys (dots and all) before gjson syntax.

@@ -4,9 +4,29 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AwsProvider } from '../eso/index.ts';
+import type { AwsProvider } from '../../eso/index.ts';
 
 export type Env = Record<string, string | undefined>;
+
+/** Static keys a store names by `auth.secretRef` (ESO's AWS static credentials). */
+export const AWS_CREDENTIALS = [
+  { role: 'awsAccessKeyId', what: 'AWS_ACCESS_KEY_ID', path: 'auth.secretRef.accessKeyIDSecretRef' },
+  { role: 'awsSecretAccessKey', what: 'AWS_SECRET_ACCESS_KEY', path: 'auth.secretRef.secretAccessKeySecretRef' },
+  { role: 'awsSessionToken', what: 'AWS_SESSION_TOKEN', path: 'auth.secretRef.sessionTokenSecretRef' },
+] as const;
+
+/** Env of the pod's own identity (EKS Pod Identity, IRSA, region) the agent copies from the app containers. */
+export const AWS_IDENTITY_ENV = [
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_SESSION_NAME',
+  'AWS_STS_REGIONAL_ENDPOINTS',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+] as const;
 
 export const set = (env: Env, k: string): string | undefined => {
   const v = env[k];

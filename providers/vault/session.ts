@@ -18,12 +18,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EsiError } from '../core/index.ts';
-import { VaultKvClient, type VaultHttpResult, type VaultKvApi } from '../eso/providers/vault.ts';
-import type { SecretStore } from '../eso/index.ts';
-import { DEFAULT_TIMEOUT_MS, type ProviderContext, type StoreSession, type SyncClient } from './context.ts';
-import { httpsAgentFor, send, type HttpResponse } from './http.ts';
-import { planVaultAuth, set, vaultCaPem } from './vault-config.ts';
+import { EsiError } from '../../core/index.ts';
+import type { SecretStore } from '../../eso/index.ts';
+import { DEFAULT_TIMEOUT_MS, type ProviderContext, type StoreSession, type SyncClient } from '../context.ts';
+import { httpsAgentFor, send, type HttpResponse } from '../http.ts';
+import { planVaultAuth, set, vaultCaPem } from './config.ts';
+import { VaultKvClient, type VaultHttpResult, type VaultKvApi } from './eso.ts';
 
 interface TokenState {
   token: string;

@@ -2,9 +2,18 @@
  * The value-free part of a Vault store's connection settings: which auth plan applies, the CA bundle,
  * and the caProvider inlining the injector does. No I/O; imported by the injector as well as the client.
  */
-import { EsiError } from '../core/index.ts';
-import type { SecretStore, VaultProvider } from '../eso/index.ts';
-import { credentialEnvNames, type ProviderContext } from './context.ts';
+import { EsiError } from '../../core/index.ts';
+import type { SecretStore, VaultProvider } from '../../eso/index.ts';
+import { envNamesFor, type ProviderContext } from '../context.ts';
+
+/** Credentials a store names by secretRef, per auth method (ESO's Vault auth); Kubernetes auth reads key `token` by default. */
+export const VAULT_CREDENTIALS = [
+  { role: 'vaultToken', what: 'VAULT_TOKEN', path: 'auth.tokenSecretRef' },
+  { role: 'vaultAppRoleRoleId', what: 'VAULT_APPROLE_ROLE_ID', path: 'auth.appRole.roleRef' },
+  { role: 'vaultAppRoleSecretId', what: 'VAULT_APPROLE_SECRET_ID', path: 'auth.appRole.secretRef' },
+  { role: 'vaultJwt', what: 'VAULT_JWT', path: 'auth.kubernetes.secretRef', defaultKey: 'token' },
+  { role: 'vaultJwt', what: 'VAULT_JWT', path: 'auth.jwt.secretRef' },
+] as const;
 
 export type Env = Record<string, string | undefined>;
 export const set = (env: Env, k: string): string | undefined => {
@@ -23,7 +32,7 @@ export function planVaultAuth(store: SecretStore, ctx: Pick<ProviderContext, 'en
   const auth = (v.auth ?? {}) as NonNullable<VaultProvider['auth']> & {
     jwt?: { path?: string; role?: string; secretRef?: unknown; kubernetesServiceAccountToken?: unknown };
   };
-  const names = credentialEnvNames(store.kind, store.metadata.name);
+  const names = envNamesFor(VAULT_CREDENTIALS, store.kind, store.metadata.name);
   const env = ctx.env;
   if (auth.tokenSecretRef) return { kind: 'token', envName: names.vaultToken };
   if (auth.appRole) {

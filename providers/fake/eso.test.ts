@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { NoSecretError } from '../core/index.ts';
-import { FakeSecretsClient, validateFakeStore } from './providers/fake.ts';
-import { secretStoreErrors } from './validate.ts';
-import type { FakeProviderData, RemoteRef } from './types.ts';
+import { NoSecretError } from '../../core/index.ts';
+import { FakeSecretsClient, validateFakeStore } from './eso.ts';
+import { secretStoreErrors } from '../index.ts';
+import type { FakeProviderData, RemoteRef } from '../../eso/index.ts';
 
 const client = (data: FakeProviderData[]) => new FakeSecretsClient({ data });
 const text = (u: Uint8Array) => Buffer.from(u).toString();

@@ -1,17 +1,14 @@
 /**
- * ESO's AWS Secrets Manager provider semantics (ESO-SEMANTICS §7.1, §9, §12), with the Secrets Manager API
- * injected: no SDK, no network here. `providers/` wires the real SDK in; tests pass an in-memory API.
+ * ESO's AWS Secrets Manager provider semantics (ESO providers/v1/aws/secretsmanager/secretsmanager.go), with
+ * the Secrets Manager API injected: no SDK, no network here. session.ts wires the real SDK in; tests pass an
+ * in-memory API.
  *
  * One `AwsSecretsManagerClient` lives for one sync. It caches each fetch by `key#version#SECRET|TAG` as
  * ESO does, and additionally lets the caller `prefetch` every ref of a sync with BatchGetSecretValue
  * (≤ 20 ids a call), so a sync reads each distinct remote key once.
  */
-import { EsiError, NoSecretError } from '../../core/index.ts';
-import type { SecretDataMap, SecretsClient } from '../provider.ts';
-import type { ExternalSecretFind, RemoteRef } from '../types.ts';
-import { compileFindRegexp, type FindRegexp } from './fake.ts';
-import { awsExtractMap, awsPropertyOf } from '../gjson/index.ts';
-import { marshal, GoJsonError } from '../gojson/index.ts';
+import { EsiError, NoSecretError } from '../../../core/index.ts';
+import { awsExtractMap, awsPropertyOf, compileFindRegexp, GoJsonError, marshal, type ExternalSecretFind, type FindRegexp, type RemoteRef, type SecretDataMap, type SecretsClient } from '../../../eso/index.ts';
 
 export const AWSCURRENT = 'AWSCURRENT';
 /** BatchGetSecretValue takes at most 20 ids per call. */
@@ -119,7 +116,7 @@ function payloadOf(out: AwsSecretValue): string | Uint8Array {
   return out.SecretString ?? '';
 }
 
-/** GetSecret's value for a fetched secret (§7.1 steps 3–4). */
+/** GetSecret's value for a fetched secret (ESO providers/v1/aws/secretsmanager GetSecretValue). */
 export function awsValue(ref: RemoteRef, out: AwsSecretValue): Uint8Array {
   if (!ref.property) {
     if (out.SecretString !== undefined) return Buffer.from(out.SecretString, 'utf8');
@@ -132,7 +129,7 @@ export function awsValue(ref: RemoteRef, out: AwsSecretValue): Uint8Array {
   return val;
 }
 
-/** GetSecretMap's decoding (§7.1): strings unquoted, other values as raw JSON text, null → "". */
+/** GetSecretMap decoding: strings unquoted, other values as raw JSON text, null → "". */
 export function awsSecretMap(ref: RemoteRef, bytes: Uint8Array): SecretDataMap {
   try {
     return awsExtractMap(bytes);
@@ -142,7 +139,7 @@ export function awsSecretMap(ref: RemoteRef, bytes: Uint8Array): SecretDataMap {
   }
 }
 
-/** Which API ESO's GetAllSecrets uses for a `find` (§7.1 table). */
+/** Which API ESO's GetAllSecrets uses for a `find` (ESO secretsmanager.go GetAllSecrets). */
 export type AwsFindPlan =
   | { api: 'ListSecrets'; filters: AwsFilter[]; regexp: FindRegexp }
   | { api: 'BatchGetSecretValue'; filters: AwsFilter[]; regexp?: FindRegexp };

@@ -1,0 +1,61 @@
+/**
+ * What one provider folder (`providers/<name>/`) registers in the table (table.ts): everything esi knows
+ * about a `spec.provider.<name>` block, so the parser, the validator, the injector, `esi render` and the
+ * agent loop over the table instead of naming providers. The model is ESO's `providers/v1/<name>/` plus
+ * its one-line `pkg/register/<name>.go`.
+ *
+ * A provider's index.ts stays light (no SDK, no semantics module): `open` imports those when a store is
+ * opened, so the agent bundle loads a provider's code only for the stores a pod uses.
+ */
+import type { SecretStore, StoreProviderSpec } from '../eso/index.ts';
+import type { ProviderContext, StoreSession } from './context.ts';
+
+/**
+ * A static credential a store names by `secretRef`: the injector delivers it to the agent as a `secretKeyRef`
+ * env var named storeEnvName(what, …); `esi render` reads it from a Secret given with -f under the same name.
+ */
+export interface CredentialSelector {
+  /** Stable name of the credential (`credentialEnvNames(...)[role]`). */
+  role: string;
+  /** The `<WHAT>` of its env name. */
+  what: string;
+  /** Path of the SecretKeySelector under `spec.provider.<name>`. */
+  path: string;
+  /** The key ESO reads when the selector names none. */
+  defaultKey?: string;
+}
+
+/** A CA a store names by reference (Vault caProvider): the webhook fetches it (a CA is not secret) and inlines it. */
+export interface CaReference {
+  kind: 'Secret' | 'ConfigMap';
+  /** Empty: the store's (or, for a ClusterSecretStore, the pod's) namespace. */
+  namespace?: string;
+  name: string;
+  key: string;
+}
+
+/** A projected service-account token the agent logs in with (Vault Kubernetes/JWT auth). */
+export interface ServiceAccountTokenNeed {
+  audience?: string;
+  /** The service account ESO would use, when the store names one (esi uses the pod's own). */
+  serviceAccount?: string;
+}
+
+export interface Provider extends StoreProviderSpec {
+  /** ESO's ValidateStore for this provider (admission): messages, empty when valid. */
+  validateStore?(store: SecretStore): string[];
+  /** Static credentials the store's block may name by secretRef. */
+  credentials?: readonly CredentialSelector[];
+  /** Env of the pod's own identity the agent copies from the app containers (IRSA, Pod Identity, region). */
+  identityEnv?: readonly string[];
+  /** Whether this store logs in with the pod's service-account token, and with which audience. */
+  serviceAccountToken?(store: SecretStore): ServiceAccountTokenNeed | undefined;
+  /** A CA the store names by reference, to inline at admission. */
+  caReference?(store: SecretStore): CaReference | undefined;
+  /** The store with that CA inlined (the agent reads no Secret or ConfigMap). */
+  inlineCa?(store: SecretStore, pem: string): SecretStore;
+  /** Backend calls are counted by the agent's call wrapper (in-memory providers make none of their own). */
+  inMemory?: boolean;
+  /** Opens a long-lived session for the store; loads the SDK or transport lazily. */
+  open(store: SecretStore, ctx: ProviderContext): Promise<StoreSession>;
+}
