@@ -79,3 +79,58 @@ describe('esi render (built CLI) against OpenBao', () => {
     expect(hashes(r.stdout)).toEqual({ password: sha256(pw), port: sha256('5432') });
   });
 });
+
+// issue 18: `rewrite.regexp.source: "(a+)+$"` on a key of 33 `a`s and a `!` took 1 min 46 s of CPU in
+// `esi render` on V8's backtracking RegExp. The bundle's lazily loaded RE2 engine answers at once (the
+// bound here is the 60 s the helper gives the process, far below the old time).
+describe('esi render (built CLI): pathological regexps finish', () => {
+  const fake = (data: { key: string; value: string }[]) => ({ apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'fake', namespace: ns }, spec: { provider: { fake: { data } } } });
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: scratchPath('home') };
+  const rewriteEs = (extra: object = {}) => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: 'app', namespace: ns },
+    spec: {
+      secretStoreRef: { name: 'fake' },
+      dataFrom: [{ extract: { key: 'keys' }, rewrite: [{ regexp: { source: '(a+)+$', target: 'x' } }] }],
+      ...extra,
+    },
+  });
+
+  it('rewrite.regexp (a+)+$ on the reported key: ESO\'s invalid-key error, at once', async () => {
+    const r = await render([fake([{ key: 'keys', value: JSON.stringify({ [`${'a'.repeat(33)}!`]: 'v' }) }]), rewriteEs()], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('invalid secret keys');
+  });
+
+  it('rewrite.regexp (a+)+$ and template regex functions on long values render the Secret', async () => {
+    const long = 'a'.repeat(30_000);
+    const keys = { [`${'a'.repeat(200)}-`]: 'kept', 'db-aaaa': 'rewritten' };
+    const r = await render(
+      [
+        fake([{ key: 'keys', value: JSON.stringify(keys) }, { key: 'long', value: long }]),
+        rewriteEs({
+          data: [{ secretKey: 'long', remoteRef: { key: 'long' } }],
+          target: {
+            template: {
+              mergePolicy: 'Merge',
+              data: {
+                alternation: '{{ regexMatch "(a|aa)*b" .long }}',
+                nested: '{{ regexReplaceAll "(x+x+)+y" (.long | replace "a" "x") "-" | len }}',
+                parts: '{{ regexSplit "(a*)*b" .long -1 | len }}',
+              },
+            },
+          },
+        }),
+      ],
+      env,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const data = Object.fromEntries(Object.entries((JSON.parse(r.stdout) as { data: Record<string, string> }).data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    expect(data[`${'a'.repeat(200)}-`]).toBe('kept');
+    expect(data['db-x']).toBe('rewritten');
+    expect(data['long']).toBe(long);
+    expect({ alternation: data['alternation'], nested: data['nested'], parts: data['parts'] }).toEqual({ alternation: 'false', nested: '30000', parts: '1' });
+  });
+});

@@ -1,7 +1,9 @@
 // The esi webhook called by the real kube-apiserver: labelled pods get the plan, unlabelled pods never
 // reach it, denials reach the client with the annotation's name, stores are confined to the pod's
 // namespace (and ClusterSecretStore conditions), and ExternalSecret changes reach running pods.
+import { randomInt } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { get } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCommand } from '../../cli/commands/agent.ts';
@@ -139,6 +141,81 @@ describe('esi webhook with the real kube-apiserver', () => {
     expect(cond.body.message).toContain(`using cluster store "${cssName}" is not allowed from namespace "${ns}": denied by spec.condition`);
     const ref = await kubeRaw<{ message: string }>(adminAccess(), 'POST', `/api/v1/namespaces/${ns}/pods`, podBody('ref', { 'esi.dev/external-secrets': `${other}/db` }));
     expect(ref.body.message).toContain("names refer to the pod's own namespace");
+  });
+
+  // issue 18: on V8's backtracking RegExp this namespace never finished admission, and the webhook then
+  // answered neither /healthz nor any other /mutate. Each request below must be answered.
+  it('answers a pod in a namespace crafted against a ClusterSecretStore namespaceRegex, and keeps answering others', async () => {
+    const letters = Array.from({ length: 4 }, () => String.fromCharCode(97 + randomInt(26))).join('');
+    const crafted = `prod-${letters}${'a'.repeat(31)}1`;
+    await kubeApi(adminAccess(), 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: crafted, labels: hook.selector } });
+    const cssName = `prod-only-${ns}`;
+    await create(`/apis/${ESO}/clustersecretstores`, {
+      apiVersion: ESO,
+      kind: 'ClusterSecretStore',
+      metadata: { name: cssName },
+      spec: { conditions: [{ namespaceRegexes: ['^prod-([a-z]+-?)+$'] }], provider: { fake: { data: [{ key: 'db', value: CANARY }] } } },
+    });
+    await create(`/apis/${ESO}/namespaces/${crafted}/externalsecrets`, externalSecret('db', cssName, [{ secretKey: 'x', key: 'db' }], 'ClusterSecretStore'));
+    const lookup = hook.webhook.cache.lookup();
+    const deadline = Date.now() + 30_000;
+    while (!lookup.externalSecret(crafted, 'db') || !lookup.clusterSecretStore(cssName)) {
+      if (Date.now() > deadline) throw new Error('cache never caught up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const healthz = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = get({ host: '127.0.0.1', port: hook.webhook.port, path: '/healthz', ca: hook.ca, timeout: 10_000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('timeout', () => req.destroy(new Error('/healthz did not answer in 10 s')));
+        req.on('error', reject);
+      });
+    const [craftedPod, health, other] = await Promise.all([
+      kubeRaw<{ message: string }>(adminAccess(), 'POST', `/api/v1/namespaces/${crafted}/pods`, podBody('crafted', { 'esi.dev/external-secrets': 'db' })),
+      healthz(),
+      kubeRaw<Pod>(adminAccess(), 'POST', `/api/v1/namespaces/${ns}/pods`, podBody('beside-crafted', { 'esi.dev/external-secrets': 'db' })),
+    ]);
+    expect(craftedPod.status).toBe(403);
+    expect(craftedPod.body.message).toContain(`using cluster store "${cssName}" is not allowed from namespace "${crafted}": denied by spec.condition`);
+    expect(health).toBe(200);
+    expect(other.status).toBe(201);
+    expect(other.body.spec.initContainers![0]!.name).toBe('esi-agent');
+    // a namespace the pattern matches is admitted by the same store
+    const matching = `prod-${letters}-team`;
+    await kubeApi(adminAccess(), 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: matching, labels: hook.selector } });
+    await create(`/apis/${ESO}/namespaces/${matching}/externalsecrets`, externalSecret('db', cssName, [{ secretKey: 'x', key: 'db' }], 'ClusterSecretStore'));
+    while (!lookup.externalSecret(matching, 'db')) {
+      if (Date.now() > deadline) throw new Error('cache never caught up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const admitted = await create<Pod>(`/api/v1/namespaces/${matching}/pods`, podBody('matching', { 'esi.dev/external-secrets': 'db' }));
+    expect(admitted.spec.initContainers![0]!.name).toBe('esi-agent');
+  });
+
+  it('denies a pod whose ClusterSecretStore needs more regexp work than one admission may do, and /healthz keeps answering', async () => {
+    const cssName = `many-regexes-${ns}`;
+    await create(`/apis/${ESO}/clustersecretstores`, {
+      apiVersion: ESO,
+      kind: 'ClusterSecretStore',
+      metadata: { name: cssName },
+      // 4,000 distinct patterns: each cheap, together past the per-request bound
+      spec: { conditions: [{ namespaceRegexes: Array.from({ length: 4000 }, (_, i) => `^team-${i}-([a-z]+-?)+(dev|prod)$`) }], provider: { fake: { data: [{ key: 'db', value: CANARY }] } } },
+    });
+    await create(`/apis/${ESO}/namespaces/${ns}/externalsecrets`, externalSecret('many', cssName, [{ secretKey: 'x', key: 'db' }], 'ClusterSecretStore'));
+    const lookup = hook.webhook.cache.lookup();
+    const deadline = Date.now() + 30_000;
+    while (!lookup.externalSecret(ns, 'many') || !lookup.clusterSecretStore(cssName)) {
+      if (Date.now() > deadline) throw new Error('cache never caught up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const r = await kubeRaw<{ message: string }>(adminAccess(), 'POST', `/api/v1/namespaces/${ns}/pods`, podBody('many', { 'esi.dev/external-secrets': 'many' }));
+    expect(r.status).toBe(403);
+    expect(r.body.message).toContain(`esi.dev/external-secrets: ClusterSecretStore "${cssName}"`);
+    expect(r.body.message).toContain("exceed esi's bound on regexp work per request");
+    const health = await new Promise<number>((resolve, reject) => get({ host: '127.0.0.1', port: hook.webhook.port, path: '/healthz', ca: hook.ca }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject));
+    expect(health).toBe(200);
   });
 
   it('updates the agent config annotation of a running pod when its ExternalSecret changes', async () => {
