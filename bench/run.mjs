@@ -13,6 +13,7 @@ const benches = [
   { name: 'backend-calls', file: 'bench/backend-calls.mjs', what: 'backend calls per refresh, esi vs ESO (moto)' },
   { name: 'agent', file: 'bench/agent-bench.mjs', what: 'agent idle RSS vs bare node, time to first file set (moto, OpenBao)' },
   { name: 'admission', file: 'bench/admission.mjs', what: 'webhook /mutate latency at 50 and 500 req/s, saturation throughput' },
+  { name: 'regexp', file: 'bench/regexp.mjs', what: 'Go regexps on pathological patterns (30k-100k chars), V8 backtracking before, budget calibration' },
 ];
 const filter = process.argv[2];
 let failed = 0;

@@ -472,10 +472,10 @@ function repeatSize(sub: number, min: number, max: number): number {
 // Work budget
 
 /**
- * A unit is one NFA step (one instruction over one input character, 15–90 ns on re2js); compiling
- * costs about 100 steps per instruction (2–6 µs, bench/regexp.mjs).
+ * A unit is one NFA step (one instruction over one input character); compiling costs about 250 steps per instruction (7–30 µs with the syntax pass, bench/regexp.mjs on a shared
+ * 2-core machine; the NFA with captures 0.1 µs per step, MatchString's DFA far less).
  */
-const COMPILE_UNITS_PER_INSTRUCTION = 100;
+const COMPILE_UNITS_PER_INSTRUCTION = 250;
 
 /** The bound of a withRegexpBudget scope was reached; nothing ran past it. */
 export class RegexpBudgetExceeded extends EsiError {
@@ -492,7 +492,7 @@ let budget: { left: number; limit: number } | undefined;
 
 /**
  * Runs `fn` (synchronous) with at most `units` of regexp work (compiles and matches in it are
- * priced before they run: compile = estimated instructions × 100, match = instructions × (input
+ * priced before they run: compile = estimated instructions × 250, match = instructions × (input
  * length + 1), the NFA's worst case). The webhook runs each admission in one: linear-time regexps
  * still cost size × input, and one request must not hold the event loop from the others.
  */
