@@ -3,6 +3,8 @@ import { createPrivateKey, createPublicKey, privateDecrypt, constants, X509Certi
 import { fromText, toText } from './bytes.ts';
 import { CallError, type FuncDef } from './exec.ts';
 import { filterCertChain } from './cert-chain.ts';
+import { pemToPkcs12, pemTruststoreToPKCS12, Pkcs12Error, pkcs12certPass, pkcs12keyPass } from './eso-pkcs12.ts';
+import { needRandom, type SprigEnv } from './sprig.ts';
 import { pemDecode, pemEncode } from './pem.ts';
 import { marshalYAML, unmarshalToGo, YamlError } from './yaml.ts';
 import { GoMap, GoSlice, type GoValue, NO_VALUE, type Value } from './value.ts';
@@ -124,18 +126,25 @@ function rsaDecrypt(scheme: string, hash: string, input: string, privateKey: str
   }
 }
 
-function unsupported(name: string): FuncDef {
-  return {
-    in: [],
-    variadic: 'interface {}',
-    call: () => {
-      throw new CallError(`${name} is not supported by esi's template engine`);
-    },
-  };
+/** Go returns go-pkcs12's errors as they are; esi's carry the same text. */
+function pkcs12(call: () => string): string {
+  try {
+    return call();
+  } catch (e) {
+    if (e instanceof Pkcs12Error) throw new CallError(e.message);
+    throw e;
+  }
 }
 
-export function esoFuncs(): Record<string, FuncDef> {
-  const m: Record<string, FuncDef> = {
+export function esoFuncs(env: SprigEnv): Record<string, FuncDef> {
+  const random = (name: string) => () => needRandom(env, name);
+  const toP12 = (name: string, withChain: boolean) => (cert: string, key: string, pass: string) =>
+    pkcs12(() => pemToPkcs12(cert, key, pass, withChain, random(name)));
+  const p12 = toP12('pemToPkcs12', false);
+  const p12Pass = toP12('pemToPkcs12Pass', false);
+  const fullP12 = toP12('fullPemToPkcs12', true);
+  const fullP12Pass = toP12('fullPemToPkcs12Pass', true);
+  return {
     filterPEM: def([S, S], ([k, s]) => filterPEM(k as string, s as string)),
     certSANs: def([S], ([s]) => certSANs(s as string)),
     jwkPublicKeyPem: def([S], ([s]) => jwkToPem(s as string, false)),
@@ -151,12 +160,15 @@ export function esoFuncs(): Record<string, FuncDef> {
     }),
     rsaDecrypt: def([S, S, S, S], ([a, b, c, d]) => rsaDecrypt(a as string, b as string, c as string, d as string)),
     filterCertChain: def([S, S], ([t, s]) => filterCertChain(t as string, s as string)),
+    pkcs12key: def([S], ([s]) => pkcs12keyPass('', s as string)),
+    pkcs12keyPass: def([S, S], ([p, s]) => pkcs12keyPass(p as string, s as string)),
+    pkcs12cert: def([S], ([s]) => pkcs12certPass('', s as string)),
+    pkcs12certPass: def([S, S], ([p, s]) => pkcs12certPass(p as string, s as string)),
+    pemToPkcs12: def([S, S], ([c, k]) => p12(c as string, k as string, '')),
+    pemToPkcs12Pass: def([S, S, S], ([c, k, p]) => p12Pass(c as string, k as string, p as string)),
+    fullPemToPkcs12: def([S, S], ([c, k]) => fullP12(c as string, k as string, '')),
+    fullPemToPkcs12Pass: def([S, S, S], ([c, k, p]) => fullP12Pass(c as string, k as string, p as string)),
+    pemTruststoreToPKCS12: def([S], ([c]) => pkcs12(() => pemTruststoreToPKCS12(c as string, '', random('pemTruststoreToPKCS12')))),
+    pemTruststoreToPKCS12Pass: def([S, S], ([c, p]) => pkcs12(() => pemTruststoreToPKCS12(c as string, p as string, random('pemTruststoreToPKCS12Pass')))),
   };
-  for (const name of [
-    'pkcs12key', 'pkcs12keyPass', 'pkcs12cert', 'pkcs12certPass', 'pemToPkcs12', 'pemToPkcs12Pass', 'fullPemToPkcs12',
-    'fullPemToPkcs12Pass', 'pemTruststoreToPKCS12', 'pemTruststoreToPKCS12Pass',
-  ]) {
-    m[name] = unsupported(name);
-  }
-  return m;
 }

@@ -9,7 +9,7 @@ let pure: Map<string, FuncDef> | undefined;
 
 function build(env: SprigEnv): Map<string, FuncDef> {
   // User functions shadow builtins in text/template (sprig's `slice` replaces the builtin one).
-  return new Map(Object.entries({ ...builtins, ...sprigFuncs(env), ...esoFuncs() }));
+  return new Map(Object.entries({ ...builtins, ...sprigFuncs(env), ...esoFuncs(env) }));
 }
 
 /** The function map for a clock/random environment, built once per environment. */

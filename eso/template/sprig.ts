@@ -515,7 +515,7 @@ export interface SprigEnv {
   randomBytes?: (n: number) => Uint8Array;
 }
 
-function needRandom(env: SprigEnv, name: string): (n: number) => Uint8Array {
+export function needRandom(env: SprigEnv, name: string): (n: number) => Uint8Array {
   if (!env.randomBytes) throw new CallError(`${name} needs a random source, which this caller did not provide`);
   return env.randomBytes;
 }

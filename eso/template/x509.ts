@@ -67,3 +67,53 @@ function malformed(der: Buffer): string {
 export function bytesEqual(a: Buffer | null, b: Buffer | null): boolean {
   return Buffer.compare(a ?? Buffer.alloc(0), b ?? Buffer.alloc(0)) === 0;
 }
+
+/** crypto/x509/pkix attribute types that Name parses into fields, in ToRDNSequence's order. */
+const NAME_FIELDS: [string, string][] = [
+  ['2.5.4.6', 'C'], ['2.5.4.10', 'O'], ['2.5.4.11', 'OU'], ['2.5.4.7', 'L'], ['2.5.4.8', 'ST'], ['2.5.4.9', 'STREET'],
+  ['2.5.4.17', 'POSTALCODE'], ['2.5.4.5', 'SERIALNUMBER'], ['2.5.4.3', 'CN'],
+];
+
+/**
+ * pkix.Name.String() of a DER Name, as a Go (byte) string: the attributes Name keeps in fields, grouped
+ * per type in ToRDNSequence's order (multi-valued for repeats), after the others, all reversed into
+ * RFC 2253 form with Go's escaping; unknown types print as `OID=#hex`.
+ */
+export function nameString(rawName: Buffer): string {
+  const known = new Map(NAME_FIELDS);
+  const byType = new Map<string, string[]>();
+  const rdns: string[][] = [];
+  for (const rdn of children(parseOne(rawName, TAG.SEQUENCE).body)) {
+    for (const atv of children(rdn.body)) {
+      const [type, value] = children(atv.body);
+      const id = oidString(type!.body);
+      if (known.has(id)) {
+        // Go reads the value as a string (PrintableString, UTF8String, …) and keeps its bytes
+        const v = value!.body.toString('latin1');
+        byType.set(id, [...(byType.get(id) ?? []), v]);
+      } else rdns.push([`${id}=#${value!.full.toString('hex')}`]);
+    }
+  }
+  for (const [id, name] of NAME_FIELDS) {
+    const values = byType.get(id);
+    if (values) rdns.push(values.map((v) => `${name}=${escapeValue(v)}`));
+  }
+  return rdns.reverse().map((r) => r.join('+')).join(',');
+}
+
+function escapeValue(v: string): string {
+  let out = '';
+  const chars = [...Buffer.from(v, 'latin1').toString('utf8')];
+  // Go ranges over runes but compares byte offsets with len(valueString)-1
+  let offset = 0;
+  const byteLen = v.length;
+  for (const c of chars) {
+    let escape = false;
+    if (',+"\\<>;'.includes(c)) escape = true;
+    else if (c === ' ') escape = offset === 0 || offset === byteLen - 1;
+    else if (c === '#') escape = offset === 0;
+    out += (escape ? '\\' : '') + Buffer.from(c, 'utf8').toString('latin1');
+    offset += Buffer.byteLength(c, 'utf8');
+  }
+  return out;
+}
