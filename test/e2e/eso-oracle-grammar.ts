@@ -51,8 +51,11 @@ const FIELD_VALUES = [
   '10', '1.50', '1e3', '-0', '12345678901234567890', 'true', 'false', 'null', '""',
   '{"b" : 1, "a":"<"}', '[1, "x", null]', '{"nested":{"deep":"v"},"n":2}',
 ] as const;
-/** Field names: valid Secret keys, and ones that need conversion (`/`, space, `$`, `ü`), dots, dashes. */
-const FIELD_NAMES = ['user', 'password', 'pass-word', 'a.b', 'db/host', 'with space', '$x', 'ü', 'port', 'tls.crt', 'CAPS', 'k_1'] as const;
+/**
+ * Field names: valid Secret keys, and ones that need conversion (`/`, space, `$`, `ü`), dots, dashes. No
+ * two collide under the grammar's rewrites: ESO resolves a rewrite collision by Go's random map order.
+ */
+const FIELD_NAMES = ['user', 'password', 'pass-w0rd', 'a.b', 'db/host', 'with space', '$x', 'ü', 'port', 'tls.crt', 'CAPS', 'k_1'] as const;
 
 export type Provider = 'aws' | 'vault';
 
@@ -188,7 +191,7 @@ export function generateCase(seed: number, tag: string): OracleCase {
     const propForm = d.int(8);
     if (fields.length > 0 && propForm <= 4) remoteRef['property'] = d.pick(fields);
     else if (fields.length > 0 && propForm === 5) remoteRef['property'] = d.pick(['nested.deep', 'a.b', 'b', 'nope', '#', 'n']);
-    if (d.bool(0.2)) remoteRef['decodingStrategy'] = d.pick(['Base64', 'Base64URL', 'Auto', 'None']);
+    if (d.bool(0.15)) remoteRef['decodingStrategy'] = d.pick(['Base64', 'Base64URL', 'Auto', 'Auto', 'None']);
     let secretKey = d.pick(['user', 'password', 'conn', 'raw', 'tls.crt', 'x-1']);
     if (usedKeys.has(secretKey) && d.bool(0.7)) secretKey = `${secretKey}${i}`;
     usedKeys.add(secretKey);
@@ -206,7 +209,7 @@ export function generateCase(seed: number, tag: string): OracleCase {
       const extract: Record<string, unknown> = { key };
       if (d.bool(0.1)) extract['property'] = 'nested';
       if (d.bool(0.3)) extract['conversionStrategy'] = d.pick(['Default', 'Unicode']);
-      if (d.bool(0.2)) extract['decodingStrategy'] = d.pick(['Base64', 'Auto', 'None']);
+      if (d.bool(0.15)) extract['decodingStrategy'] = d.pick(['Base64', 'Auto', 'None']);
       entry['extract'] = extract;
       summary.push('extract');
     } else {
@@ -222,7 +225,11 @@ export function generateCase(seed: number, tag: string): OracleCase {
       summary.push('find');
     }
     if (d.bool(0.35)) {
-      entry['rewrite'] = d.bool(0.05) ? [{ regexp: { source: '(', target: 'x' } }] : d.some(REWRITES, 2, 1);
+      // A rewrite turns conversion off, so keys with `/` or spaces would fail validation: mostly end with
+      // a rewrite that makes every key valid, so the cases reach the Secret.
+      entry['rewrite'] = d.bool(0.05)
+        ? [{ regexp: { source: '(', target: 'x' } }]
+        : [...d.some(REWRITES, 2, 1), ...(d.bool(0.7) ? [{ regexp: { source: '[^-._a-zA-Z0-9]', target: '_' } }] : [])];
       summary.push('rewrite');
     }
     dataFrom.push(entry);
