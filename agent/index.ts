@@ -19,5 +19,6 @@ export { AtomicDirWriter, DATA_DIR_NAME, payloadDirName, validateFileName, type 
 export { parseAgentConfig, validateAgentConfig, DEFAULT_FILE_MODE, DEFAULT_CONTROLLER_CLASS } from './config.ts';
 export { parseGoDuration, backoffDelay, jitteredInterval, defaultStaleAfter, DEFAULT_BACKOFF, type BackoffPolicy } from './timing.ts';
 export { createMetrics, type AgentMetrics } from './metrics.ts';
+export { writeTerminationMessage, TERMINATION_MESSAGE_PATH } from './termination.ts';
 export { envFileContent, envName } from './envfile.ts';
 export type { ProviderClientFactory, ProviderContext } from './clients.ts';

@@ -26,6 +26,12 @@ export const ANNOTATIONS = {
   cpuLimit: 'esi.dev/agent-cpu-limit',
   memoryRequest: 'esi.dev/agent-memory-request',
   memoryLimit: 'esi.dev/agent-memory-limit',
+  /** Endpoint settings for the agent (allow-listed names, injector/agent-env.ts). */
+  agentEnv: 'esi.dev/agent-env',
+  /** Port of the agent's health server (probes, metrics). */
+  agentPort: 'esi.dev/agent-port',
+  /** "true": the agent's readiness (files fresher than the staleness bound) gates the pod's Ready. */
+  unreadyWhenStale: 'esi.dev/unready-when-stale',
   /** Written by esi: the resolved agent configuration (agent-config.ts), projected into the agent's file. */
   agentConfig: 'esi.dev/agent-config',
   /** Written by esi: the names of the containers and volumes esi added, so re-injection finds its own. */
@@ -55,9 +61,15 @@ export const POD_FIELD_ENV: readonly { name: string; fieldPath: string }[] = [
   { name: ENV.podUid, fieldPath: 'metadata.uid' },
 ];
 
-/** The agent's health and metrics server: the native sidecar's startup probe points here. */
+/**
+ * The agent's health and metrics server: the native sidecar's startup probe points here. The port is the
+ * default; the injector always passes the one it chose in ENV.healthAddr and declares it on the container.
+ */
 export const HEALTH = {
   port: 8099,
+  /** hostNetwork pods share the node's ports: the injector picks one of this range per workload. */
+  hostNetworkRange: { first: 18100, count: 900 },
+  portName: 'esi-health',
   /** 200 only after the first complete sync. */
   startupPath: '/startupz',
   readyPath: '/readyz',

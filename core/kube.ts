@@ -76,7 +76,8 @@ export interface Container {
   startupProbe?: Probe;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
-  ports?: { containerPort: number; name?: string; protocol?: string }[];
+  ports?: { containerPort: number; hostPort?: number; name?: string; protocol?: string }[];
+  terminationMessagePolicy?: string;
   [k: string]: unknown;
 }
 
@@ -85,7 +86,7 @@ export interface Volume {
   emptyDir?: { medium?: string; sizeLimit?: string };
   secret?: { secretName: string; [k: string]: unknown };
   projected?: { sources: unknown[]; defaultMode?: number };
-  downwardAPI?: { items: { path: string; fieldRef?: { fieldPath: string } }[]; defaultMode?: number };
+  downwardAPI?: { items: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string } }[]; defaultMode?: number };
   [k: string]: unknown;
 }
 
@@ -96,6 +97,7 @@ export interface PodSpec {
   serviceAccountName?: string;
   restartPolicy?: string;
   shareProcessNamespace?: boolean;
+  hostNetwork?: boolean;
   securityContext?: { fsGroup?: number; runAsUser?: number; runAsNonRoot?: boolean; [k: string]: unknown };
   [k: string]: unknown;
 }

@@ -4,6 +4,7 @@ export { describePlan } from './describe.ts';
 export { InjectionDenied, type DenialReason } from './errors.ts';
 export { lookupFrom, INLINE_EXTERNAL_SECRET, CaNotFound, type EsoLookup, type CaLookup, type CaRef } from './resolve.ts';
 export { DEFAULTS, DEFAULT_AGENT_IMAGE, AGENT_CONFIG_FILE, type Plan, type ClusterFacts, type InjectDefaults, type Ownership, IDENTITY_ENV } from './plan.ts';
-export { A as ANNOTATIONS, INJECT_LABEL, readSettings, wantsInjection, type PodSettings, type Mode } from './settings.ts';
+export { A as ANNOTATIONS, INJECT_LABEL, readSettings, wantsInjection, parseAgentPort, type PodSettings, type Mode } from './settings.ts';
 export { applyPatch, deepEqual, pointer, PatchError, type PatchOp } from './json-patch.ts';
+export { AGENT_ENV_ALLOWED, parseAgentEnvList } from './agent-env.ts';
 export { podProblems } from './validate.ts';

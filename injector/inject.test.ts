@@ -191,7 +191,7 @@ describe('injectPod', () => {
     expect(env['AWS_ROLE_ARN']).toBe('arn:aws:iam::111122223333:role/app');
     expect(env['AWS_REGION']).toBe('eu-west-1');
     expect(env['APP_ONLY']).toBeUndefined();
-    expect(env['ESI_POD_NAME']).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(env['ESI_POD_NAME']).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } });
     expect(a.volumeMounts!.map((m) => m.name)).toEqual(['esi-secrets', 'esi-config', 'eks-pod-identity-token', 'aws-iam-token']);
   });
 
@@ -462,7 +462,7 @@ describe('contract with the agent', () => {
     const configArg = agent.args![agent.args!.indexOf('--config') + 1]!;
     const mount = agent.volumeMounts!.find((m) => configArg.startsWith(m.mountPath + '/'))!;
     const vol = r.pod.spec.volumes!.find((v) => v.name === mount.name)!;
-    expect(vol.downwardAPI!.items).toEqual([{ path: configArg.slice(mount.mountPath.length + 1), fieldRef: { fieldPath: `metadata.annotations['${AGENT_CONFIG_ANNOTATION}']` } }]);
+    expect(vol.downwardAPI!.items).toEqual([{ path: configArg.slice(mount.mountPath.length + 1), fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${AGENT_CONFIG_ANNOTATION}']` } }]);
   });
   it('hands the controller class admission checked sync-secret against to the agent', async () => {
     const { parseAgentConfig } = await import('../agent/index.ts');
@@ -481,7 +481,7 @@ describe('contract with the agent', () => {
   it('gives the agent the pod uid for its Events through the downward API', async () => {
     const { ENV_POD_UID } = await import('../agent/events.ts');
     const env = agentOf(injectPod(pod(), ctx()).pod).env!;
-    expect(env.find((e) => e.name === ENV_POD_UID)?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.uid' } });
+    expect(env.find((e) => e.name === ENV_POD_UID)?.valueFrom).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.uid' } });
   });
 
   it('marks only the on-change signal target with the mount the agent finds its process by, and drops it with the annotation', () => {

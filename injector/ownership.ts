@@ -34,7 +34,7 @@ export function readClaim(annotations: Record<string, string> | undefined): Owne
 /** Fields esi sets on its agent, plus those the apiserver defaults between webhook calls. */
 const AGENT_FIELDS = new Set([
   'name', 'image', 'imagePullPolicy', 'args', 'env', 'resources', 'securityContext', 'volumeMounts', 'restartPolicy', 'startupProbe',
-  'terminationMessagePath', 'terminationMessagePolicy',
+  'readinessProbe', 'ports', 'terminationMessagePath', 'terminationMessagePolicy',
 ]);
 const HARDENED: Record<string, unknown> = { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
 

@@ -11,6 +11,7 @@ import {
   DEFAULT_CONTROLLER_CLASS,
   DEFAULT_FILE_MODE,
   DEFAULT_MOUNT_PATH,
+  ENV,
   HEALTH,
   ON_CHANGE_MARKER_DIR,
   POD_FIELD_ENV,
@@ -20,7 +21,9 @@ import {
   type AgentConfig,
 } from '../contract/index.ts';
 import { IDENTITY_ENV } from '../providers/index.ts';
+import { agentEnv } from './agent-env.ts';
 import { badAnnotation, InjectionDenied } from './errors.ts';
+import { agentHealthPort } from './health-port.ts';
 import { cloneJson } from './json-patch.ts';
 import { readOwnership, type Ownership } from './ownership.ts';
 export type { Ownership } from './ownership.ts';
@@ -38,6 +41,8 @@ export interface InjectDefaults {
   /** `spec.controller` class of stores esi may write Secrets for (esi.dev/sync-secret). */
   controllerClass: string;
   startupProbe: { port: number; path: string };
+  /** Allow-listed agent env for every injected pod (`esi webhook --agent-env`, chart `agent.env`). */
+  agentEnv: Record<string, string>;
   runAsUser: number;
   vaultTokenDir: string;
   vaultTokenExpirationSeconds: number;
@@ -52,6 +57,7 @@ export const DEFAULTS: InjectDefaults = {
   resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
   controllerClass: DEFAULT_CONTROLLER_CLASS,
   startupProbe: { port: HEALTH.port, path: HEALTH.startupPath },
+  agentEnv: {},
   runAsUser: 65532,
   vaultTokenDir: VAULT_TOKEN_DIR,
   vaultTokenExpirationSeconds: 3600,
@@ -276,11 +282,15 @@ export function buildPlan(inp: BuildInput): Plan {
   };
 
   const identity = identityFrom([...userApp, ...userInit], spec.volumes ?? []);
+  // fieldRef.apiVersion as the apiserver stores it (it defaults to v1), so a reinvocation or the
+  // controller compares equal instead of seeing a drift on every pass.
   const env: EnvVar[] = [
-    ...POD_FIELD_ENV.map(({ name, fieldPath }) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
+    ...POD_FIELD_ENV.map(({ name, fieldPath }) => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } })),
     ...identity.env,
+    ...agentEnv(defaults.agentEnv, [...userApp, ...userInit], settings.agentEnv),
     ...resolved.credentialEnv,
   ];
+  const healthPort = agentHealthPort(pod, [...userApp, ...userInit], inp.namespace, settings.agentPort, defaults.startupProbe.port);
   const agentMounts: VolumeMount[] = [
     { name: secretsVolume, mountPath },
     { name: configVolume, mountPath: configDir, readOnly: true },
@@ -296,29 +306,41 @@ export function buildPlan(inp: BuildInput): Plan {
     capabilities: { drop: ['ALL'] },
     seccompProfile: { type: 'RuntimeDefault' },
   };
+  // Only the sidecar serves health: it gets the port in its env and declares it (a host port under
+  // hostNetwork, so the scheduler keeps two pods wanting it apart). Every agent container reports why it
+  // stopped in its termination message (agent/termination.ts), with the log tail as the fallback.
   const agent = (name: string, agentMode: 'init' | 'sidecar', extra: Partial<Container>): Container => ({
     name,
     image: inp.agentImage,
     imagePullPolicy: 'IfNotPresent',
     args: ['agent', '--config', `${configDir}/${AGENT_CONFIG_FILE}`, '--mode', agentMode],
+    ...(agentMode === 'sidecar' ? { ports: [{ name: HEALTH.portName, containerPort: healthPort, protocol: 'TCP' }] } : {}),
     ...extra,
-    env: cloneJson(env),
+    env: agentMode === 'sidecar' ? [...cloneJson(env), { name: ENV.healthAddr, value: `0.0.0.0:${healthPort}` }] : cloneJson(env),
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     resources: { requests: { ...requests }, limits: { ...limits } },
     securityContext: cloneJson(securityContext),
     volumeMounts: cloneJson(agentMounts),
   });
   const startupProbe: Probe = {
-    httpGet: { path: defaults.startupProbe.path, port: defaults.startupProbe.port },
+    httpGet: { path: defaults.startupProbe.path, port: healthPort },
     periodSeconds: 1,
     failureThreshold: 300,
     timeoutSeconds: 1,
   };
+  // esi.dev/unready-when-stale: /readyz fails once no refresh succeeded within the staleness bound; as a
+  // readiness probe of a sidecar (native or classic) it makes the pod NotReady. Off by default: a backend
+  // outage then keeps serving the last good files instead of taking every replica out of its Services.
+  const readinessProbe: Probe | undefined = settings.unreadyWhenStale
+    ? { httpGet: { path: HEALTH.readyPath, port: healthPort }, periodSeconds: 10, failureThreshold: 1, timeoutSeconds: 1 }
+    : undefined;
+  const ready = readinessProbe ? { readinessProbe } : {};
 
   const initContainers: Container[] = [];
   const containers: Container[] = [];
   if (native) {
     if (mode === 'init') initContainers.push(agent(ctrName('esi-agent-init'), 'init', {}));
-    else initContainers.push(agent(ctrName('esi-agent'), 'sidecar', { restartPolicy: 'Always', ...(mode === 'both' ? { startupProbe } : {}) }));
+    else initContainers.push(agent(ctrName('esi-agent'), 'sidecar', { restartPolicy: 'Always', ...(mode === 'both' ? { startupProbe } : {}), ...ready }));
   } else {
     if (mode === 'sidecar' && jobLike) {
       throw new InjectionDenied(
@@ -330,21 +352,25 @@ export function buildPlan(inp: BuildInput): Plan {
     if (mode !== 'sidecar') initContainers.push(agent(ctrName('esi-agent-init'), 'init', {}));
     if (mode !== 'init') {
       if (jobLike) warnings.push(`${A.mode}: a Job's pod gets no classic sidecar (it would never exit); the files are written once by the init agent`);
-      else containers.push(agent(ctrName('esi-agent'), 'sidecar', {}));
+      else containers.push(agent(ctrName('esi-agent'), 'sidecar', { ...ready }));
     }
   }
 
   const declaredPorts = [...userApp, ...userInit].flatMap((c) => (c.ports ?? []).map((p) => ({ c: c.name, port: p.containerPort })));
-  const portClash = declaredPorts.find((p) => p.port === defaults.startupProbe.port);
-  if (portClash && initContainers.some((c) => c.startupProbe)) {
-    warnings.push(`container ${portClash.c} declares port ${portClash.port}, which the esi agent's startup probe uses`);
+  const portClash = declaredPorts.find((p) => p.port === healthPort);
+  if (portClash && [...initContainers, ...containers].some((c) => c.ports?.length)) {
+    throw new InjectionDenied(
+      'collision',
+      `${A.agentPort}: container ${JSON.stringify(portClash.c)} declares port ${portClash.port}, which the esi agent's health server (probes, metrics) needs; set ${A.agentPort} to a free port`,
+      A.agentPort,
+    );
   }
 
   const volumes: Volume[] = [
     { name: secretsVolume, emptyDir: { medium: 'Memory' } },
     {
       name: configVolume,
-      downwardAPI: { items: [{ path: AGENT_CONFIG_FILE, fieldRef: { fieldPath: `metadata.annotations['${AGENT_CONFIG_ANNOTATION}']` } }] },
+      downwardAPI: { items: [{ path: AGENT_CONFIG_FILE, fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${AGENT_CONFIG_ANNOTATION}']` } }] },
     },
   ];
   if (markerVolume) volumes.push({ name: markerVolume, emptyDir: { medium: 'Memory', sizeLimit: '1Ki' } });

@@ -17,6 +17,7 @@ import {
   signalProblem,
 } from '../contract/index.ts';
 import { parseGoDuration } from '../eso/index.ts';
+import { parseAgentEnvAnnotation } from './agent-env.ts';
 import { badAnnotation, InjectionDenied } from './errors.ts';
 import { isPositive, parseQuantity } from './quantity.ts';
 
@@ -45,6 +46,12 @@ export interface PodSettings {
   onChange?: { signal?: { signal: string; container: string }; url?: string };
   fileMode?: number;
   resources: { requests: Record<string, string>; limits: Record<string, string> };
+  /** Allow-listed agent env from `esi.dev/agent-env`. */
+  agentEnv?: Record<string, string>;
+  /** `esi.dev/agent-port`. */
+  agentPort?: number;
+  /** `esi.dev/unready-when-stale`: the agent's /readyz becomes the pod's readiness. */
+  unreadyWhenStale: boolean;
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -116,6 +123,16 @@ function parseOnChange(raw: string): NonNullable<PodSettings['onChange']> {
   return { url: new URL(v).toString() };
 }
 
+/** A port the agent may bind as uid 65532 (no privileged ports) and that is not the kubelet's (10250). */
+export function parseAgentPort(raw: string): number {
+  const t = raw.trim();
+  const port = /^[0-9]{1,5}$/.test(t) ? Number(t) : NaN;
+  if (!(port >= 1024 && port <= 65535) || port === 10250) {
+    throw badAnnotation(A.agentPort, raw, 'give a port between 1024 and 65535 (not 10250), free in the pod, e.g. "8099"');
+  }
+  return port;
+}
+
 function parseBool(annotation: string, raw: string): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
@@ -136,12 +153,12 @@ export function readSettings(annotations: Record<string, string> | undefined): P
     if (key.startsWith(PREFIX) && !isKnownAnnotation(key)) {
       throw new InjectionDenied(
         'unknown-annotation',
-        `${key}: unknown esi annotation (a typo?); known: ${[A.externalSecrets, A.store, A.storeKind, `${A.secretPrefix}<file>`, A.mountPath, A.containers, A.mode, A.refreshInterval, A.syncSecret, A.onChange, A.fileMode, A.cpuRequest, A.cpuLimit, A.memoryRequest, A.memoryLimit].join(', ')}`,
+        `${key}: unknown esi annotation (a typo?); known: ${[A.externalSecrets, A.store, A.storeKind, `${A.secretPrefix}<file>`, A.mountPath, A.containers, A.mode, A.refreshInterval, A.syncSecret, A.onChange, A.fileMode, A.cpuRequest, A.cpuLimit, A.memoryRequest, A.memoryLimit, A.agentEnv, A.agentPort, A.unreadyWhenStale].join(', ')}`,
         key,
       );
     }
   }
-  const s: PodSettings = { externalSecrets: [], syncSecret: false, resources: { requests: {}, limits: {} } };
+  const s: PodSettings = { externalSecrets: [], syncSecret: false, resources: { requests: {}, limits: {} }, unreadyWhenStale: false };
 
   const es = ann[A.externalSecrets];
   if (es !== undefined) s.externalSecrets = list(A.externalSecrets, es, 'ExternalSecret names', DNS1123_SUBDOMAIN, 'db-credentials,api-token');
@@ -210,6 +227,12 @@ export function readSettings(annotations: Record<string, string> | undefined): P
   if (ann[A.syncSecret] !== undefined) s.syncSecret = parseBool(A.syncSecret, ann[A.syncSecret]!);
   if (ann[A.onChange] !== undefined) s.onChange = parseOnChange(ann[A.onChange]!);
   if (ann[A.fileMode] !== undefined) s.fileMode = parseFileMode(ann[A.fileMode]!);
+  if (ann[A.agentEnv] !== undefined) s.agentEnv = parseAgentEnvAnnotation(ann[A.agentEnv]!);
+  if (ann[A.agentPort] !== undefined) s.agentPort = parseAgentPort(ann[A.agentPort]!);
+  if (ann[A.unreadyWhenStale] !== undefined) s.unreadyWhenStale = parseBool(A.unreadyWhenStale, ann[A.unreadyWhenStale]!);
+  if (s.unreadyWhenStale && s.mode === 'init') {
+    throw badAnnotation(A.unreadyWhenStale, ann[A.unreadyWhenStale]!, `an init-only agent stops after the first sync, so nothing refreshes or reports staleness; use ${A.mode}: both (or sidecar), or drop ${A.unreadyWhenStale}`);
+  }
 
   const quantities: [string, 'requests' | 'limits', 'cpu' | 'memory'][] = [
     [A.cpuRequest, 'requests', 'cpu'],

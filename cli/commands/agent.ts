@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_HEALTH_PORT, runAgent, validateAgentConfig, type AgentMode } from '../../agent/index.ts';
-import { EsiError, isObject, type Container, type KubeObject } from '../../core/index.ts';
+import { AGENT_HEALTH_PORT, runAgent, validateAgentConfig, writeTerminationMessage, type AgentMode } from '../../agent/index.ts';
+import { describeError, EsiError, isObject, type Container, type KubeObject } from '../../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, ENV, type AgentConfig } from '../../contract/index.ts';
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 
@@ -57,7 +57,13 @@ export const agentCommand: Command = async (argv, io) => {
   const health = listenText === undefined ? (values.pod ? (mode === 'init' || values.once ? false : { host: '127.0.0.1', port: AGENT_HEALTH_PORT }) : undefined) : parseListen(listenText);
 
   if (values.config) {
-    return runAgent({ configPath: values.config, mode, once: values.once === true, env: io.env, logDestination, ...(io.signal ? { signal: io.signal } : {}), ...(health !== undefined ? { health } : {}) });
+    try {
+      return await runAgent({ configPath: values.config, mode, once: values.once === true, env: io.env, logDestination, ...(io.signal ? { signal: io.signal } : {}), ...(health !== undefined ? { health } : {}) });
+    } catch (e) {
+      // In a pod: the reason goes where `kubectl describe pod` shows it (lastState.terminated.message).
+      writeTerminationMessage(`esi agent: ${describeError(e)}`);
+      throw e;
+    }
   }
   const root = values.root ?? join(process.cwd(), 'esi-root');
   const { config, env, notes } = await podAgentSetup(values.pod!, root);

@@ -1,7 +1,8 @@
 /**
  * `esi webhook`: serve the mutating admission webhook until SIGINT/SIGTERM.
  */
-import { DEFAULT_AGENT_IMAGE } from '../../injector/index.ts';
+import { DEFAULT_AGENT_IMAGE, parseAgentEnvList, parseAgentPort, type InjectDefaults } from '../../injector/index.ts';
+import { HEALTH } from '../../contract/index.ts';
 import { EsiError } from '../../core/index.ts';
 import { inClusterAccess, KubeClient, kubeconfigAccess } from '../../kube/index.ts';
 import { jsonLogger, runWebhook } from '../../webhook/index.ts';
@@ -34,6 +35,11 @@ Options:
   --native-sidecars MODE   auto (default: from the apiserver version, >= 1.29), true or false
   --controller-class NAME  spec.controller class of stores handed to esi for esi.dev/sync-secret (default esi)
   --controller BOOL        run the loop that updates running pods' agent config (default true)
+  --agent-env NAME=VALUE   env for every injected agent, repeatable; only endpoint settings
+                           (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, AWS_USE_FIPS_ENDPOINT, ...)
+                           and ESI_LOG_LEVEL; pods add or override with esi.dev/agent-env
+  --agent-port N           port of the agent's health server in pods (default ${HEALTH.port}; hostNetwork
+                           pods get a per-workload port unless esi.dev/agent-port sets one)
   -h, --help               show this help
 `;
 
@@ -54,6 +60,8 @@ export const webhookCommand: Command = async (argv, io) => {
       'native-sidecars': { type: 'string', default: 'auto' },
       'controller-class': { type: 'string' },
       controller: { type: 'string', default: 'true' },
+      'agent-env': { type: 'string', multiple: true },
+      'agent-port': { type: 'string' },
       'self-managed': { type: 'boolean' },
       namespace: { type: 'string' },
       service: { type: 'string' },
@@ -76,6 +84,15 @@ export const webhookCommand: Command = async (argv, io) => {
   if (ns !== 'auto' && ns !== 'true' && ns !== 'false') throw new UsageError(`esi webhook: --native-sidecars ${JSON.stringify(ns)}: use auto, true or false`);
   if (values.controller !== 'true' && values.controller !== 'false') throw new UsageError(`esi webhook: --controller ${JSON.stringify(values.controller)}: use true or false`);
 
+  const defaults: Partial<InjectDefaults> = {};
+  if (values['controller-class']) defaults.controllerClass = values['controller-class'];
+  try {
+    if (values['agent-env']) defaults.agentEnv = parseAgentEnvList(values['agent-env'], 'esi webhook: --agent-env');
+    if (values['agent-port'] !== undefined) defaults.startupProbe = { port: parseAgentPort(values['agent-port']), path: HEALTH.startupPath };
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace('esi.dev/agent-port: ', 'esi webhook: --agent-port '));
+  }
+
   const kubeconfig = values.kubeconfig ?? io.env['KUBECONFIG']?.split(':')[0];
   const access = kubeconfig ? await kubeconfigAccess(kubeconfig) : inClusterAccess(io.env);
   if (!access) throw new EsiError('kubeconfig', 'not in a cluster (KUBERNETES_SERVICE_HOST is unset) and no --kubeconfig given');
@@ -93,7 +110,7 @@ export const webhookCommand: Command = async (argv, io) => {
     nativeSidecars: ns === 'auto' ? 'auto' : ns === 'true',
     controller: values.controller === 'true',
     ...(values['agent-image'] ? { agentImage: values['agent-image'] } : {}),
-    ...(values['controller-class'] ? { defaults: { controllerClass: values['controller-class'] } } : {}),
+    ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
   });
   await new Promise<void>((resolve) => {
     if (!io.signal) return; // runs until the process is killed

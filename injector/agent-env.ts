@@ -1,0 +1,82 @@
+/**
+ * Env of the agent container beyond the pod contract and identity: where the agent's requests go.
+ * A cluster-wide setting (`esi webhook --agent-env`, chart `agent.env`), the app containers' own
+ * endpoint env (copied like identity) and a per-pod annotation (`esi.dev/agent-env`) may set only the
+ * names in AGENT_ENV_ALLOWED: a pod may aim its own agent at a VPC, FIPS or test endpoint, never make it
+ * run other code (NODE_OPTIONS) or read other files. Later sources win: cluster, app containers, pod.
+ */
+import type { Container, EnvVar } from '../core/index.ts';
+import { ANNOTATIONS, ENV } from '../contract/index.ts';
+import { badAnnotation } from './errors.ts';
+import { cloneJson } from './json-patch.ts';
+
+/**
+ * What the agent honours: the AWS SDK's endpoint settings (docs.aws.amazon.com/sdkref/latest/guide/
+ * feature-ss-endpoints.html, feature-endpoints.html), ESO's own endpoint variables (its
+ * pkg/provider/aws/auth/resolver.go), and the agent's log level.
+ */
+export const AGENT_ENV_ALLOWED: readonly string[] = [
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SSM',
+  'AWS_ENDPOINT_URL_STS',
+  'AWS_SECRETSMANAGER_ENDPOINT',
+  'AWS_STS_ENDPOINT',
+  'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+  'AWS_USE_FIPS_ENDPOINT',
+  'AWS_USE_DUALSTACK_ENDPOINT',
+  ENV.logLevel,
+];
+
+/** Of the allowed names, those copied from the app containers' env when an app has them (not the log level). */
+const FROM_APP = AGENT_ENV_ALLOWED.filter((n) => n !== ENV.logLevel);
+
+const NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** `NAME=VALUE` pairs, as the webhook flag and the chart give them; throws a message naming the bad entry. */
+export function parseAgentEnvList(entries: readonly string[], where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const name = eq < 0 ? entry : entry.slice(0, eq);
+    if (eq <= 0 || !NAME.test(name)) throw new Error(`${where}: ${JSON.stringify(entry.slice(0, 80))} is not NAME=VALUE`);
+    if (!AGENT_ENV_ALLOWED.includes(name)) throw new Error(`${where}: ${name} is not an agent setting esi passes on; allowed: ${AGENT_ENV_ALLOWED.join(', ')}`);
+    out[name] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
+/**
+ * `esi.dev/agent-env: "AWS_ENDPOINT_URL=https://vpce-….amazonaws.com,AWS_USE_FIPS_ENDPOINT=true"`.
+ * Values may not contain a comma (endpoint URLs and flags do not).
+ */
+export function parseAgentEnvAnnotation(raw: string): Record<string, string> {
+  const annotation = ANNOTATIONS.agentEnv;
+  const entries = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (entries.length === 0) throw badAnnotation(annotation, raw, 'give NAME=VALUE pairs separated by commas, e.g. "AWS_ENDPOINT_URL=https://vpce.example.amazonaws.com"');
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const name = eq < 0 ? entry : entry.slice(0, eq).trim();
+    if (eq <= 0 || !NAME.test(name)) {
+      throw badAnnotation(annotation, raw, `${JSON.stringify(entry.slice(0, 80))} is not NAME=VALUE; e.g. "AWS_ENDPOINT_URL=https://vpce.example.amazonaws.com"`);
+    }
+    if (!AGENT_ENV_ALLOWED.includes(name)) {
+      throw badAnnotation(annotation, raw, `${name} is not an agent setting a pod may change; allowed: ${AGENT_ENV_ALLOWED.join(', ')}`);
+    }
+    out[name] = entry.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** The agent's endpoint env: cluster defaults, then what the app containers set, then the pod's annotation. */
+export function agentEnv(cluster: Record<string, string>, userContainers: readonly Container[], pod: Record<string, string> | undefined): EnvVar[] {
+  const byName = new Map<string, EnvVar>();
+  for (const [name, value] of Object.entries(cluster)) byName.set(name, { name, value });
+  for (const name of FROM_APP) {
+    const e = userContainers.flatMap((c) => c.env ?? []).find((x) => x.name === name);
+    if (e) byName.set(name, cloneJson(e));
+  }
+  for (const [name, value] of Object.entries(pod ?? {})) byName.set(name, { name, value });
+  return AGENT_ENV_ALLOWED.filter((n) => byName.has(n)).map((n) => byName.get(n)!);
+}
