@@ -92,7 +92,7 @@ describe('the injected pod spec in a real cluster', () => {
     const chosen = await create<Pod>(`/api/v1/namespaces/${ns}/pods`, podBody('chosen', { 'esi.dev/agent-port': '9123' }));
     expect(agentOf(chosen).ports![0]!.containerPort).toBe(9123);
     const clash = await kubeRaw<{ message: string }>(adminAccess(), 'POST', `/api/v1/namespaces/${ns}/pods`, podBody('clash', {}, { containers: [{ name: 'app', image: 'a', ports: [{ containerPort: HEALTH.port }] }] }));
-    expect(clash.status).toBe(400);
+    expect(clash.status).toBe(403); // a collision with the user's spec, not a malformed annotation
     expect(clash.body.message).toContain('esi.dev/agent-port');
   });
 
