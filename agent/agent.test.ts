@@ -1,8 +1,7 @@
 import { mkdir, mkdtemp, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { jsonLogger, silentLogger } from './log.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../contract/index.ts';
 import { AtomicDirWriter, createMetrics, READY_FILE_NAME, runAgent, VERSION_FILE_NAME, type AgentEvent, type RunAgentOptions } from './index.ts';
@@ -16,7 +15,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger;
 const fast = { baseMs: 5, capMs: 20 };
 
 async function writeConfig(path: string, c: AgentConfig | string): Promise<void> {
@@ -324,13 +323,7 @@ describe('runAgent: visibility', () => {
   it('logs JSON lines with ExternalSecret names and keys, never a value', async () => {
     const CANARY = 'CANARY-7f3a9e-never-log-me';
     const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        cb();
-      },
-    });
-    const logger = pino({ level: 'debug' }, sink);
+    const logger = jsonLogger({ level: 'debug', write: (chunk) => void lines.push(...chunk.split('\n').filter(Boolean)) });
     const configPath = join(dir, 'podinfo', 'agent-config');
     await writeConfig(configPath, fakeConfig({ data: [{ key: 'db-user', value: `${CANARY}-u` }, { key: 'db-pass', value: `${CANARY}-1` }] }));
     const { ac, done } = sidecar(configPath, { logger });

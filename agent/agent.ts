@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, watch as fsWatch } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pino, type Logger } from 'pino';
 import { describeError, EsiError, type Secret } from '../core/index.ts';
 import { DEFAULT_CONTROLLER_CLASS, ENV, HEALTH, READY_FILE_NAME, STATE_FILE_NAME, storeKey, VERSION_FILE_NAME, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
 import { renderExternalSecret, type ExternalSecret, type SecretDataMap, type SecretOutcome, type SecretStore } from '../eso/index.ts';
@@ -16,6 +15,7 @@ import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
 import { roundResolver, StoreSessions, type StoreOpener } from './clients.ts';
 import { changeHash, configError, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
+import { jsonLogger, type AgentLogger } from './log.ts';
 import { podIdentity, postPodEvent } from './events.ts';
 import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from '../kube/index.ts';
 import { notifyApp } from './notify.ts';
@@ -69,7 +69,7 @@ export interface RunAgentOptions {
   once?: boolean;
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
-  logger?: Logger;
+  logger?: AgentLogger;
   logLevel?: string;
   /** Where JSON log lines go when no `logger` is given (default: process stdout). */
   logDestination?: { write(line: string): void };
@@ -144,7 +144,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
 
 class Agent {
   readonly #o: RunAgentOptions;
-  readonly #log: Logger;
+  readonly #log: AgentLogger;
   readonly #metrics: AgentMetrics;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -159,8 +159,8 @@ class Agent {
 
   constructor(o: RunAgentOptions) {
     this.#o = o;
-    const logOptions = { level: o.logLevel ?? o.env[ENV_LOG_LEVEL] ?? 'info', base: { component: 'esi-agent' } };
-    this.#log = o.logger ?? (o.logDestination ? pino(logOptions, o.logDestination) : pino(logOptions));
+    const destination = o.logDestination ?? process.stdout;
+    this.#log = o.logger ?? jsonLogger({ level: o.logLevel ?? o.env[ENV_LOG_LEVEL] ?? 'info', base: { component: 'esi-agent' }, write: (line) => void destination.write(line) });
     this.#metrics = o.metrics ?? createMetrics();
     this.#now = o.now ?? Date.now;
     this.#random = o.random ?? Math.random;

@@ -3,7 +3,7 @@
  * sidecar's startup probe), `/readyz` (started and nothing stale), `/metrics` (Prometheus).
  */
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../core/index.ts';
 import { HEALTH } from '../contract/index.ts';
 
 export interface HealthState {

@@ -1,8 +1,8 @@
 /**
- * The agent's Prometheus metrics (prom-client, one registry per agent so tests run several agents in one
- * process). Labels carry ExternalSecret names, stores and reasons, never values.
+ * The agent's Prometheus metrics (one registry per agent so tests run several agents in one process).
+ * Labels carry ExternalSecret names, stores and reasons, never values.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, registerProcessMetrics } from '../core/index.ts';
 
 export interface AgentMetrics {
   registry: Registry;
@@ -19,7 +19,7 @@ export interface AgentMetrics {
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): AgentMetrics {
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'esi_agent_' });
+  if (opts.defaultMetrics !== false) registerProcessMetrics(registry, 'esi_agent_');
   const registers = [registry];
   return {
     registry,

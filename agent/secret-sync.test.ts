@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { silentLogger } from './log.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANNOTATION_DATA_HASH, LABEL_CREATED_BY, LABEL_MANAGED, buildSecret, dataHash } from '../eso/index.ts';
 import { runAgent } from './index.ts';
@@ -23,7 +23,7 @@ afterEach(async () => {
   await api.close();
 });
 
-const log = pino({ level: 'silent' });
+const log = silentLogger;
 /** ESO's writing semantics over fixed provider data, as the agent's render callback gives them. */
 const rendered = (es: AgentConfig['externalSecrets'][number], data: Record<string, Uint8Array>) => async (existing?: Secret) =>
   buildSecret({ es: es.externalSecret, ...(existing ? { existing } : {}) }, data);

@@ -6,7 +6,7 @@
  * Only for stores of esi's controller class, so ESO's controller and the agent never both write it.
  */
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { AgentLogger } from './log.ts';
 import { EsiError, type Secret } from '../core/index.ts';
 import { DEFAULT_CONTROLLER_CLASS, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
 import { targetName, type SecretOutcome } from '../eso/index.ts';
@@ -29,7 +29,7 @@ export function unmanagedStores(entry: AgentExternalSecret, config: AgentConfig)
 
 export interface SecretSyncDeps {
   kube: KubeClient;
-  log: Logger;
+  log: AgentLogger;
   metrics?: AgentMetrics;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;

@@ -1,5 +1,7 @@
-// The server side of bench/admission.mjs (bundled by it with esbuild, run as a child process): the real
-// webhook server and admission path over TLS on 127.0.0.1, with an in-memory ESO cache.
+// The esi side of bench/peers/webhooks.mjs (bundled by it with esbuild, run as a child process): the real
+// webhook server and admission path over TLS on 127.0.0.1, with an in-memory ESO cache (the peer keeps its
+// ServiceAccounts in an informer cache the same way). It hands its certificate to the parent, so every
+// server in the comparison serves the same one.
 import { lookupFrom } from '../injector/index.ts';
 import { createWebhookMetrics, issueSelfSigned, silentLogger, startWebhookServer } from '../webhook/index.ts';
 
@@ -23,7 +25,7 @@ const server = await startWebhookServer({
   metrics: createWebhookMetrics(),
   log: silentLogger,
 });
-process.send!({ port: server.port, ca: tls.caCert });
+process.send!({ port: server.port, ca: tls.caCert, cert: tls.cert, key: tls.key });
 process.on('message', (m) => {
   if (m === 'stop') void server.close().then(() => process.exit(0));
 });

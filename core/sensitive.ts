@@ -4,7 +4,7 @@ const REDACTED = '[REDACTED]';
 
 /**
  * Secret material in memory. It refuses to serialize: JSON.stringify, String(), template literals,
- * util.inspect and pino all see "[REDACTED]". Only `reveal()` returns the bytes, and only writers call it.
+ * util.inspect and the JSON logs all see "[REDACTED]". Only `reveal()` returns the bytes, and only writers call it.
  */
 export class Sensitive {
   readonly #bytes: Uint8Array;

@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { EsiError, type KubeObject } from '../core/index.ts';
 import type { KubeAccess } from './access.ts';
 
@@ -120,7 +119,8 @@ export class KubeClient {
       : {};
     let timedOut = false;
     return new Promise((resolve, reject) => {
-      const req = (tls ? httpsRequest : httpRequest)(
+      // node:https loads with the first TLS call: an agent that never posts an Event never loads it.
+      const req = (tls ? process.getBuiltinModule('node:https').request : httpRequest)(
         url,
         { method, headers, timeout: timeoutMs, ...tlsOpts, ...(opts.signal ? { signal: opts.signal } : {}) },
         (res) => resolve({ res, timedOut: () => timedOut }),

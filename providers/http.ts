@@ -3,7 +3,10 @@
  * a per-request timeout, an optional CA bundle, and abort. No dependency beyond Node.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
+
+/** node:https (and TLS with it) loads on the first https store only: a plain-HTTP Vault never pays its memory. */
+const https = () => process.getBuiltinModule('node:https');
 
 export interface HttpRequest {
   method: string;
@@ -31,7 +34,7 @@ export class TransportError extends Error {
 }
 
 export function httpsAgentFor(caPem: string | undefined): HttpsAgent | undefined {
-  return caPem ? new HttpsAgent({ ca: caPem, keepAlive: true }) : undefined;
+  return caPem ? new (https().Agent)({ ca: caPem, keepAlive: true }) : undefined;
 }
 
 export function send(req: HttpRequest): Promise<HttpResponse> {
@@ -48,7 +51,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       headers['content-length'] = String(Buffer.byteLength(req.body));
     }
     const opts = { method: req.method, headers, signal: req.signal, ...(isHttps && req.agent ? { agent: req.agent } : {}) };
-    const r = (isHttps ? httpsRequest : httpRequest)(u, opts, (res) => {
+    const r = (isHttps ? https().request : httpRequest)(u, opts, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

@@ -1,5 +1,5 @@
 /** The webhook's Prometheus metrics, on a registry of its own (several webhooks can run in one process). */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, registerProcessMetrics } from '../core/index.ts';
 
 export interface WebhookMetrics {
   registry: Registry;
@@ -12,7 +12,7 @@ export interface WebhookMetrics {
 
 export function createWebhookMetrics(opts: { defaultMetrics?: boolean } = {}): WebhookMetrics {
   const registry = new Registry();
-  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'esi_webhook_' });
+  if (opts.defaultMetrics) registerProcessMetrics(registry, 'esi_webhook_');
   return {
     registry,
     requests: new Counter({

@@ -4,9 +4,8 @@
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import type { AgentConfig } from '../../contract/index.ts';
-import { createMetrics, runAgent, type AgentMetrics, type RunAgentOptions } from '../../agent/index.ts';
+import { createMetrics, jsonLogger, runAgent, type AgentMetrics, type RunAgentOptions } from '../../agent/index.ts';
 import { logFile, scratchPath, sha256 } from '../harness/index.ts';
 
 export const MOUNT = '/var/run/secrets/esi';
@@ -65,7 +64,7 @@ export async function startAgent(name: string, o: Omit<RunAgentOptions, 'mode' |
   const root = await mkdtemp(scratchPath(`agent-${name}-`));
   const logPath = logFile(`esi-agent-${name}.log`);
   const stream = createWriteStream(logPath, { flags: 'a' });
-  const logger = pino({ level: 'debug', base: { component: 'esi-agent', test: name } }, stream);
+  const logger = jsonLogger({ level: 'debug', base: { component: 'esi-agent', test: name }, write: (line) => void stream.write(line) });
   const metrics = o.metrics ?? createMetrics({ defaultMetrics: false });
   const ac = new AbortController();
   const done = runAgent({ health: false, configPollSeconds: 0, ...o, mode: o.mode ?? 'sidecar', root, logger, metrics, signal: ac.signal });
