@@ -65,8 +65,10 @@ describe('Dockerfile', () => {
 
   it('copies into the build stage every source file the bundle is made of', () => {
     const copied = stages[0]!.copies.flatMap((c) => c.src).map((s) => s.replace(/\/$/, ''));
-    // Inputs loaded through a plugin (embedded text files) are named `<namespace>:<absolute path>`.
+    // Inputs loaded through a plugin (embedded text files) are named `<namespace>:<absolute path>`; Node's
+    // builtins, which the bundle requires (scripts/build.mjs), are `builtin:node:<name>` and no files.
     const sources = Object.keys(meta.inputs)
+      .filter((f) => !f.startsWith('builtin:'))
       .map((f) => f.replace(/^[a-z-]+:/, ''))
       .map((f) => (f.startsWith('/') ? relative(repo, f) : f))
       .filter((f) => !f.startsWith('node_modules/'));
