@@ -1,6 +1,7 @@
 // Per-run certificates with Debian's openssl (TEST-INFRA §1.4): one EC P-256 CA for serving and client
 // auth, the apiserver serving cert (SAN IP:127.0.0.1), an admin client cert in system:masters, and the
 // service-account signing key pair. Files are 0600 inside the run's 0700 directory; never cached.
+import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,7 +43,9 @@ export async function issueCert(
   await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject, '-keyout', key, '-out', csr]);
   await writeFile(extFile, ext, { mode: 0o600 });
   await openssl([
-    'x509', '-req', '-in', csr, '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial',
+    // A random serial per certificate: -CAcreateserial read-modify-writes ca.srl, which two test files
+    // issuing at once (two e2e workers) raced on ("openssl x509 failed").
+    'x509', '-req', '-in', csr, '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-set_serial', `0x${randomBytes(16).toString('hex')}`,
     '-days', '7', '-out', cert, '-extfile', extFile,
   ]);
   await rm(csr, { force: true });
