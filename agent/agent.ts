@@ -22,7 +22,7 @@ import { notifyApp } from './notify.ts';
 import { syncTargetSecret } from './secret-sync.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { createMetrics, type AgentMetrics } from './metrics.ts';
-import { backoffDelay, DEFAULT_BACKOFF, defaultStaleAfter, jitteredInterval, parseGoDuration, type BackoffPolicy } from './timing.ts';
+import { backoffDelay, DEFAULT_BACKOFF, defaultStaleAfter, firstRefreshDelay, jitteredInterval, parseGoDuration, type BackoffPolicy } from './timing.ts';
 
 // The agent's surface keeps its names for these pod-contract facts.
 export const AGENT_HEALTH_PORT = HEALTH.port;
@@ -104,6 +104,8 @@ interface EsState {
   failures: number;
   lastError?: string;
   nextDue: number;
+  /** The next success is off the periodic schedule (first, forced by a change, after failures): spread the refresh after it. */
+  offSchedule: boolean;
   staleAfterMs: number;
   staleReported: boolean;
 }
@@ -306,7 +308,7 @@ class Agent {
       const writer = new AtomicDirWriter(join(this.#mountRoot(), entry.dir), { mode: config.fileMode });
       const prev = this.#states.get(name);
       if (!prev) {
-        this.#states.set(name, { name, entry, rule, hash, writer, synced: false, failures: 0, nextDue: now, staleAfterMs, staleReported: false });
+        this.#states.set(name, { name, entry, rule, hash, writer, synced: false, failures: 0, nextDue: now, offSchedule: true, staleAfterMs, staleReported: false });
         continue;
       }
       const changed = prev.hash !== hash;
@@ -315,6 +317,7 @@ class Agent {
         prev.hash = hash;
         if (syncOnChange(rule, prev.synced)) {
           prev.nextDue = now;
+          prev.offSchedule = true;
           prev.failures = 0;
         }
         this.#log.info({ externalSecret: name, syncNow: prev.nextDue === now }, 'ExternalSecret changed in config');
@@ -333,9 +336,11 @@ class Agent {
     const resolver = roundResolver({ stores: this.#config.stores, sessions: this.#sessions, metrics: this.#metrics, log: this.#log }, due.map((s) => s.entry.externalSecret));
     const rotated: string[] = [];
     const changed: string[] = [];
+    // One draw per round: ExternalSecrets synced together stay due together (one round, shared fetches).
+    const roundRandom = this.#random();
     await Promise.all(
       due.map(async (s) => {
-        const result = await this.#syncOne(s, resolver);
+        const result = await this.#syncOne(s, resolver, roundRandom);
         if (result === 'rotated') rotated.push(s.name);
         if (result === 'rotated' || result === 'written') changed.push(s.name);
       }),
@@ -346,7 +351,7 @@ class Agent {
     }
   }
 
-  async #syncOne(s: EsState, resolver: ReturnType<typeof roundResolver>): Promise<'rotated' | 'written' | 'unchanged' | 'failed'> {
+  async #syncOne(s: EsState, resolver: ReturnType<typeof roundResolver>, roundRandom: number): Promise<'rotated' | 'written' | 'unchanged' | 'failed'> {
     const es = s.entry.externalSecret;
     const started = this.#now();
     try {
@@ -398,7 +403,8 @@ class Agent {
         this.#metrics.stale.set({ external_secret: s.name }, 0);
       }
       // From the round's start, so ExternalSecrets synced together stay due together (one round, shared fetches).
-      s.nextDue = started + this.#refreshDelay(s);
+      s.nextDue = started + this.#refreshDelay(s, roundRandom);
+      s.offSchedule = false;
       this.#metrics.syncs.inc({ external_secret: s.name, result: 'success' });
       this.#metrics.lastSuccess.set({ external_secret: s.name }, s.lastSuccess / 1000);
       this.#log.debug({ externalSecret: s.name, ms: s.lastSuccess - started, result }, 'sync done');
@@ -413,6 +419,7 @@ class Agent {
       const code = e instanceof EsiError ? e.code : 'error';
       const message = describeError(e);
       s.failures += 1;
+      s.offSchedule = true;
       const repeated = s.lastError === message;
       s.lastError = message;
       const cap = s.rule.intervalMs > 0 ? Math.min(this.#backoff.capMs, Math.max(s.rule.intervalMs, this.#backoff.baseMs)) : this.#backoff.capMs;
@@ -427,9 +434,10 @@ class Agent {
     }
   }
 
-  #refreshDelay(s: EsState): number {
+  #refreshDelay(s: EsState, random: number): number {
     const d = nextRefreshDelay(s.rule);
-    return Number.isFinite(d) ? jitteredInterval(d, this.#random()) : Infinity;
+    if (!Number.isFinite(d)) return Infinity;
+    return s.offSchedule ? firstRefreshDelay(d, random) : jitteredInterval(d, random);
   }
 
   #filesFor(entry: AgentExternalSecret, data: SecretDataMap): FileSet {
@@ -527,11 +535,12 @@ class Agent {
       const p = state[s.name];
       if (!p || p.hash !== s.hash || p.syncedAt > now) continue;
       if ((await s.writer.current()) === undefined && s.entry.externalSecret.spec.target.deletionPolicy !== 'Retain') continue;
-      const next = p.syncedAt + this.#refreshDelay(s);
+      const next = p.syncedAt + this.#refreshDelay(s, this.#random());
       if (next <= now) continue;
       s.synced = true;
       s.lastSuccess = p.syncedAt;
       s.nextDue = next;
+      s.offSchedule = false;
       this.#log.info({ externalSecret: s.name }, 'adopted the files the init agent synced');
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, defaultStaleAfter, jitteredInterval, parseGoDuration } from './timing.ts';
+import { backoffDelay, defaultStaleAfter, firstRefreshDelay, jitteredInterval, parseGoDuration } from './timing.ts';
 import { envFileContent, envName } from './envfile.ts';
 
 describe('parseGoDuration', () => {
@@ -58,5 +58,22 @@ describe('env file', () => {
   it('fails on colliding names and NUL bytes instead of writing a wrong file', () => {
     expect(() => envFileContent({ 'a-b': b('1'), a_b: b('2') })).toThrow(/both become variable a_b/);
     expect(() => envFileContent({ k: new Uint8Array([65, 0]) })).toThrow(/NUL byte/);
+  });
+});
+
+describe('firstRefreshDelay', () => {
+  it('spreads the refresh after an off-schedule sync over the last 90% of the interval, never later than it', () => {
+    expect(firstRefreshDelay(60_000, 0)).toBe(60_000);
+    expect(firstRefreshDelay(60_000, 0.5)).toBeCloseTo(33_000, 6);
+    expect(firstRefreshDelay(60_000, 0.999999)).toBeGreaterThan(6000);
+  });
+
+  it('turns agents that synced in the same second into a flat load: no tenth of the interval gets more than twice its share', () => {
+    // 500 agents, a deterministic low-discrepancy sequence of draws standing in for Math.random.
+    const draws = Array.from({ length: 500 }, (_, i) => (i * 0.6180339887) % 1);
+    const bins = new Array(10).fill(0);
+    for (const r of draws) bins[Math.min(9, Math.floor(firstRefreshDelay(1, r) * 10))]++;
+    expect(bins[0]).toBe(0); // nothing right after the burst
+    for (const b of bins.slice(1)) expect(b).toBeLessThanOrEqual(2 * (500 / 9));
   });
 });

@@ -64,6 +64,17 @@ export function jitteredInterval(intervalMs: number, random: number): number {
 }
 
 /**
+ * The first refresh after a sync the schedule did not ask for (the pod's first sync, one a config change
+ * forced, or one after failures): anywhere in the last 90% of the interval, uniformly. Pods that synced
+ * together (a rollout, one change pushed to every pod, a backend outage's end) then refresh spread over the
+ * interval instead of in step; the 10% jitter of later refreshes alone would keep them within 10% of it.
+ * Never later than one interval (the staleness bound holds). `random` is in [0, 1).
+ */
+export function firstRefreshDelay(intervalMs: number, random: number): number {
+  return intervalMs * (0.1 + 0.9 * (1 - random));
+}
+
+/**
  * How long the files may go without a successful refresh before readiness fails: three intervals, at
  * least five minutes; never for ExternalSecrets that do not refresh.
  */

@@ -8,6 +8,7 @@ import { ENV_KUBECONFIG, inClusterAccess, kubeconfigAccess } from './access.ts';
 import { KubeClient, type KubeClientOptions } from './client.ts';
 
 export { ENV_KUBECONFIG, SERVICE_ACCOUNT_DIR, inClusterAccess, kubeconfigAccess, type KubeAccess } from './access.ts';
+export { LeaderElector, DEFAULT_LEADER_TIMING, checkTiming, mayAcquire, microTime, nextRecord, type LeaderElectionTiming, type LeaderElectorOptions, type LeaseSpec } from './leader-election.ts';
 export { KubeClient, KubeError, kubeError, type KubeClientOptions, type KubeResponse, type SendOptions, type WatchEvent } from './client.ts';
 
 /**

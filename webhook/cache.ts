@@ -20,9 +20,10 @@ export class ClusterCache {
 
   constructor(client: KubeClient, log: WebhookLogger) {
     const add = (kind: WatchedKind, path: string, apiVersion: string) => {
-      const r = new Reflector(client, path, kind, apiVersion, {}, (err, retryMs) =>
-        log.warn('watch failed; retrying', { kind, error: describe(err), retryMs }),
-      );
+      const r = new Reflector(client, path, kind, apiVersion, {
+        transform: kind === 'Namespace' ? namespaceRecord : esoRecord,
+        onError: (err, retryMs) => log.warn('watch failed; retrying', { kind, error: describe(err), retryMs }),
+      });
       r.on((verb, obj) => {
         for (const l of this.#listeners) l(kind, obj, verb);
       });
@@ -67,6 +68,33 @@ export class ClusterCache {
   namespaceLabels(namespace: string): Record<string, string> {
     return this.#get('Namespace', namespace)?.metadata.labels ?? {};
   }
+}
+
+/** What admission and the controller read of an ESO object: identity, labels, annotations, spec (no status, no managedFields). */
+export function esoRecord(o: KubeObject): KubeObject {
+  const md = o.metadata;
+  const annotations = md.annotations ? { ...md.annotations } : undefined;
+  if (annotations) delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: {
+      name: md.name,
+      ...(md.namespace ? { namespace: md.namespace } : {}),
+      ...(md.uid ? { uid: md.uid } : {}),
+      ...(md.resourceVersion ? { resourceVersion: md.resourceVersion } : {}),
+      ...(md.generation !== undefined ? { generation: md.generation } : {}),
+      ...(md.labels ? { labels: md.labels } : {}),
+      ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
+    ...(o['spec'] !== undefined ? { spec: o['spec'] } : {}),
+  };
+}
+
+/** What is read of a Namespace: its name and labels (ClusterSecretStore conditions). */
+export function namespaceRecord(o: KubeObject): KubeObject {
+  const md = o.metadata;
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: md.name, ...(md.resourceVersion ? { resourceVersion: md.resourceVersion } : {}), ...(md.labels ? { labels: md.labels } : {}) } };
 }
 
 export function describe(err: unknown): string {

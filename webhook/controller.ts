@@ -3,15 +3,31 @@
  * agent config of every running injected pod they may affect and patch its `esi.dev/agent-config`
  * annotation (the kubelet refreshes the downward-API file; the agent reconfigures without a restart).
  * Only that annotation is ever written, guarded by a JSON-patch `test` of the value it replaces.
+ *
+ * Shape (client-go's controller pattern): watch events → keys (`<namespace>/<pod>`) in a deduplicating
+ * work queue → workers run `reconcile(key)` against the cache → API writes paced by a token bucket;
+ * retryable failures (429, 5xx, conflicts, a failed `test`, transport errors) come back with per-key
+ * backoff. Every replica keeps the pod cache warm; only the leader (webhook/run.ts) runs the workers.
  */
-import type { KubeObject, Pod } from '../core/index.ts';
+import { EsiError, type KubeObject, type Pod } from '../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, INJECT_LABEL } from '../contract/index.ts';
 import { InjectionDenied, injectPod, pointer, type InjectContext } from '../injector/index.ts';
 import { describe, type ClusterCache, type WatchedKind } from './cache.ts';
-import type { KubeClient } from '../kube/index.ts';
+import { KubeError, type KubeClient } from '../kube/index.ts';
 import { Reflector } from './reflector.ts';
 import type { WebhookLogger } from './log.ts';
 import type { WebhookMetrics } from './metrics.ts';
+import { TokenBucket, WorkQueue, type ItemBackoff } from './workqueue.ts';
+import { podRecord } from './pod-record.ts';
+
+export interface ApiRateLimit {
+  /** Sustained API writes per second. */
+  qps: number;
+  burst: number;
+}
+
+/** 10,000 pods re-resolved in under a minute; the apiserver's priority and fairness answers 429 beyond its share. */
+export const DEFAULT_API_RATE_LIMIT: ApiRateLimit = { qps: 200, burst: 200 };
 
 export interface PodConfigControllerOptions {
   client: KubeClient;
@@ -19,10 +35,14 @@ export interface PodConfigControllerOptions {
   contextFor: (namespace: string) => InjectContext;
   log: WebhookLogger;
   metrics: WebhookMetrics;
-  /** Coalesces bursts of changes (ms). */
-  debounceMs?: number;
   /** Full re-check of every injected pod (ms); 0 disables. */
   resyncMs?: number;
+  /** Concurrent reconciles (default 16). */
+  workers?: number;
+  rateLimit?: ApiRateLimit;
+  backoff?: ItemBackoff;
+  /** Page size of the pod list (default 500). */
+  pageSize?: number;
 }
 
 export type ReconcileResult = 'updated' | 'unchanged' | 'failed' | 'skipped';
@@ -39,82 +59,146 @@ export function desiredAgentConfig(pod: Pod, ctx: InjectContext): { value?: stri
   }
 }
 
+/** Whether a failed API write is worth retrying: throttled, server-side, conflicting, or not delivered. */
+export function retryable(e: unknown): boolean {
+  if (e instanceof KubeError) return e.status === 429 || e.status >= 500 || e.status === 409 || e.status === 422;
+  return e instanceof EsiError && (e.code === 'kube-unreachable' || e.code === 'kube-timeout');
+}
+
+/** A key failing this often is left to the periodic resync (e.g. a 422 that is not a stale `test`). */
+const MAX_RETRIES = 12;
+
+const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
+
 export class PodConfigController {
   readonly #o: PodConfigControllerOptions;
   readonly #pods: Reflector;
-  #podsSynced = false;
-  #stopped = false;
-  #pending = new Set<string>(); // namespaces; '*' = all
-  #timer: NodeJS.Timeout | undefined;
+  readonly #limiter: TokenBucket;
+  #queue: WorkQueue | undefined;
+  #workers: Promise<void>[] = [];
   #resync: NodeJS.Timeout | undefined;
-  #running: Promise<void> = Promise.resolve();
+  #lead: AbortController | undefined;
 
   constructor(o: PodConfigControllerOptions) {
     this.#o = o;
+    const rate = o.rateLimit ?? DEFAULT_API_RATE_LIMIT;
+    this.#limiter = new TokenBucket(rate.qps, rate.burst);
     // Only pods that opted in: the same label the webhook's objectSelector matches.
-    this.#pods = new Reflector(o.client, '/api/v1/pods', 'Pod', 'v1', { labelSelector: `${INJECT_LABEL}=true` }, (err, retryMs) =>
-      o.log.warn('pod watch failed; retrying', { error: describe(err), retryMs }),
-    );
+    this.#pods = new Reflector(o.client, '/api/v1/pods', 'Pod', 'v1', {
+      query: { labelSelector: `${INJECT_LABEL}=true` },
+      transform: podRecord,
+      ...(o.pageSize ? { pageSize: o.pageSize } : {}),
+      onError: (err, retryMs) => o.log.warn('pod watch failed; retrying', { error: describe(err), retryMs }),
+    });
+    // A pod admitted while the caches lagged may carry an older config: check new pods once.
+    this.#pods.on((verb, pod) => {
+      if (verb !== 'update') o.metrics.cachedPods.set(this.#pods.size);
+      if (verb === 'add') this.#queue?.add(keyOf(pod.metadata.namespace ?? '', pod.metadata.name!));
+    });
     o.cache.onChange((kind, obj) => this.#onChange(kind, obj));
   }
 
+  /** Pods in the cache (what the webhook holds in memory for the controller). */
+  get cachedPods(): number {
+    return this.#pods.size;
+  }
+
+  /** Starts the pod cache (every replica keeps it warm, so a new leader starts at once). */
   async start(): Promise<void> {
     await this.#pods.start();
-    this.#podsSynced = true;
-    this.enqueue('*');
+    this.#o.metrics.cachedPods.set(this.#pods.size);
+  }
+
+  /**
+   * Runs the workers until `signal` aborts (leadership lost or shutdown); resolves when they stopped
+   * (in-flight writes finish first). Every pod is checked once at the start.
+   */
+  async lead(signal: AbortSignal): Promise<void> {
+    await this.#pods.start();
+    if (signal.aborted) return;
+    const queue = new WorkQueue(this.#o.backoff);
+    this.#queue = queue;
+    this.#lead = new AbortController();
+    const stop = () => {
+      queue.shutDown();
+      this.#lead?.abort();
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    this.enqueueAll();
     const every = this.#o.resyncMs ?? 10 * 60_000;
     if (every > 0) {
-      this.#resync = setInterval(() => this.enqueue('*'), every);
+      this.#resync = setInterval(() => this.enqueueAll(), every);
       this.#resync.unref();
     }
+    this.#workers = Array.from({ length: this.#o.workers ?? 16 }, () => this.#worker(queue));
+    await Promise.all(this.#workers);
+    clearInterval(this.#resync);
+    signal.removeEventListener('abort', stop);
+    if (this.#queue === queue) this.#queue = undefined;
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#queue?.shutDown();
+    this.#lead?.abort();
     clearInterval(this.#resync);
+    await Promise.all(this.#workers);
     await this.#pods.stop();
-    await this.#running;
   }
 
   #onChange(kind: WatchedKind, obj: KubeObject): void {
-    // A ClusterSecretStore or a namespace's labels can matter anywhere; the rest only in their namespace.
-    if (kind === 'ClusterSecretStore' || (kind === 'Namespace' && !obj.metadata.name)) this.enqueue('*');
-    else if (kind === 'Namespace') this.enqueue(obj.metadata.name!);
-    else if (obj.metadata.namespace) this.enqueue(obj.metadata.namespace);
+    // A ClusterSecretStore can matter anywhere; the rest only in their namespace.
+    if (kind === 'ClusterSecretStore') this.enqueueAll();
+    else if (kind === 'Namespace') this.enqueueNamespace(obj.metadata.name!);
+    else if (obj.metadata.namespace) this.enqueueNamespace(obj.metadata.namespace);
   }
 
-  enqueue(namespace: string): void {
-    if (this.#stopped) return;
-    this.#pending.add(namespace);
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#running = this.#running.then(() => this.#drain());
-    }, this.#o.debounceMs ?? 300);
+  enqueueAll(): void {
+    const q = this.#queue;
+    if (q) for (const k of this.#pods.keys()) q.add(k);
   }
 
-  /** Waits until queued work is done (tests). */
-  async idle(): Promise<void> {
-    await this.#running;
+  enqueueNamespace(namespace: string): void {
+    const q = this.#queue;
+    if (q) for (const k of this.#pods.keys(namespace)) q.add(k);
   }
 
-  async #drain(): Promise<void> {
-    if (!this.#podsSynced || !this.#o.cache.synced() || this.#stopped) return;
-    const todo = this.#pending;
-    this.#pending = new Set();
-    const pods = (todo.has('*') ? this.#pods.list() : [...todo].flatMap((ns) => this.#pods.list(ns))) as unknown as Pod[];
-    for (const pod of pods) {
-      if (this.#stopped) return;
-      const result = await this.reconcile(pod);
-      if (result !== 'skipped') this.#o.metrics.podConfigUpdates.inc({ result });
+  /** Waits until the queue is drained and nothing is in flight or waiting out a backoff (tests, bench). */
+  async idle(pollMs = 20): Promise<void> {
+    while (this.#queue && !this.#queue.idle()) await new Promise((r) => setTimeout(r, pollMs));
+  }
+
+  async #worker(queue: WorkQueue): Promise<void> {
+    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+      try {
+        const result = await this.reconcile(key);
+        queue.forget(key);
+        if (result !== 'skipped') this.#o.metrics.podConfigUpdates.inc({ result });
+      } catch (e) {
+        const [namespace, pod] = key.split('/');
+        if (retryable(e) && !this.#lead?.signal.aborted && queue.failures(key) < MAX_RETRIES) {
+          const retryMs = queue.addRateLimited(key);
+          this.#o.metrics.podConfigRetries.inc();
+          this.#o.log.warn('agent config update failed; retrying', { namespace, pod, error: describe(e), retryMs, failures: queue.failures(key) });
+        } else {
+          queue.forget(key);
+          this.#o.metrics.podConfigUpdates.inc({ result: 'failed' });
+          this.#o.log.warn('agent config update failed', { namespace, pod, error: describe(e) });
+        }
+      } finally {
+        queue.done(key);
+      }
     }
   }
 
-  async reconcile(pod: Pod): Promise<ReconcileResult> {
+  /** Brings one pod's agent config up to date. Throws when the API write failed (the worker retries). */
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const slash = key.indexOf('/');
+    const pod = this.#pods.get(key.slice(slash + 1), key.slice(0, slash)) as Pod | undefined;
+    if (!pod) return 'skipped';
     const md = pod.metadata;
-    const status = (pod as unknown as { status?: { phase?: string } }).status;
+    const phase = (pod as unknown as { status?: { phase?: string } }).status?.phase;
     const current = md.annotations?.[AGENT_CONFIG_ANNOTATION];
-    if (current === undefined || md.deletionTimestamp || status?.phase === 'Succeeded' || status?.phase === 'Failed') return 'skipped';
+    if (current === undefined || md['deletionTimestamp'] || phase === 'Succeeded' || phase === 'Failed') return 'skipped';
     const want = desiredAgentConfig(pod, this.#o.contextFor(md.namespace ?? 'default'));
     const where = { namespace: md.namespace, pod: md.name };
     if (want.error !== undefined || want.value === undefined) {
@@ -125,19 +209,18 @@ export class PodConfigController {
     if (want.specDrift) {
       this.#o.log.warn('the changed ExternalSecret or store needs pod spec changes (volumes, env); restart the pod to apply them', where);
     }
+    await this.#limiter.take(this.#lead?.signal);
+    if (this.#lead?.signal.aborted) return 'skipped'; // not leading any more: the next leader checks it
     const path = pointer('metadata', 'annotations', AGENT_CONFIG_ANNOTATION);
-    try {
-      await this.#o.client.request(
-        'PATCH',
-        `/api/v1/namespaces/${encodeURIComponent(md.namespace!)}/pods/${encodeURIComponent(md.name!)}`,
-        [{ op: 'test', path, value: current }, { op: 'replace', path, value: want.value }],
-        { contentType: 'application/json-patch+json' },
-      );
-      this.#o.log.info('agent config updated', where);
-      return 'updated';
-    } catch (e) {
-      this.#o.log.warn('agent config update failed', { ...where, error: describe(e) });
-      return 'failed';
-    }
+    const patched = await this.#o.client.request<KubeObject>(
+      'PATCH',
+      `/api/v1/namespaces/${encodeURIComponent(md.namespace!)}/pods/${encodeURIComponent(md.name!)}`,
+      [{ op: 'test', path, value: current }, { op: 'replace', path, value: want.value }],
+      { contentType: 'application/json-patch+json' },
+    );
+    // Readers (a next change, before the watch event arrives) see the new value, not the one replaced.
+    this.#pods.put(patched);
+    this.#o.log.info('agent config updated', where);
+    return 'updated';
   }
 }

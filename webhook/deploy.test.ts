@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { WEBHOOK_HELP } from '../cli/commands/webhook.ts';
+import { CONTROLLER_LEASE } from './run.ts';
 
 const root = join(import.meta.dirname, '..');
 const docs = parseAllDocuments(readFileSync(join(root, 'deploy/manifests/esi.yaml'), 'utf8')).map((d) => d.toJS()) as {
@@ -82,14 +83,22 @@ describe('install manifests', () => {
     expect(verbs('configmaps')).toEqual(['get']);
     const mwc = rules.find((r) => r.resources.includes('mutatingwebhookconfigurations'))!;
     expect(mwc).toEqual({ apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['esi'], verbs: ['get', 'patch'] });
-    const [tlsRole] = byKind('Role') as Any[];
-    expect(tlsRole.metadata.namespace).toBe('esi-system');
-    expect(tlsRole.rules).toEqual([
+    // In esi's own namespace: the controller's Lease (leader election) and the self-managed TLS Secret.
+    expect(byKind('Role')).toHaveLength(1);
+    const [nsRole] = byKind('Role') as Any[];
+    expect(nsRole.metadata.namespace).toBe('esi-system');
+    expect(nsRole.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [CONTROLLER_LEASE], verbs: ['get', 'update'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['esi-tls'], verbs: ['get', 'update'] },
     ]);
     const [binding] = byKind('ClusterRoleBinding') as Any[];
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'esi', namespace: 'esi-system' }]);
+    const [nsBinding] = byKind('RoleBinding') as Any[];
+    expect(nsBinding.metadata.namespace).toBe('esi-system');
+    expect(nsBinding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: nsRole.metadata.name });
+    expect(nsBinding.subjects).toEqual(binding.subjects);
   });
 
   it('are what the chart renders', () => {

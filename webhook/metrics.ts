@@ -8,6 +8,9 @@ export interface WebhookMetrics {
   denials: Counter<'reason'>;
   cacheSynced: Gauge;
   podConfigUpdates: Counter<'result'>;
+  podConfigRetries: Counter;
+  leader: Gauge;
+  cachedPods: Gauge;
 }
 
 export function createWebhookMetrics(opts: { defaultMetrics?: boolean } = {}): WebhookMetrics {
@@ -44,6 +47,21 @@ export function createWebhookMetrics(opts: { defaultMetrics?: boolean } = {}): W
       name: 'esi_pod_config_updates_total',
       help: 'Updates of running pods\' esi.dev/agent-config annotation by the controller loop, by result',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    podConfigRetries: new Counter({
+      name: 'esi_pod_config_retries_total',
+      help: 'Agent config updates retried after a throttled, conflicting or failed API write',
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: 'esi_controller_leader',
+      help: '1 while this replica holds the controller Lease (only the leader updates pods)',
+      registers: [registry],
+    }),
+    cachedPods: new Gauge({
+      name: 'esi_controller_cached_pods',
+      help: 'Injected pods in the controller cache',
       registers: [registry],
     }),
   };

@@ -3,11 +3,13 @@
  * controller loop. The only place that reads the cluster; everything it decides goes through
  * `admit` and the injector.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { InjectContext, InjectDefaults, CaRef } from '../injector/index.ts';
 import type { AdmissionEnv } from './admission.ts';
 import { ClusterCache, describe } from './cache.ts';
-import { PodConfigController } from './controller.ts';
-import type { KubeClient } from '../kube/index.ts';
+import { PodConfigController, type ApiRateLimit } from './controller.ts';
+import { LeaderElector, type KubeClient, type LeaderElectionTiming } from '../kube/index.ts';
 import type { WebhookLogger } from './log.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { SelfManagedTls, type SelfManagedOptions } from './self-managed.ts';
@@ -29,14 +31,25 @@ export interface RunWebhookOptions {
   controller?: boolean;
   metrics?: WebhookMetrics;
   tlsPollMs?: number;
-  controllerDebounceMs?: number;
+  /**
+   * Only the holder of this Lease runs the controller (every replica serves admission). Without it the
+   * controller runs unconditionally (one replica, tests).
+   */
+  leaderElection?: { namespace: string; name?: string; identity?: string; timing?: Partial<LeaderElectionTiming> };
+  /** API writes of the controller (default 200/s, burst 200). */
+  controllerRateLimit?: ApiRateLimit;
+  controllerWorkers?: number;
 }
+
+/** Lease name of the controller's leader election (in the webhook's namespace). */
+export const CONTROLLER_LEASE = 'esi-controller';
 
 export interface RunningWebhook {
   server: WebhookServer;
   port: number;
   cache: ClusterCache;
   controller?: PodConfigController;
+  elector?: LeaderElector;
   selfManaged?: SelfManagedTls;
   metrics: WebhookMetrics;
   /** Resolves when the caches synced (never rejects; watches retry). */
@@ -126,7 +139,41 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
   const controller =
     o.controller === false
       ? undefined
-      : new PodConfigController({ client: o.client, cache, contextFor, log: o.log, metrics, ...(o.controllerDebounceMs !== undefined ? { debounceMs: o.controllerDebounceMs } : {}) });
+      : new PodConfigController({
+          client: o.client,
+          cache,
+          contextFor,
+          log: o.log,
+          metrics,
+          ...(o.controllerRateLimit ? { rateLimit: o.controllerRateLimit } : {}),
+          ...(o.controllerWorkers ? { workers: o.controllerWorkers } : {}),
+        });
+  const stopLeading = new AbortController();
+  let leading: Promise<void> | undefined;
+  const lead = (signal: AbortSignal): Promise<void> => {
+    metrics.leader.set(1);
+    leading = controller!.lead(signal).finally(() => metrics.leader.set(0));
+    return leading;
+  };
+  const le = o.leaderElection;
+  const elector =
+    controller && le
+      ? new LeaderElector({
+          client: o.client,
+          namespace: le.namespace,
+          name: le.name ?? CONTROLLER_LEASE,
+          identity: le.identity ?? `${hostname()}_${randomUUID()}`,
+          ...(le.timing ? { timing: le.timing } : {}),
+          onStartedLeading: async (signal) => {
+            o.log.info('leading: this replica now updates running pods', { lease: `${le.namespace}/${le.name ?? CONTROLLER_LEASE}` });
+            await synced;
+            await lead(signal);
+          },
+          onStoppedLeading: () => o.log.info('stopped leading', {}),
+          onNewLeader: (identity) => o.log.info('controller leader', { identity }),
+          onError: (what, err) => o.log.warn(what, err === undefined ? {} : { error: describe(err) }),
+        })
+      : undefined;
 
   const synced = (async () => {
     await cache.start();
@@ -135,17 +182,24 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     await controller?.start();
   })();
   synced.catch((e: unknown) => o.log.error('cache start failed', { error: describe(e) }));
+  if (elector) elector.start();
+  else if (controller) void synced.then(() => lead(stopLeading.signal));
 
   return {
     server,
     port: server.port,
     cache,
     ...(controller ? { controller } : {}),
+    ...(elector ? { elector } : {}),
     ...(selfManaged ? { selfManaged } : {}),
     metrics,
     synced,
     close: async () => {
       clearInterval(tlsTimer);
+      // Writes in flight finish, then the Lease is released so another replica takes over at once.
+      stopLeading.abort();
+      await elector?.stop();
+      await leading;
       await server.close();
       await controller?.stop();
       await cache.stop();

@@ -4,7 +4,9 @@
 import { DEFAULT_AGENT_IMAGE, parseAgentEnvList, parseAgentPort, type InjectDefaults } from '../../injector/index.ts';
 import { HEALTH } from '../../contract/index.ts';
 import { EsiError } from '../../core/index.ts';
-import { inClusterAccess, KubeClient, kubeconfigAccess } from '../../kube/index.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inClusterAccess, KubeClient, kubeconfigAccess, SERVICE_ACCOUNT_DIR } from '../../kube/index.ts';
 import { jsonLogger, runWebhook } from '../../webhook/index.ts';
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 
@@ -18,7 +20,8 @@ Serves the esi mutating admission webhook over HTTPS:
   GET  /metrics  Prometheus metrics (esi_admission_requests_total, esi_admission_duration_seconds,
                  esi_admission_denials_total, esi_pod_config_updates_total)
 It also updates the esi.dev/agent-config annotation of running pods when an ExternalSecret or store
-they use changes. The certificate files are re-read when they change.
+they use changes: every replica serves admission, one at a time (the holder of the Lease esi-controller
+in the webhook's namespace) updates pods. The certificate files are re-read when they change.
 
 Options:
   --tls-cert FILE          serving certificate (PEM; its SAN must match the webhook's service name)
@@ -40,8 +43,21 @@ Options:
                            and ESI_LOG_LEVEL; pods add or override with esi.dev/agent-env
   --agent-port N           port of the agent's health server in pods (default ${HEALTH.port}; hostNetwork
                            pods get a per-workload port unless esi.dev/agent-port sets one)
+  --leader-elect BOOL      only the holder of the Lease esi-controller runs that loop (default true)
+  --leader-election-namespace NS
+                           namespace of the Lease (default: --namespace, else the service account's)
+  --kube-api-qps N         API writes per second of that loop (default 200; burst the same)
   -h, --help               show this help
 `;
+
+/** The namespace of the pod's service account (in a cluster), else undefined. */
+function serviceAccountNamespace(): string | undefined {
+  try {
+    return readFileSync(join(SERVICE_ACCOUNT_DIR, 'namespace'), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export const webhookCommand: Command = async (argv, io) => {
   if (wantsHelp(argv)) {
@@ -62,6 +78,9 @@ export const webhookCommand: Command = async (argv, io) => {
       controller: { type: 'string', default: 'true' },
       'agent-env': { type: 'string', multiple: true },
       'agent-port': { type: 'string' },
+      'leader-elect': { type: 'string', default: 'true' },
+      'leader-election-namespace': { type: 'string' },
+      'kube-api-qps': { type: 'string', default: '200' },
       'self-managed': { type: 'boolean' },
       namespace: { type: 'string' },
       service: { type: 'string' },
@@ -83,6 +102,10 @@ export const webhookCommand: Command = async (argv, io) => {
   const ns = values['native-sidecars'];
   if (ns !== 'auto' && ns !== 'true' && ns !== 'false') throw new UsageError(`esi webhook: --native-sidecars ${JSON.stringify(ns)}: use auto, true or false`);
   if (values.controller !== 'true' && values.controller !== 'false') throw new UsageError(`esi webhook: --controller ${JSON.stringify(values.controller)}: use true or false`);
+  const elect = values['leader-elect'];
+  if (elect !== 'true' && elect !== 'false') throw new UsageError(`esi webhook: --leader-elect ${JSON.stringify(elect)}: use true or false`);
+  const qps = Number(values['kube-api-qps']);
+  if (!(qps > 0) || !Number.isFinite(qps)) throw new UsageError(`esi webhook: --kube-api-qps ${JSON.stringify(values['kube-api-qps'])}: expected a positive number`);
 
   const defaults: Partial<InjectDefaults> = {};
   if (values['controller-class']) defaults.controllerClass = values['controller-class'];
@@ -97,6 +120,13 @@ export const webhookCommand: Command = async (argv, io) => {
   const access = kubeconfig ? await kubeconfigAccess(kubeconfig) : inClusterAccess(io.env);
   if (!access) throw new EsiError('kubeconfig', 'not in a cluster (KUBERNETES_SERVICE_HOST is unset) and no --kubeconfig given');
   const client = new KubeClient(access);
+  let leaseNamespace: string | undefined;
+  if (values.controller === 'true' && elect === 'true') {
+    leaseNamespace = values['leader-election-namespace'] ?? values.namespace ?? serviceAccountNamespace();
+    if (!leaseNamespace) {
+      throw new UsageError('esi webhook: --leader-elect needs the namespace of its Lease: pass --leader-election-namespace NS (or --leader-elect false for a single replica)');
+    }
+  }
 
   const log = jsonLogger((line) => io.stderr(line));
   const running = await runWebhook({
@@ -109,6 +139,8 @@ export const webhookCommand: Command = async (argv, io) => {
     log,
     nativeSidecars: ns === 'auto' ? 'auto' : ns === 'true',
     controller: values.controller === 'true',
+    ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace } } : {}),
+    controllerRateLimit: { qps, burst: Math.max(1, Math.ceil(qps)) },
     ...(values['agent-image'] ? { agentImage: values['agent-image'] } : {}),
     ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
   });

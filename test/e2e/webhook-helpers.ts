@@ -70,7 +70,6 @@ export async function startTestWebhook(suite: string, o: { nativeSidecars?: bool
     tls: { certFile: tls.cert, keyFile: tls.key },
     log: jsonLogger((line) => stream.write(line)),
     nativeSidecars: o.nativeSidecars ?? 'auto',
-    controllerDebounceMs: 100,
   });
   await webhook.synced;
   const configName = `esi-e2e-${id}`;
