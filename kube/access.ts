@@ -56,7 +56,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export async function kubeconfigAccess(path: string): Promise<KubeAccess> {
   let doc: KubeconfigDoc;
   try {
-    const { parse } = await import('yaml');
+    // In the bundle `yaml` (CommonJS) arrives as a namespace whose only export is `default`.
+    const m = await import('yaml');
+    const parse = typeof m.parse === 'function' ? m.parse : (m as unknown as { default: typeof m }).default.parse;
     doc = (parse(readFileSync(path, 'utf8')) ?? {}) as KubeconfigDoc;
   } catch (e) {
     // First line only: the YAML parser's later lines quote the file (which may hold a token).
