@@ -8,14 +8,21 @@ import { isObject, type Container, type Pod, type Volume, type VolumeMount } fro
 import { applyOp, cloneJson, deepEqual, pointer, type PatchOp } from './json-patch.ts';
 import type { Plan } from './plan.ts';
 
-/** `desired` over `existing`: desired wins, keys and named list entries only in `existing` are kept. */
+/**
+ * `desired` over `existing`: desired wins, keys and keyed list entries only in `existing` are kept. Lists
+ * are keyed by `name` (containers, env, volumes) or `path` (downward-API and projection items), so what
+ * the apiserver defaulted inside an entry (e.g. `fieldRef.apiVersion`) is kept, not fought over.
+ */
 export function overlay(existing: unknown, desired: unknown): unknown {
-  if (Array.isArray(existing) && Array.isArray(desired) && isNamedList(existing) && isNamedList(desired)) {
-    const out = existing.map((e) => {
-      const d = desired.find((x) => x.name === e.name);
+  const key = Array.isArray(existing) && Array.isArray(desired) ? listKey(existing, desired) : undefined;
+  if (key) {
+    const ex = existing as Record<string, unknown>[];
+    const de = desired as Record<string, unknown>[];
+    const out = ex.map((e) => {
+      const d = de.find((x) => x[key] === e[key]);
       return d === undefined ? e : overlay(e, d);
     });
-    for (const d of desired) if (!existing.some((e) => e.name === d.name)) out.push(d);
+    for (const d of de) if (!ex.some((e) => e[key] === d[key])) out.push(d);
     return out;
   }
   if (isObject(existing) && isObject(desired)) {
@@ -26,8 +33,9 @@ export function overlay(existing: unknown, desired: unknown): unknown {
   return desired;
 }
 
-function isNamedList(a: unknown[]): a is { name: string }[] {
-  return a.every((x) => isObject(x) && typeof x['name'] === 'string');
+function listKey(a: unknown[], b: unknown[]): 'name' | 'path' | undefined {
+  for (const k of ['name', 'path'] as const) if ([...a, ...b].every((x) => isObject(x) && typeof x[k] === 'string')) return k;
+  return undefined;
 }
 
 export function emitPatch(pod: Pod, plan: Plan): { patch: PatchOp[]; pod: Pod } {

@@ -101,6 +101,18 @@ describe('injectPod', () => {
     }
   });
 
+  it('is idempotent on the pod as the apiserver stored it (defaults filled in: fieldRef apiVersion, defaultMode)', () => {
+    const first = injectPod(pod(), ctx());
+    const stored = structuredClone(first.pod);
+    for (const v of stored.spec.volumes ?? []) {
+      const d = (v as { downwardAPI?: { defaultMode?: number; items?: { fieldRef?: Record<string, string> }[] } }).downwardAPI;
+      if (!d) continue;
+      d.defaultMode = 420;
+      for (const item of d.items ?? []) if (item.fieldRef) item.fieldRef = { apiVersion: 'v1', ...item.fieldRef };
+    }
+    expect(injectPod(stored, ctx()).patch).toEqual([]);
+  });
+
   it('on reinvocation keeps what another webhook added to the agent and copies identity added since', () => {
     const first = injectPod(pod(), ctx());
     const later = structuredClone(first.pod);

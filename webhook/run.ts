@@ -165,7 +165,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
           identity: le.identity ?? `${hostname()}_${randomUUID()}`,
           ...(le.timing ? { timing: le.timing } : {}),
           onStartedLeading: async (signal) => {
-            o.log.info('leading: this replica now updates running pods', { lease: `${le.namespace}/${le.name ?? CONTROLLER_LEASE}` });
+            o.log.info('leading: this replica now updates running pods', { lease: `${le.namespace}/${le.name ?? CONTROLLER_LEASE}`, identity: elector!.identity });
             await synced;
             await lead(signal);
           },
@@ -182,7 +182,10 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     await controller?.start();
   })();
   synced.catch((e: unknown) => o.log.error('cache start failed', { error: describe(e) }));
-  if (elector) elector.start();
+  if (elector) {
+    o.log.info('leader election: campaigning for the controller Lease', { lease: `${le!.namespace}/${le!.name ?? CONTROLLER_LEASE}`, identity: elector.identity });
+    elector.start();
+  }
   else if (controller) void synced.then(() => lead(stopLeading.signal));
 
   return {
