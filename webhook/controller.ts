@@ -43,6 +43,8 @@ export interface PodConfigControllerOptions {
   backoff?: ItemBackoff;
   /** Page size of the pod list (default 500). */
   pageSize?: number;
+  /** Only pods in namespaces with these labels (as the webhook configuration's namespaceSelector). */
+  namespaceSelector?: Record<string, string>;
 }
 
 export type ReconcileResult = 'updated' | 'unchanged' | 'failed' | 'skipped';
@@ -93,7 +95,7 @@ export class PodConfigController {
     // A pod admitted while the caches lagged may carry an older config: check new pods once.
     this.#pods.on((verb, pod) => {
       if (verb !== 'update') o.metrics.cachedPods.set(this.#pods.size);
-      if (verb === 'add') this.#queue?.add(keyOf(pod.metadata.namespace ?? '', pod.metadata.name!));
+      if (verb === 'add' && this.#manages(pod.metadata.namespace ?? '')) this.#queue?.add(keyOf(pod.metadata.namespace ?? '', pod.metadata.name!));
     });
     o.cache.onChange((kind, obj) => this.#onChange(kind, obj));
   }
@@ -152,14 +154,21 @@ export class PodConfigController {
     else if (obj.metadata.namespace) this.enqueueNamespace(obj.metadata.namespace);
   }
 
+  #manages(namespace: string): boolean {
+    const sel = this.#o.namespaceSelector;
+    if (!sel) return true;
+    const labels = this.#o.cache.namespaceLabels(namespace);
+    return Object.entries(sel).every(([k, v]) => labels[k] === v);
+  }
+
   enqueueAll(): void {
     const q = this.#queue;
-    if (q) for (const k of this.#pods.keys()) q.add(k);
+    if (q) for (const k of this.#pods.keys()) if (this.#manages(k.slice(0, k.indexOf('/')))) q.add(k);
   }
 
   enqueueNamespace(namespace: string): void {
     const q = this.#queue;
-    if (q) for (const k of this.#pods.keys(namespace)) q.add(k);
+    if (q && this.#manages(namespace)) for (const k of this.#pods.keys(namespace)) q.add(k);
   }
 
   /** Waits until the queue is drained and nothing is in flight or waiting out a backoff (tests, bench). */

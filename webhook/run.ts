@@ -39,6 +39,8 @@ export interface RunWebhookOptions {
   /** API writes of the controller (default 200/s, burst 200). */
   controllerRateLimit?: ApiRateLimit;
   controllerWorkers?: number;
+  /** The controller manages pods only in namespaces with these labels (default: every namespace). */
+  controllerNamespaceSelector?: Record<string, string>;
 }
 
 /** Lease name of the controller's leader election (in the webhook's namespace). */
@@ -147,6 +149,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
           metrics,
           ...(o.controllerRateLimit ? { rateLimit: o.controllerRateLimit } : {}),
           ...(o.controllerWorkers ? { workers: o.controllerWorkers } : {}),
+          ...(o.controllerNamespaceSelector ? { namespaceSelector: o.controllerNamespaceSelector } : {}),
         });
   const stopLeading = new AbortController();
   let leading: Promise<void> | undefined;

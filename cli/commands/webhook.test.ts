@@ -25,6 +25,9 @@ describe('esi webhook', () => {
     expect(port.stderr).toMatch(/--port "http": expected a port number/);
     const native = await run(['--tls-cert', 'a', '--tls-key', 'b', '--native-sidecars', 'maybe']);
     expect(native.stderr).toMatch(/--native-sidecars "maybe": use auto, true or false/);
+    expect((await run(['--tls-cert', 'a', '--tls-key', 'b', '--leader-elect', 'yes'])).stderr).toMatch(/--leader-elect "yes": use true or false/);
+    expect((await run(['--tls-cert', 'a', '--tls-key', 'b', '--kube-api-qps', '0'])).stderr).toMatch(/--kube-api-qps "0": expected a positive number/);
+    expect((await run(['--tls-cert', 'a', '--tls-key', 'b', '--namespace-selector', 'team'])).stderr).toMatch(/--namespace-selector "team": expected label=value pairs/);
   });
 
   it('says why when there is no cluster to talk to', async () => {

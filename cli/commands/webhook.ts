@@ -47,6 +47,9 @@ Options:
   --leader-election-namespace NS
                            namespace of the Lease (default: --namespace, else the service account's)
   --kube-api-qps N         API writes per second of that loop (default 200; burst the same)
+  --namespace-selector K=V[,K=V]
+                           that loop manages pods only in namespaces with these labels (default: all;
+                           match the webhook configuration's namespaceSelector when several esi run)
   -h, --help               show this help
 `;
 
@@ -81,6 +84,7 @@ export const webhookCommand: Command = async (argv, io) => {
       'leader-elect': { type: 'string', default: 'true' },
       'leader-election-namespace': { type: 'string' },
       'kube-api-qps': { type: 'string', default: '200' },
+      'namespace-selector': { type: 'string' },
       'self-managed': { type: 'boolean' },
       namespace: { type: 'string' },
       service: { type: 'string' },
@@ -115,6 +119,15 @@ export const webhookCommand: Command = async (argv, io) => {
   } catch (e) {
     throw new UsageError((e as Error).message.replace('esi.dev/agent-port: ', 'esi webhook: --agent-port '));
   }
+  let namespaceSelector: Record<string, string> | undefined;
+  if (values['namespace-selector'] !== undefined) {
+    namespaceSelector = {};
+    for (const pair of values['namespace-selector'].split(',')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new UsageError(`esi webhook: --namespace-selector ${JSON.stringify(values['namespace-selector'])}: expected label=value pairs separated by commas`);
+      namespaceSelector[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    }
+  }
 
   const kubeconfig = values.kubeconfig ?? io.env['KUBECONFIG']?.split(':')[0];
   const access = kubeconfig ? await kubeconfigAccess(kubeconfig) : inClusterAccess(io.env);
@@ -141,6 +154,7 @@ export const webhookCommand: Command = async (argv, io) => {
     controller: values.controller === 'true',
     ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace } } : {}),
     controllerRateLimit: { qps, burst: Math.max(1, Math.ceil(qps)) },
+    ...(namespaceSelector ? { controllerNamespaceSelector: namespaceSelector } : {}),
     ...(values['agent-image'] ? { agentImage: values['agent-image'] } : {}),
     ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
   });

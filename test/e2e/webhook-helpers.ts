@@ -70,6 +70,8 @@ export async function startTestWebhook(suite: string, o: { nativeSidecars?: bool
     tls: { certFile: tls.cert, keyFile: tls.key },
     log: jsonLogger((line) => stream.write(line)),
     nativeSidecars: o.nativeSidecars ?? 'auto',
+    // Its controller minds this suite's namespaces only (other suites run their own webhooks).
+    controllerNamespaceSelector: selector,
   });
   await webhook.synced;
   const configName = `esi-e2e-${id}`;

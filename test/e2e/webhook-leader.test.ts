@@ -36,7 +36,7 @@ async function startReplica(name: string): Promise<Replica> {
   const out = createWriteStream(log, { flags: 'a' });
   const proc = spawn(
     process.execPath,
-    [esi, 'webhook', '--kubeconfig', harness().kubeconfigPath, '--tls-cert', tls.cert, '--tls-key', tls.key, '--port', String(port), '--native-sidecars', 'true', '--leader-election-namespace', leaseNs, '--kube-api-qps', '10'],
+    [esi, 'webhook', '--kubeconfig', harness().kubeconfigPath, '--tls-cert', tls.cert, '--tls-key', tls.key, '--port', String(port), '--native-sidecars', 'true', '--leader-election-namespace', leaseNs, '--kube-api-qps', '10', '--namespace-selector', `esi-e2e-leader=${ns}`],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: harness().runDir } },
   );
   proc.stdout!.pipe(out);
@@ -106,6 +106,8 @@ async function setKeys(keys: string[]): Promise<void> {
 
 beforeAll(async () => {
   ns = await freshNamespace('leader');
+  // The replicas mind only this namespace (other suites' webhooks mind theirs).
+  await kubeApi(adminAccess(), 'PATCH', `/api/v1/namespaces/${ns}`, { metadata: { labels: { 'esi-e2e-leader': ns } } }, { contentType: 'application/merge-patch+json' });
   leaseNs = await freshNamespace('leader-lease');
   const c = await issueServingCertificate('esi-webhook-leader');
   tls = { ...c, ca: readFileSync(c.ca, 'utf8') };
