@@ -6,12 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, watch as fsWatch } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeError, EsiError, type Secret } from '../core/index.ts';
 import { DEFAULT_CONTROLLER_CLASS, ENV, HEALTH, READY_FILE_NAME, STATE_FILE_NAME, storeKey, VERSION_FILE_NAME, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
 import { renderExternalSecret, type ExternalSecret, type SecretDataMap, type SecretOutcome, type SecretStore } from '../eso/index.ts';
 import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
+import { ensureRealDirUnder, readFileNoFollow, replaceFile } from './safe-fs.ts';
 import { roundResolver, StoreSessions, type StoreOpener } from './clients.ts';
 import { changeHash, configError, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
@@ -228,6 +229,14 @@ class Agent {
     return join(this.#o.root ?? '/', this.#config.mountPath);
   }
 
+  /** The mount root, present as a real directory; under --root every component below the root is checked too. */
+  async #ensureMountRoot(): Promise<string> {
+    const root = this.#mountRoot();
+    if (this.#o.root) await ensureRealDirUnder(this.#o.root, root);
+    else await mkdir(root, { recursive: true });
+    return root;
+  }
+
   async run(): Promise<number> {
     const { signal } = this.#o;
     try {
@@ -240,6 +249,7 @@ class Agent {
     const stopWatch = this.#o.configPath && !(this.#o.mode === 'init' || this.#o.once) ? await this.#watchConfig(this.#o.configPath) : undefined;
     try {
       await this.#startHealth();
+      await this.#ensureMountRoot();
       if (this.#o.mode === 'sidecar' && !this.#o.once) await this.#adoptPersisted();
       const initAttempts = this.#o.initAttempts ?? 5;
       const stopped = aborted(signal);
@@ -489,24 +499,21 @@ class Agent {
 
   async #markStarted(): Promise<void> {
     this.#started = true;
-    const root = this.#mountRoot();
-    await mkdir(root, { recursive: true });
-    await writeFile(join(root, READY_FILE_NAME), `${new Date(this.#now()).toISOString()}\n`);
+    const root = await this.#ensureMountRoot();
+    await replaceFile(join(root, READY_FILE_NAME), `${new Date(this.#now()).toISOString()}\n`);
     await this.#persist();
   }
 
   async #bumpVersion(changed: string[]): Promise<void> {
     this.#version += 1;
-    const root = this.#mountRoot();
-    await mkdir(root, { recursive: true });
+    const root = await this.#ensureMountRoot();
     const p = join(root, VERSION_FILE_NAME);
     // The version continues across agent restarts in the same pod (init → sidecar).
     if (this.#version === 1) {
-      const prev = Number.parseInt(await readFile(p, 'utf8').catch(() => '0'), 10);
+      const prev = Number.parseInt(await readFileNoFollow(p).then((b) => b.toString('utf8')).catch(() => '0'), 10);
       if (Number.isFinite(prev) && prev > 0) this.#version = prev + 1;
     }
-    await writeFile(`${p}.tmp`, `${this.#version}\n`);
-    await rename(`${p}.tmp`, p);
+    await replaceFile(p, `${this.#version}\n`);
     this.#log.debug({ version: this.#version, externalSecrets: changed }, 'version file updated');
     if (this.#started) await this.#persist();
   }
@@ -514,9 +521,7 @@ class Agent {
   async #persist(): Promise<void> {
     const state: PersistedState = {};
     for (const s of this.#states.values()) if (s.synced && s.lastSuccess !== undefined) state[s.name] = { hash: s.hash, syncedAt: s.lastSuccess };
-    const p = join(this.#mountRoot(), STATE_FILE_NAME);
-    await writeFile(`${p}.tmp`, JSON.stringify(state));
-    await rename(`${p}.tmp`, p);
+    await replaceFile(join(await this.#ensureMountRoot(), STATE_FILE_NAME), JSON.stringify(state));
   }
 
   /**
@@ -526,7 +531,7 @@ class Agent {
   async #adoptPersisted(): Promise<void> {
     let state: PersistedState;
     try {
-      state = JSON.parse(await readFile(join(this.#mountRoot(), STATE_FILE_NAME), 'utf8')) as PersistedState;
+      state = JSON.parse((await readFileNoFollow(join(this.#mountRoot(), STATE_FILE_NAME))).toString('utf8')) as PersistedState;
     } catch {
       return;
     }

@@ -11,9 +11,10 @@
  * before the swap, and a failure before the swap leaves the previous set in place.
  */
 import { randomInt } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EsiError } from '../core/index.ts';
+import { createFile, ensureRealDir, readFileNoFollow } from './safe-fs.ts';
 
 export const DATA_DIR_NAME = '..data';
 const DATA_TMP_NAME = '..data_tmp';
@@ -74,7 +75,9 @@ export class AtomicDirWriter {
   /** The payload directory name `..data` points to, or undefined before the first write. */
   async current(): Promise<string | undefined> {
     try {
-      return await readlink(join(this.dir, DATA_DIR_NAME));
+      const target = await readlink(join(this.dir, DATA_DIR_NAME));
+      // Only a payload directory of our own naming: a planted ..data -> /etc is not our set.
+      return PAYLOAD_RE.test(target) ? target : undefined;
     } catch (e) {
       if (isErrno(e, 'ENOENT')) return undefined;
       throw e;
@@ -91,7 +94,8 @@ export class AtomicDirWriter {
   async write(files: FileSet): Promise<WriteResult> {
     const names = Object.keys(files).sort();
     for (const n of names) validateFileName(n);
-    await mkdir(this.dir, { recursive: true });
+    // The ExternalSecret's directory itself must be a real directory: a symlink would carry the files elsewhere.
+    await ensureRealDir(this.dir);
 
     const oldName = await this.current();
     const old = oldName === undefined ? undefined : await readPayload(join(this.dir, oldName), this.#mode).catch(() => undefined);
@@ -117,9 +121,7 @@ export class AtomicDirWriter {
     const newPath = join(this.dir, newName);
     try {
       for (const n of names) {
-        const p = join(newPath, n);
-        await writeFile(p, files[n]!, { mode: this.#mode, flag: 'wx' });
-        await chmod(p, this.#mode);
+        await createFile(join(newPath, n), files[n]!, this.#mode);
       }
       await chmod(newPath, 0o755);
       const tmp = join(this.dir, DATA_TMP_NAME);
@@ -183,8 +185,8 @@ async function readPayload(path: string, mode?: number): Promise<FileSet> {
   const out: FileSet = {};
   for (const n of await readdir(path)) {
     const p = join(path, n);
-    out[n] = await readFile(p);
-    if (mode !== undefined && ((await stat(p)).mode & 0o7777) !== mode) out[n] = new Uint8Array([0xff, ...out[n]!, 0xfe]);
+    out[n] = await readFileNoFollow(p);
+    if (mode !== undefined && ((await lstat(p)).mode & 0o7777) !== mode) out[n] = new Uint8Array([0xff, ...out[n]!, 0xfe]);
   }
   return out;
 }

@@ -5,9 +5,28 @@
  */
 import { createHash } from 'node:crypto';
 import { EsiError, ValidationError, isObject } from '../core/index.ts';
-import { AGENT_CONFIG_VERSION, DEFAULT_CONTROLLER_CLASS, DEFAULT_FILE_MODE, storeKey, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
-import { externalSecretStoreRefs, parseExternalSecret, type ExternalSecret, type RefreshPolicy } from '../eso/index.ts';
-import { parseSecretStore } from '../providers/index.ts';
+import {
+  AGENT_CONFIG_VERSION,
+  CONFIG_DIR,
+  DEFAULT_CONTROLLER_CLASS,
+  DEFAULT_FILE_MODE,
+  MIN_REFRESH_INTERVAL_MS,
+  ON_CHANGE_MARKER_DIR,
+  VAULT_TOKEN_DIR,
+  fileModeProblem,
+  fileNameProblem,
+  mountPathProblem,
+  normaliseMountPath,
+  refreshIntervalProblem,
+  reloadUrlProblem,
+  shownValue,
+  signalProblem,
+  storeKey,
+  type AgentConfig,
+  type AgentExternalSecret,
+} from '../contract/index.ts';
+import { externalSecretErrors, externalSecretStoreRefs, parseExternalSecret, type ExternalSecret, type RefreshPolicy } from '../eso/index.ts';
+import { parseSecretStore, secretStoreErrors } from '../providers/index.ts';
 import { parseGoDuration } from './timing.ts';
 
 export { DEFAULT_FILE_MODE, DEFAULT_CONTROLLER_CLASS };
@@ -29,24 +48,71 @@ export function validateAgentConfig(raw: unknown, source: string): AgentConfig {
     throw new ValidationError(`${source}: agent config: version: expected ${AGENT_CONFIG_VERSION}, got ${JSON.stringify(c.version)} (agent and webhook versions differ)`);
   }
   if (!isObject(c.pod) || typeof c.pod.namespace !== 'string') throw new ValidationError(`${source}: agent config: pod.namespace: required`);
-  if (typeof c.mountPath !== 'string' || !c.mountPath.startsWith('/')) throw new ValidationError(`${source}: agent config: mountPath: must be an absolute path`);
+  // The same rules the injector applies to the annotations (contract/rules.ts): the annotation can be
+  // edited after admission by anyone who may update the pod.
+  const bad = (field: string, value: unknown, fix: string) =>
+    new ValidationError(`${source}: agent config: ${field}: ${typeof value === 'string' ? shownValue(value) : JSON.stringify(value)} is not valid: ${fix}`);
+  if (typeof c.mountPath !== 'string') throw new ValidationError(`${source}: agent config: mountPath: must be an absolute path`);
+  const mountProblem =
+    normaliseMountPath(c.mountPath) !== c.mountPath && !c.mountPath.split('/').includes('..')
+      ? 'give it normalised (no "//", "/./" or trailing "/")'
+      : mountPathProblem(c.mountPath, [CONFIG_DIR, VAULT_TOKEN_DIR, ON_CHANGE_MARKER_DIR]);
+  if (mountProblem) throw bad('mountPath', c.mountPath, mountProblem);
   if (c.fileMode === undefined) c.fileMode = DEFAULT_FILE_MODE;
-  if (!Number.isInteger(c.fileMode) || c.fileMode < 0 || c.fileMode > 0o777) throw new ValidationError(`${source}: agent config: fileMode: expected permission bits such as 0o440 (288)`);
-  if (c.refreshInterval !== undefined) parseGoDuration(c.refreshInterval, `${source}: agent config: refreshInterval`);
+  const modeProblem = fileModeProblem(c.fileMode);
+  if (modeProblem) throw bad('fileMode', c.fileMode, `${modeProblem} (as a number: 0o440 is 288)`);
+  if (c.refreshInterval !== undefined) {
+    const ms = parseGoDuration(c.refreshInterval, `${source}: agent config: refreshInterval`);
+    const problem = refreshIntervalProblem(ms);
+    if (problem) throw bad('refreshInterval', c.refreshInterval, problem);
+  }
+  if (c.onChange !== undefined) {
+    const o = c.onChange as unknown;
+    if (!isObject(o)) throw bad('onChange', o, 'expected an object with url or signal');
+    const url = o['url'];
+    const sig = o['signal'];
+    if (url !== undefined) {
+      const problem = typeof url === 'string' ? reloadUrlProblem(url) : 'expected a string';
+      if (problem) throw bad('onChange.url', url, problem);
+    }
+    if (sig !== undefined) {
+      const problem = isObject(sig) && typeof sig['signal'] === 'string' && typeof sig['container'] === 'string' ? signalProblem(sig['signal'], sig['container']) : 'expected {signal, container}';
+      if (problem) throw bad('onChange.signal', sig, problem);
+    }
+  }
   if (!Array.isArray(c.externalSecrets)) throw new ValidationError(`${source}: agent config: externalSecrets: expected a list`);
   if (!isObject(c.stores)) throw new ValidationError(`${source}: agent config: stores: expected an object`);
   const stores: AgentConfig['stores'] = {};
-  for (const [k, s] of Object.entries(c.stores)) stores[k] = parseSecretStore(s as never, `${source}: stores[${JSON.stringify(k)}]`);
+  for (const [k, s] of Object.entries(c.stores)) {
+    const where = `${source}: stores[${JSON.stringify(k)}]`;
+    const store = parseSecretStore(s as never, where);
+    const errs = secretStoreErrors(store);
+    if (errs.length > 0) throw new ValidationError(`${where}: ${errs.join('; ')}`);
+    stores[k] = store;
+  }
   c.stores = stores;
   const dirs = new Set<string>();
   c.externalSecrets = c.externalSecrets.map((e, i) => {
     const where = `${source}: externalSecrets[${i}]`;
     if (!isObject(e)) throw new ValidationError(`${where}: expected an object`);
     const es = parseExternalSecret(e.externalSecret as never, where);
+    const errs = externalSecretErrors(es);
+    if (errs.length > 0) throw new ValidationError(`${where}: ${errs.join('; ')}`);
     const dir = typeof e.dir === 'string' ? e.dir : es.metadata.name;
-    if (dir.includes('/') || dir.startsWith('..')) throw new ValidationError(`${where}: dir: must be one path element not starting with ".."`);
+    const dirProblem = dir === '' ? undefined : fileNameProblem(dir);
+    if (dirProblem) throw new ValidationError(`${where}: dir: ${shownValue(dir)} is not valid: ${dirProblem}`);
     if (dirs.has(dir)) throw new ValidationError(`${where}: dir: ${JSON.stringify(dir)} is used twice`);
     dirs.add(dir);
+    if (!es.spec.target?.template) {
+      for (const [j, d] of (es.spec.data ?? []).entries()) {
+        const problem = fileNameProblem(d.secretKey);
+        if (problem) throw new ValidationError(`${where}: spec.data[${j}].secretKey: ${shownValue(d.secretKey)} is not valid: ${problem}`);
+      }
+    }
+    if (e.envFile !== undefined) {
+      const problem = typeof e.envFile === 'string' ? fileNameProblem(e.envFile) : 'expected a string';
+      if (problem) throw new ValidationError(`${where}: envFile: is not valid: ${problem}`);
+    }
     parseGoDuration(es.spec.refreshInterval, `${where}: spec.refreshInterval`);
     return { ...e, externalSecret: es, dir, syncSecret: e.syncSecret === true };
   });
@@ -79,7 +145,9 @@ export interface RefreshRule {
 export function refreshRule(entry: AgentExternalSecret, config: AgentConfig): RefreshRule {
   const es = entry.externalSecret;
   const text = config.refreshInterval ?? es.spec.refreshInterval;
-  return { policy: es.spec.refreshPolicy ?? 'Periodic', intervalMs: parseGoDuration(text) };
+  const ms = parseGoDuration(text);
+  // An ExternalSecret's own refreshInterval below the floor (ESO accepts 1ns) runs at the floor: each round reads the backend.
+  return { policy: es.spec.refreshPolicy ?? 'Periodic', intervalMs: ms > 0 ? Math.max(ms, MIN_REFRESH_INTERVAL_MS) : ms };
 }
 
 /**

@@ -103,11 +103,16 @@ export async function notifyApp(onChange: OnChange, changed: string[], version: 
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'esi-agent' },
       body: JSON.stringify({ externalSecrets: changed, version }),
+      // A redirect could send the POST anywhere the pod can reach; only the reload URL itself is told.
+      redirect: 'manual',
       signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
     }).catch((e: Error) => {
       throw new EsiError('on-change', `on-change: POST ${onChange.url}: ${e.message}`);
     });
     await res.arrayBuffer().catch(() => undefined);
+    if (res.status >= 300 && res.status < 400) {
+      throw new EsiError('on-change', `on-change: POST ${onChange.url}: HTTP ${res.status} redirect not followed (esi posts to the reload URL itself only); make the endpoint answer 2xx`);
+    }
     if (!res.ok) throw new EsiError('on-change', `on-change: POST ${onChange.url}: HTTP ${res.status}`);
     return `POST ${onChange.url}: ${res.status}`;
   }
