@@ -301,14 +301,14 @@ describe('runAgent: visibility', () => {
 
   it('readiness fails and SecretStale is recorded once files outlive the staleness bound', async () => {
     const configPath = join(dir, 'podinfo', 'agent-config');
-    const c1 = { ...fakeConfig({ data: [{ key: 'db-user', value: 'a' }, { key: 'db-pass', value: 'b' }] }), staleAfter: '1ms' };
+    const c1 = { ...fakeConfig({ data: [{ key: 'db-user', value: 'a' }, { key: 'db-pass', value: 'b' }] }), staleAfter: '500ms' };
     await writeConfig(configPath, c1);
     let address = '';
     const metrics = createMetrics({ defaultMetrics: false });
     const { ac, done, events } = sidecar(configPath, { metrics, health: { host: '127.0.0.1', port: 0 }, onListening: (a) => (address = a) });
     await waitFor(() => read(join(dir, 'root', '/var/run/secrets/esi', 'app', 'password')), 'first sync');
     expect((await fetch(`http://${address}/readyz`)).status).toBe(200);
-    await writeConfig(configPath, { ...fakeConfig({ data: [{ key: 'db-user', value: 'a' }] }), staleAfter: '1ms' });
+    await writeConfig(configPath, { ...fakeConfig({ data: [{ key: 'db-user', value: 'a' }] }), staleAfter: '500ms' });
     await waitFor(() => events.some((e) => e.reason === 'SecretStale'), 'stale event');
     const r = await fetch(`http://${address}/readyz`);
     expect(r.status).toBe(503);
