@@ -18,6 +18,7 @@ import {
 import { durationString, formatTime, inZone, parseDuration, parseTime } from './time.ts';
 import { semverCheck } from './semver.ts';
 import { semverFunc } from './semver-value.ts';
+import { buildCustomCert, type CertEnv, genCA, genPrivateKey, genSelfSignedCert, genSignedCert } from './sprig-certs.ts';
 import { bcrypt, decryptAES, derivePassword, encryptAES, hexdec, htpasswd } from './sprig-crypto.ts';
 
 const A = 'interface {}' as const;
@@ -1140,6 +1141,26 @@ export function sprigFuncs(env: SprigEnv): Record<string, FuncDef> {
     derivePassword(Number((c as GoInt).v), t as string, p as string, u as string, site as string)));
   reg('encryptAES', def([S, S], ([p, t]) => encryptAES(p as string, t as string, () => needRandom(env, 'encryptAES'))));
   reg('decryptAES', def([S, S], ([p, c]) => decryptAES(p as string, c as string)));
+  // crypto.go: keys and certificates (key generation draws on node:crypto, so it needs a caller that allows randomness)
+  const certEnv = (name: string): CertEnv => ({
+    now: () => {
+      if (!env.now) throw new CallError(`${name} needs a clock, which this caller did not provide`);
+      return env.now();
+    },
+    random: () => needRandom(env, name),
+  });
+  const L = '[]interface {}' as const;
+  const C = 'sprig.certificate' as const;
+  reg('genPrivateKey', def([S], ([t]) => genPrivateKey(t as string, () => needRandom(env, 'genPrivateKey'))));
+  reg('buildCustomCert', def([S, S], ([c, k]) => buildCustomCert(c as string, k as string)));
+  reg('genCA', def([S, I], ([cn, d]) => genCA(cn as string, d as bigint, null, certEnv('genCA'))));
+  reg('genCAWithKey', def([S, I, S], ([cn, d, k]) => genCA(cn as string, d as bigint, k as string, certEnv('genCAWithKey'))));
+  reg('genSelfSignedCert', def([S, L, L, I], ([cn, ips, dns, d]) => genSelfSignedCert(cn as string, ips!, dns!, d as bigint, null, certEnv('genSelfSignedCert'))));
+  reg('genSelfSignedCertWithKey', def([S, L, L, I, S], ([cn, ips, dns, d, k]) =>
+    genSelfSignedCert(cn as string, ips!, dns!, d as bigint, k as string, certEnv('genSelfSignedCertWithKey'))));
+  reg('genSignedCert', def([S, L, L, I, C], ([cn, ips, dns, d, ca]) => genSignedCert(cn as string, ips!, dns!, d as bigint, ca!, null, certEnv('genSignedCert'))));
+  reg('genSignedCertWithKey', def([S, L, L, I, C, S], ([cn, ips, dns, d, ca, k]) =>
+    genSignedCert(cn as string, ips!, dns!, d as bigint, ca!, k as string, certEnv('genSignedCertWithKey'))));
   // semver.go
   reg('semver', def([S], ([v]) => semverFunc(v as string)));
   return m;

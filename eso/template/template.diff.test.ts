@@ -67,7 +67,7 @@ describe('template engine vs Go text/template + sprig', () => {
       }
     });
     expect(mismatches).toEqual([]);
-  });
+  }, 120_000);
 
   it("recorded Go's current answer for every table case in cases.golden.json (ESI_UPDATE_GOLDEN=1 rewrites it)", () => {
     const file = new URL('./testdata/cases.golden.json', import.meta.url);
@@ -79,7 +79,7 @@ describe('template engine vs Go text/template + sprig', () => {
     const text = JSON.stringify(live, null, 1) + '\n';
     if (process.env['ESI_UPDATE_GOLDEN'] === '1') writeFileSync(file, text);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(live);
-  });
+  }, 120_000);
 
   it('coerces KeysAndValues YAML exactly as sigs.k8s.io/yaml into map[string]string', () => {
     const docs = [

@@ -20,6 +20,7 @@ export const pki = (file: string): Uint8Array => new Uint8Array(readFileSync(new
 const PKI_DATA: Record<string, Uint8Array> = {
   scrambled: pki('chain-scrambled.pem'), disjunct: pki('chain-disjunct.pem'), root: pki('root.crt'), inter: pki('inter.crt'),
   leaf: pki('leaf.crt'), other: pki('other-root.crt'), ecleaf: pki('ec-leaf.crt'), leafkey: pki('leaf.key'),
+  pkcs1: pki('leaf.pkcs1.key'), eckey: pki('ec-leaf.key'), edkey: pki('ed25519.key'), dsakey: pki('dsa.key'),
 };
 const pkiCases = (about: string, ...templates: string[]): TemplateCase[] => templates.map((template) => ({ about, template, data: PKI_DATA }));
 
@@ -235,6 +236,21 @@ export const CASES: TemplateCase[] = [
     '{{ filterCertChain "leaf" "" }}', '{{ filterCertChain "leaf" "junk" }}', '{{ filterCertChain "leaf" (print "junk\n" .leaf "\ntrailing") | eq .leaf }}',
     '{{ filterCertChain "leaf" (print .leaf .leaf) }}', '{{ filterCertChain "root" .other | eq .other }}', '{{ filterCertChain "leaf" (print .ecleaf .inter .root) | certSANs }}',
     '{{ filterCertChain "leaf" .leafkey }}', '{{ filterCertChain "leaf" "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n" }}'),
+  ...pkiCases('sprig buildCustomCert', '{{ $c := buildCustomCert (b64enc .leaf) (b64enc .leafkey) }}{{ eq $c.Cert .leaf }} {{ eq $c.Key .leafkey }}',
+    '{{ buildCustomCert (b64enc .leaf) (b64enc .pkcs1) | sha256sum }}', '{{ typeOf (buildCustomCert (b64enc .leaf) (b64enc .eckey)) }} {{ kindOf (buildCustomCert (b64enc .leaf) (b64enc .edkey)) }}',
+    '{{ (buildCustomCert (b64enc .root) (b64enc .dsakey)).Key | eq .dsakey }}', '{{ buildCustomCert (b64enc .leaf) (b64enc .leafkey) | toJson | sha256sum }}',
+    '{{ printf "%v|%s" (buildCustomCert (b64enc .leaf) (b64enc .leafkey)) (buildCustomCert (b64enc .leaf) (b64enc .leafkey)) | sha256sum }}',
+    '{{ (buildCustomCert (b64enc .leaf) (b64enc .leafkey)).Cert 1 }}', '{{ (buildCustomCert (b64enc .leaf) (b64enc .leafkey)).Nope }}',
+    '{{ buildCustomCert "!" (b64enc .leafkey) }}', '{{ buildCustomCert (b64enc .leaf) "!" }}', '{{ buildCustomCert (b64enc "junk") (b64enc .leafkey) }}',
+    '{{ buildCustomCert (b64enc .leafkey) (b64enc .leafkey) }}', '{{ buildCustomCert (b64enc .leaf) (b64enc "junk") }}', '{{ buildCustomCert (b64enc .leaf) (b64enc .leaf) }}',
+    '{{ buildCustomCert (b64enc .leaf) (b64enc "-----BEGIN FOO PRIVATE KEY-----\nQUJD\n-----END FOO PRIVATE KEY-----\n") }}', '{{ buildCustomCert .leaf .leafkey }}'),
+  ...pkiCases('sprig genCA/genSelfSignedCert/genSignedCert argument errors (results: sprig-certs.diff.test.ts)',
+    '{{ genCAWithKey "ca" 365 "junk" }}', '{{ genCAWithKey "ca" 365 .leaf }}',
+    '{{ genSelfSignedCertWithKey "x" (list "10.0.0.1" "bad") nil 30 .leafkey }}', '{{ genSelfSignedCertWithKey "x" (list 1) nil 30 .leafkey }}',
+    '{{ genSelfSignedCertWithKey "x" nil (list "a" 2) 30 .leafkey }}', '{{ genSelfSignedCertWithKey "x" (list "010.0.0.1") nil 30 .leafkey }}',
+    '{{ genSelfSignedCertWithKey "x" (list "fe80::1%eth0") nil 30 .leafkey }}', '{{ genSelfSignedCert "x" "10.0.0.1" nil 30 }}',
+    '{{ genSignedCert "x" nil nil 30 "ca" }}',
+    '{{ genCA "x" "365" }}', '{{ genPrivateKey "rsa3" }}', '{{ genPrivateKey 1 }}'),
   ...t('removed functions are parse errors', '{{ env "HOME" }}', '{{ expandenv "$HOME" }}', '{{ getHostByName "x" }}'),
   // ESO additions
   ...t('ESO toYaml/fromYaml', '{{ toYaml (dict "b" 1 "a" (list "x" "y") "c" (dict "d" true)) }}', '{{ (fromYaml .yaml).a }}',

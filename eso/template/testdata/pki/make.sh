@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the test PKI of the certificate and PKCS#12 template tests (no secrets: throwaway keys).
-# OpenSSL 3: a root CA, an intermediate, an RSA leaf and an EC leaf, an unrelated root, and PKCS#12
+# OpenSSL 3: a root CA, an intermediate, an RSA leaf and an EC leaf, an unrelated root, Ed25519 and DSA keys, and PKCS#12
 # archives in the encodings found in the wild (PBES2/AES with SHA-256 MAC, legacy RC2-40 + 3DES, 3DES
 # only, no password, a trust store, a keyless archive).
 set -euo pipefail
@@ -28,4 +28,7 @@ openssl pkcs12 -export -legacy -in leaf.crt -inkey leaf.key -certfile <(chain) -
 openssl pkcs12 -export -in leaf.crt -inkey leaf.key -certpbe PBE-SHA1-3DES -keypbe PBE-SHA1-3DES -macalg sha1 -passout pass:1234 -out leaf-3des.p12
 openssl pkcs12 -export -in ec-leaf.crt -inkey ec-leaf.key -certfile <(chain) -passout pass: -out ec-nopass.p12
 openssl pkcs12 -export -in ec-leaf.crt -inkey ec-leaf.key -certpbe NONE -keypbe NONE -nomac -passout pass: -out ec-plain.p12
+openssl genpkey -algorithm ed25519 -out ed25519.key
+openssl dsaparam -out dsa.params 2048 && openssl gendsa -out dsa.pkcs8.key dsa.params && openssl pkey -in dsa.pkcs8.key -traditional -out dsa.key
+rm -f dsa.params dsa.pkcs8.key
 rm -f ./*.csr ./*.srl ./*.ext ec-leaf.sec1.key
