@@ -23,7 +23,7 @@ const rawText = {
 const builtinsViaRequire = {
   name: 'builtins-via-require',
   setup(b) {
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+    b.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, (args) =>
       (args.kind === 'import-statement' || args.kind === 'dynamic-import') && isBuiltin(args.path) ? { path: args.path, namespace: 'builtin' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));

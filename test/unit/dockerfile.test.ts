@@ -77,6 +77,20 @@ describe('Dockerfile', () => {
     expect(missing).toEqual([]);
   });
 
+  it('bundles Node builtins as require() calls, never ES imports (Node 22 compiles undici for an ES import of node:http)', () => {
+    const outputs = Object.entries(meta.outputs as Record<string, { imports?: { path: string; kind: string; external?: boolean }[] }>);
+    const esImports = outputs.flatMap(([f, o]) => (o.imports ?? []).filter((i) => i.external && i.kind !== 'require-call').map((i) => `${f}: ${i.path}`));
+    expect(esImports).toEqual([]);
+  });
+
+  it('ships a module compile cache warmed as the uid the agent runs as', () => {
+    const final = stages.at(-1)!;
+    expect(final.lines.find((l) => l.startsWith('ENV'))).toMatch(/NODE_COMPILE_CACHE=\/app\/\.compile-cache/);
+    const user = final.lines.indexOf('USER 65532:65532');
+    const warm = final.lines.findIndex((l) => l.startsWith('RUN node /app/dist/esi.mjs demo'));
+    expect(warm).toBeGreaterThan(user);
+  });
+
   it('builds exactly the files the final stage copies', async () => {
     for (const out of Object.keys(meta.outputs)) {
       expect(out.startsWith('dist/')).toBe(true);
