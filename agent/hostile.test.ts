@@ -5,7 +5,7 @@
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { silentLogger } from './log.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../contract/index.ts';
 import { AtomicDirWriter, READY_FILE_NAME, runAgent, STATE_FILE_NAME, validateAgentConfig, VERSION_FILE_NAME } from './index.ts';
@@ -19,7 +19,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger;
 const config = () => fakeConfig({ data: [{ key: 'db-user', value: 'u' }, { key: 'db-pass', value: 'CANARY-p' }] });
 const once = (c: AgentConfig, root: string) => runAgent({ config: c, root, mode: 'init', env: {}, logger: silent, health: false, hooks: {}, initAttempts: 1 });
 
