@@ -3,6 +3,21 @@ import { decodeRune, fromBytes, fromText, RUNE_ERROR, toBytes, toText } from './
 import { formatFloat } from './strconv.ts';
 import { GoFunc, GoInt, GoMap, GoObject, GoSlice, GoTime, type GoValue, sortedKeys, typeName } from './value.ts';
 import { formatTime } from './time.ts';
+import { GoJsonError, unmarshalAny } from '../gojson/index.ts';
+
+/**
+ * Go's encoding/json error for text JSON.parse refused. V8's message quotes the input (all of a short
+ * value), which would carry a secret into the error, the agent log and the SecretSyncFailed Event; Go's
+ * names one character and its offset-free context (`invalid character 'x' looking for beginning of value`).
+ */
+export function goJsonSyntaxError(text: string): string {
+  try {
+    unmarshalAny(text);
+  } catch (e) {
+    if (e instanceof GoJsonError) return e.message;
+  }
+  return 'invalid JSON';
+}
 
 export class JSONError extends Error {}
 
@@ -111,8 +126,8 @@ export function unmarshalJSON(s: string): GoValue {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (e) {
-    throw new JSONError((e as Error).message);
+  } catch {
+    throw new JSONError(goJsonSyntaxError(text));
   }
   // Go rejects invalid UTF-8 only by replacing it; JSON.parse on the decoded text matches that.
   const conv = (x: unknown): GoValue => {

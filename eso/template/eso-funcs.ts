@@ -7,6 +7,7 @@ import { pemToPkcs12, pemTruststoreToPKCS12, Pkcs12Error, pkcs12certPass, pkcs12
 import { needRandom, type SprigEnv } from './sprig.ts';
 import { pemDecode, pemEncode } from './pem.ts';
 import { marshalYAML, unmarshalToGo, YamlError } from './yaml.ts';
+import { goJsonSyntaxError } from './encoding.ts';
 import { GoMap, GoSlice, type GoValue, NO_VALUE, type Value } from './value.ts';
 
 const S = 'string' as const;
@@ -90,8 +91,8 @@ function jwkToPem(jwkjson: string, priv: boolean): string {
   let jwk: Record<string, unknown>;
   try {
     jwk = JSON.parse(toText(jwkjson)) as Record<string, unknown>;
-  } catch (e) {
-    throw new CallError(`failed to unmarshal JWK: ${(e as Error).message}`);
+  } catch {
+    throw new CallError(`failed to unmarshal JWK: ${goJsonSyntaxError(toText(jwkjson))}`);
   }
   try {
     if (priv) {

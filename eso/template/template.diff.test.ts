@@ -18,7 +18,6 @@ import { toText } from './bytes.ts';
 
 /** Cases whose Go error/output text esi knowingly does not reproduce (both still fail / differ only in prose). */
 const KNOWN_TEXT_DIFFERENCES = new Set([
-  '{{ mustFromJson "x" }}', // Go's JSON scanner wording vs JavaScript's
   '{{ (fromYaml "a: [").Error }}', // yaml.v2 parser wording vs the yaml package's
 ]);
 
