@@ -14,6 +14,7 @@ const benches = [
   { name: 'backend-calls', file: 'bench/backend-calls.mjs', what: 'backend calls per refresh, esi vs ESO (moto)' },
   { name: 'peers', file: 'bench/peers/run.mjs', what: 'esi agent vs bao agent, esi webhook vs the Go pod-identity webhook, both vs bare node' },
   { name: 'regexp', file: 'bench/regexp.mjs', what: 'Go regexps on pathological patterns (30k-100k chars), V8 backtracking before, budget calibration' },
+  { name: 'scale', file: 'bench/scale.mjs', what: '10,000 pods in a real apiserver: webhook RSS, store change → every pod, admission p99 meanwhile, leader failover, backend spread of 500 agents' },
 ];
 const filter = process.argv[2]?.startsWith('-') ? undefined : process.argv[2];
 const flags = process.argv.slice(filter ? 3 : 2);
