@@ -2,7 +2,7 @@
 // oracle's apiserver, `esi render` (the CLI command, in process) renders it from the same manifests, then
 // the backend values rotate and both refresh. Returns what each side left, normalised for comparison.
 // Values are compared by hash: nothing here prints a Secret value.
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DeleteSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { main } from '../../cli/main.ts';
@@ -69,7 +69,7 @@ function storeManifest(c: OracleCase, credsNs: string): object {
   const nsOf = cluster ? { namespace: credsNs } : {};
   const provider = c.provider === 'aws'
     ? { aws: { service: 'SecretsManager', region: harness().awsRegion, auth: { secretRef: { accessKeyIDSecretRef: { name: 'aws-creds', key: 'access-key', ...nsOf }, secretAccessKeySecretRef: { name: 'aws-creds', key: 'secret-key', ...nsOf } } } } }
-    : { vault: { server: harness().baoUrl, path: 'secret', version: 'v2', auth: { tokenSecretRef: { name: 'bao-token', key: 'token', ...nsOf } } } };
+    : { vault: { server: harness().baoUrl, path: c.kv === 1 ? 'kv1' : 'secret', version: c.kv === 1 ? 'v1' : 'v2', auth: { tokenSecretRef: { name: 'bao-token', key: 'token', ...nsOf } } } };
   return {
     apiVersion: c.apiVersion,
     kind: c.storeKind,
@@ -78,10 +78,31 @@ function storeManifest(c: OracleCase, credsNs: string): object {
   };
 }
 
-async function putBackend(c: OracleCase, round: 1 | 2): Promise<void> {
+async function baoCall(method: string, path: string, body?: string): Promise<void> {
   const h = harness();
+  const r = await fetch(`${h.baoUrl}/v1/${path}`, {
+    method,
+    headers: { 'X-Vault-Token': h.baoRootToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body,
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (!r.ok) throw new Error(`OpenBao ${method} /v1/${path}: HTTP ${r.status}`);
+}
+
+async function putBackend(c: OracleCase, round: 1 | 2): Promise<void> {
   for (const b of c.backend) {
     const text = round === 1 ? b.round1 : b.round2;
+    if (round === 2 && b.deleteInRound2) {
+      if (c.provider === 'aws') {
+        const sm = motoSecretsManager();
+        try {
+          await sm.send(new DeleteSecretCommand({ SecretId: b.key, ForceDeleteWithoutRecovery: true }));
+        } finally {
+          sm.destroy();
+        }
+      } else await baoCall('DELETE', c.kv === 1 ? `kv1/${b.key}` : `secret/metadata/${b.key}`);
+      continue;
+    }
     if (round === 2 && b.round1 === b.round2) continue;
     if (c.provider === 'aws') {
       if (round === 1) await putAwsSecret(b.key, text);
@@ -95,13 +116,8 @@ async function putBackend(c: OracleCase, round: 1 | 2): Promise<void> {
       }
     } else {
       // Raw JSON text, so number spellings reach OpenBao as written (JSON.stringify would normalise them).
-      const r = await fetch(`${h.baoUrl}/v1/secret/data/${b.key}`, {
-        method: 'POST',
-        headers: { 'X-Vault-Token': h.baoRootToken, 'content-type': 'application/json' },
-        body: `{"data":${text}}`,
-        signal: AbortSignal.timeout(15_000),
-      });
-      if (!r.ok) throw new Error(`OpenBao write secret/data/${b.key}: HTTP ${r.status}`);
+      if (c.kv === 1) await baoCall('POST', `kv1/${b.key}`, text);
+      else await baoCall('POST', `secret/data/${b.key}`, `{"data":${text}}`);
     }
   }
 }

@@ -67,11 +67,15 @@ export interface BackendSecret {
   round2: string;
   /** Whether this value is a JSON object (Vault needs one; AWS may hold plain text). */
   json: boolean;
+  /** Deleted from the backend before round 2 (the provider then says it does not exist). */
+  deleteInRound2?: boolean;
 }
 
 export interface OracleCase {
   seed: number;
   provider: Provider;
+  /** Vault KV engine version (mount `secret` for v2, `kv1` for v1); AWS: undefined. */
+  kv?: 1 | 2;
   apiVersion: 'external-secrets.io/v1' | 'external-secrets.io/v1beta1';
   namespace: string;
   namespaceLabels: Record<string, string>;
@@ -134,7 +138,8 @@ export function generateCase(seed: number, tag: string): OracleCase {
   const summary: string[] = [];
   const provider: Provider = d.bool(0.55) ? 'aws' : 'vault';
   const apiVersion = d.bool(0.75) ? 'external-secrets.io/v1' as const : 'external-secrets.io/v1beta1' as const;
-  summary.push(provider, apiVersion.split('/')[1]!);
+  const kv: 1 | 2 | undefined = provider === 'vault' ? (d.bool(0.25) ? 1 : 2) : undefined;
+  summary.push(kv === 1 ? 'vault-kv1' : provider, apiVersion.split('/')[1]!);
   const namespace = `oracle-${seed}-${tag}`;
   const namespaceLabels: Record<string, string> = { team: d.pick(['a', 'b']) };
   const prefix = `oracle-${tag}-${seed}`;
@@ -154,6 +159,11 @@ export function generateCase(seed: number, tag: string): OracleCase {
       backend.push({ key, json, round1, round2: d.bool(0.7) ? `${round1}-rotated` : round1 });
     }
   }
+  // Sometimes every secret goes away before the refresh (deletionPolicy Delete/Merge/Retain then differ),
+  // sometimes one.
+  if (d.bool(0.08)) for (const b of backend) b.deleteInRound2 = true;
+  else if (d.bool(0.15)) d.pick(backend).deleteInRound2 = true;
+  if (backend.some((b) => b.deleteInRound2)) summary.push('deleted');
   const jsonSecrets = backend.filter((b) => b.json);
   const missingKey = `${prefix}/missing`;
   const someKey = (): string => (d.bool(0.06) ? missingKey : d.pick(backend).key);
@@ -192,6 +202,11 @@ export function generateCase(seed: number, tag: string): OracleCase {
     if (fields.length > 0 && propForm <= 4) remoteRef['property'] = d.pick(fields);
     else if (fields.length > 0 && propForm === 5) remoteRef['property'] = d.pick(['nested.deep', 'a.b', 'b', 'nope', '#', 'n']);
     if (d.bool(0.15)) remoteRef['decodingStrategy'] = d.pick(['Base64', 'Base64URL', 'Auto', 'Auto', 'None']);
+    // Versions: the rotation makes a previous one (AWS stage AWSPREVIOUS; Vault KV v2 version 1).
+    if (d.bool(0.12)) {
+      if (provider === 'aws') remoteRef['version'] = d.pick(['AWSPREVIOUS', 'AWSCURRENT']);
+      else if (kv === 2) remoteRef['version'] = d.pick(['1', '2']);
+    }
     let secretKey = d.pick(['user', 'password', 'conn', 'raw', 'tls.crt', 'x-1']);
     if (usedKeys.has(secretKey) && d.bool(0.7)) secretKey = `${secretKey}${i}`;
     usedKeys.add(secretKey);
@@ -214,7 +229,10 @@ export function generateCase(seed: number, tag: string): OracleCase {
       summary.push('extract');
     } else {
       const find: Record<string, unknown> = {};
-      if (provider === 'aws') find['name'] = { regexp: d.pick([`^${prefix}/(app|db)`, `^${prefix}/`, `${prefix}/svc`]) };
+      if (provider === 'aws') {
+        find['name'] = { regexp: d.pick([`^${prefix}/(app|db)`, `^${prefix}/`, `${prefix}/svc`]) };
+        if (d.bool(0.3)) find['path'] = prefix;
+      }
       else {
         find['path'] = prefix;
         if (d.bool(0.6)) find['name'] = { regexp: d.pick(['app', 'db|svc', '.']) };
@@ -309,5 +327,5 @@ export function generateCase(seed: number, tag: string): OracleCase {
   };
   if (data.length > 0) spec['data'] = data;
   if (dataFrom.length > 0) spec['dataFrom'] = dataFrom;
-  return { seed, provider, apiVersion, namespace, namespaceLabels, storeKind, storeName, conditions, conditionsAllow, backend, es: { metadata, spec }, existing, configMaps, summary };
+  return { seed, provider, kv, apiVersion, namespace, namespaceLabels, storeKind, storeName, conditions, conditionsAllow, backend, es: { metadata, spec }, existing, configMaps, summary };
 }
