@@ -71,7 +71,30 @@ export const VERSION_DIFFERENCES: VersionDifference[] = [
       });
     },
   },
+  {
+    name: 'AWS API errors: aws-sdk-go (v1) text at v0.16.2, aws-sdk-go-v2 text at v2.9.0',
+    v0_16_2:
+      'go.mod:22 (github.com/aws/aws-sdk-go v1.55.6) and pkg/provider/aws/secretsmanager/secretsmanager.go:588-594 ' +
+      '(fetchWithBatch returns the SDK error as it is: awserr "<Code>: <message>")',
+    v2_9_0:
+      'providers/v1/aws/go.mod (github.com/aws/aws-sdk-go-v2/service/secretsmanager) and ' +
+      'providers/v1/aws/secretsmanager/secretsmanager.go:734-740 (the same return; smithy\'s "operation error ' +
+      'Secrets Manager: <Operation>, https response error StatusCode: <n>, RequestID: <id>, api error <Code>: <message>")',
+    applies(_c, _round, _before, eso, esi) {
+      if (eso.kind !== 'error' || esi.kind !== 'error') return false;
+      const line = esi.messages[0] ?? '';
+      return eso.messages.every((m) => {
+        const v1 = /^(.*?)([A-Z][A-Za-z]+Exception): ([^\n]*)(\n\tstatus code: \d+, request id: \S*)?$/.exec(m);
+        if (!v1) return false;
+        const [, prefix, code, message] = v1;
+        const v2 = new RegExp(`${escape(prefix!)}operation error Secrets Manager: [A-Za-z]+, https response error StatusCode: \\d+, RequestID: \\S*, api error ${escape(code!)}: ${escape(message!)}$`);
+        return v2.test(line);
+      });
+    },
+  },
 ];
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export const ESI_GAPS: EsiGap[] = [
   {

@@ -6,7 +6,8 @@
 // both versions that explains it, and nothing else may differ.
 //
 // CI runs a fixed seed set; a longer run: ESI_ORACLE_SEEDS=500 npx vitest run --project e2e test/e2e/eso-oracle
-// (ESI_ORACLE_FIRST_SEED=<n> starts elsewhere; a failing seed reproduces alone with SEEDS=1 and FIRST_SEED).
+// (ESI_ORACLE_FIRST_SEED=<n> starts elsewhere; ESI_ORACLE_SEED_LIST=<n,m> replays failing seeds alone;
+// ESI_ORACLE_VERBOSE=1 prints both sides' outcomes, values by hash).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness } from '../harness/index.ts';
@@ -67,9 +68,12 @@ function outcomeName(o: Outcome): string {
   return o.kind === 'error' ? `error (${o.messages.join(' | ')})` : o.kind === 'none' ? 'no Secret' : 'a Secret';
 }
 
-const seeds = Array.from({ length: SEEDS }, (_, i) => FIRST + i);
+// ESI_ORACLE_SEED_LIST=370,467 replays exactly those seeds.
+const seeds = process.env['ESI_ORACLE_SEED_LIST']
+  ? process.env['ESI_ORACLE_SEED_LIST'].split(',').map(Number)
+  : Array.from({ length: SEEDS }, (_, i) => FIRST + i);
 
-describe.concurrent(`ESO ${'v0.16.2'} controller vs esi render (${SEEDS} seeds from ${FIRST})`, () => {
+describe.concurrent(`ESO v0.16.2 controller vs esi render (${seeds.length} seeds from ${seeds[0]})`, () => {
   for (const seed of seeds) {
     const shape = generateCase(seed, 'x').summary.join(' ');
     it(`seed ${seed}: ${shape}`, async () => {
