@@ -53,7 +53,7 @@ export const DEFAULTS: InjectDefaults = {
   configDir: CONFIG_DIR,
   fileMode: DEFAULT_FILE_MODE,
   mode: 'both',
-  // Node with the AWS SDK idles at ~55 MiB RSS (bench/agent-bench.mjs); at or below vault-k8s's 64Mi/128Mi.
+  // Node with the AWS SDK idles at ~56 MiB RSS on Node 20, ~65 MiB on Node 22 (bench/peers); at or below vault-k8s's 64Mi/128Mi.
   resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
   controllerClass: DEFAULT_CONTROLLER_CLASS,
   startupProbe: { port: HEALTH.port, path: HEALTH.startupPath },
