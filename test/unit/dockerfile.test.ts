@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ESI_IMAGE, esiImageEntries } from '../../scripts/image.mjs';
+import { writeOciArchive } from '../../scripts/oci.mjs';
 
 // No Docker engine exists here, so the image is proven by its parts: the Dockerfile's COPY lines cover
 // every source file the bundle was built from, and the bundle runs with plain node and no node_modules.
@@ -103,5 +105,83 @@ describe('Dockerfile', () => {
     const { stdout } = await run('node', [join(scratch, 'app', 'dist', 'esi.mjs'), '--help'], { cwd: scratch, env: { PATH: process.env['PATH'] ?? '' } });
     expect(stdout).toContain('Usage: esi <command>');
     for (const cmd of ['webhook', 'agent', 'inject', 'render', 'demo']) expect(stdout).toContain(`  ${cmd}`);
+  });
+});
+
+// The image the e2e harness runs on a real kubelet (and users can build without Docker) is assembled by
+// scripts/image.mjs; these keep its recipe equal to the Dockerfile's final stage.
+describe('scripts/image.mjs (the esi image without Docker)', () => {
+  let final: Stage;
+  let scratch: string;
+  beforeAll(async () => {
+    final = parseDockerfile(await readFile(join(repo, 'Dockerfile'), 'utf8')).at(-1)!;
+    scratch = await mkdtemp(join(tmpdir(), 'esi-oci-'));
+  });
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+  const instr = (name: string) => final.lines.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
+
+  it('has the Dockerfile\'s USER, WORKDIR, ENV and ENTRYPOINT', () => {
+    expect(instr('USER')).toEqual([ESI_IMAGE.config.User]);
+    expect(instr('WORKDIR')).toEqual([ESI_IMAGE.config.WorkingDir]);
+    expect(instr('ENTRYPOINT').map((e) => JSON.parse(e))).toEqual([ESI_IMAGE.config.Entrypoint]);
+    // `ENV K=V` or the legacy `ENV K V`.
+    for (const env of instr('ENV')) expect(ESI_IMAGE.config.Env).toContain(/^\S+=/.test(env) ? env : env.replace(/\s+/, '='));
+    expect(ESI_IMAGE.config.User).toBe(`${ESI_IMAGE.uid}:${ESI_IMAGE.uid}`);
+  });
+
+  it('runs a Node of the Dockerfile\'s major version, found on PATH as its entrypoint expects', () => {
+    const major = /^node:(\d+)[-@]/.exec(final.from)?.[1];
+    expect(major).toBeDefined();
+    expect(ESI_IMAGE.nodeVersion.split('.')[0]).toBe(major);
+    const path = ESI_IMAGE.config.Env.find((e) => e.startsWith('PATH='))!.slice(5).split(':');
+    expect(path).toContain(`/${ESI_IMAGE.nodePath.split('/').slice(0, -1).join('/')}`);
+    expect(ESI_IMAGE.nodePath.endsWith(`/${ESI_IMAGE.config.Entrypoint[0]}`)).toBe(true);
+  });
+
+  it('holds every file the bundle is made of, the libraries node loads, the user and a sticky /tmp', async () => {
+    const entries = await esiImageEntries({ node: process.execPath, dist: join(repo, 'dist') });
+    const paths = new Set(entries.map((e) => e.path));
+    const meta = JSON.parse(await readFile(join(repo, '.esi-run', 'build-meta.json'), 'utf8')) as { outputs: Record<string, unknown> };
+    for (const out of Object.keys(meta.outputs)) expect(paths).toContain(`app/${out}`);
+    expect(paths).toContain(ESI_IMAGE.nodePath);
+    expect([...paths].some((p) => /^lib(64)?\/.*ld-linux/.test(p) || /^lib64\/ld-/.test(p))).toBe(true);
+    const passwd = entries.find((e) => e.path === 'etc/passwd');
+    expect(passwd?.type === 'file' && passwd.data.toString()).toMatch(new RegExp(`:${ESI_IMAGE.uid}:${ESI_IMAGE.uid}:`));
+    expect(entries.find((e) => e.path === 'tmp')).toMatchObject({ type: 'dir', mode: 0o1777 });
+  });
+
+  it('writes an OCI layout tar whose blobs match their digests', async () => {
+    const out = join(scratch, 'img.tar');
+    const digest = await writeOciArchive({
+      name: 'localhost/t:1', out, config: { Entrypoint: ['/a'] },
+      entries: [
+        { path: 'a', type: 'file', mode: 0o755, data: Buffer.from('#!/bin/sh\n') },
+        { path: `deep/${'x'.repeat(120)}/f`, type: 'file', mode: 0o644, data: Buffer.from('long name') },
+        { path: 'bin/sh', type: 'symlink', target: 'busybox' },
+      ],
+    });
+    const dir = join(scratch, 'x');
+    await run('mkdir', ['-p', dir]);
+    await run('tar', ['-xf', out, '-C', dir]);
+    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+    expect(index.manifests[0].digest).toBe(digest);
+    expect(index.manifests[0].annotations['io.containerd.image.name']).toBe('localhost/t:1');
+    const blob = async (d: string) => readFile(join(dir, 'blobs', 'sha256', d.slice(7)));
+    const { createHash } = await import('node:crypto');
+    const manifest = JSON.parse((await blob(digest)).toString());
+    for (const d of [manifest.config, ...manifest.layers]) {
+      const data = await blob(d.digest);
+      expect(data.length).toBe(d.size);
+      expect(`sha256:${createHash('sha256').update(data).digest('hex')}`).toBe(d.digest);
+    }
+    const layer = join(dir, 'layer');
+    await run('mkdir', ['-p', layer]);
+    await run('tar', ['-xf', join(dir, 'blobs', 'sha256', manifest.layers[0].digest.slice(7)), '-C', layer]);
+    expect(await readFile(join(layer, 'deep', 'x'.repeat(120), 'f'), 'utf8')).toBe('long name');
+    expect((await stat(join(layer, 'a'))).mode & 0o777).toBe(0o755);
+    const { stdout } = await run('readlink', [join(layer, 'bin', 'sh')]);
+    expect(stdout.trim()).toBe('busybox');
   });
 });
