@@ -5,7 +5,12 @@ export declare const VERSIONS: Readonly<{
   moto: string;
   openbaoCli: string;
   eso: string;
+  containerd: string;
+  nodeLinuxX64: string;
+  imageRecipe: string;
 }>;
+export declare const K8S_BINARIES: readonly string[];
+export declare const DEBIAN_PACKAGES: readonly { name: string; file: string }[];
 export declare function cacheRoot(): string;
 export declare function cacheDirs(root?: string): {
   k8s: string;
@@ -14,6 +19,10 @@ export declare function cacheDirs(root?: string): {
   moto: string;
   openbao: string;
   eso: string;
+  containerd: string;
+  node: string;
+  pause: string;
+  images: string;
   logs: string;
 };
 export interface BinaryLocation {
@@ -30,4 +39,18 @@ export declare function componentPaths(): {
 export declare function esoOraclePaths(): {
   controller: BinaryLocation;
   crdDir: string;
+};
+export declare function podClusterPaths(): {
+  kubelet: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kubectl: string;
+  containerd: string;
+  containerdShim: string;
+  ctr: string;
+  pause: string;
+  node: string;
+  runc: string;
+  cniBin: string;
+  busybox: string;
 };

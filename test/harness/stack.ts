@@ -12,6 +12,7 @@ import { installCrds } from './crds.ts';
 import { startMoto } from './moto.ts';
 import { configureOpenBao, startOpenBao } from './openbao.ts';
 import { startPodIdentity } from './pod-identity.ts';
+import { startPodCluster, type RunningPodCluster } from './pods/cluster.ts';
 import { ComponentError, healthOf, stopProcess, type ManagedProcess } from './processes.ts';
 import { describeHits, readSentinels, scanForSentinels } from './sentinels.ts';
 import type { HarnessInfo } from './types.ts';
@@ -45,9 +46,24 @@ export async function startHarness(log: (line: string) => void = (l) => console.
 
   const procs: ManagedProcess[] = [];
   const closers: (() => Promise<void>)[] = [];
-  const health = () => healthOf(procs);
+  // The real-pod cluster starts when a pod suite first asks (control API), once; stopped first.
+  let pods: Promise<RunningPodCluster> | undefined;
+  let podsStopProblems: string[] = [];
+  const podsHealth = (): string[] => podsRunning?.health() ?? [];
+  let podsRunning: RunningPodCluster | undefined;
+  const health = () => [...healthOf(procs), ...podsHealth()];
 
   const stopAll = async () => {
+    if (pods) {
+      const t0 = Date.now();
+      const running = await pods.catch(() => undefined);
+      pods = undefined;
+      podsRunning = undefined;
+      if (running) {
+        podsStopProblems = await running.stop();
+        log(`real-pod cluster stopped in ${fmt(Date.now() - t0)}`);
+      }
+    }
     for (const close of closers.reverse()) await close().catch(() => undefined);
     closers.length = 0;
     for (const p of [...procs].reverse()) await stopProcess(p);
@@ -91,7 +107,19 @@ export async function startHarness(log: (line: string) => void = (l) => console.
     const controlToken = randomBytes(16).toString('hex');
     const podIdentity = await timed('pod-identity emulator', async () => {
       try {
-        return await startPodIdentity({ kube: api.access, motoUrl: moto.url, region: AWS_REGION, controlToken, hooks: { health } });
+        return await startPodIdentity({
+          kube: api.access, motoUrl: moto.url, region: AWS_REGION, controlToken, hooks: {
+            health,
+            podCluster: async () => {
+              pods ??= timed('real-pod cluster', () => startPodCluster({
+                runDir, logDir, certs, etcd: bins.etcd, kubeApiserver: bins.kubeApiserver, motoUrl: moto.url, baoUrl: bao.url,
+                crdDir: process.env['ESI_ESO_CRDS'], log,
+              }));
+              podsRunning = await pods;
+              return podsRunning.info;
+            },
+          },
+        });
       } catch (e) {
         throw new ComponentError('pod-identity emulator', (e as Error).message);
       }
@@ -126,10 +154,13 @@ export async function startHarness(log: (line: string) => void = (l) => console.
       async stop() {
         // Verdicts first: vitest gives the whole close only `teardownTimeout` (10 s by default).
         const problems = health();
-        const hits = scanForSentinels(runDir, readSentinels(runDir));
+        const sentinels = readSentinels(runDir);
+        // Container logs of the real-pod cluster (webhook, agents, apps) count as esi's logs too.
+        const hits = [...scanForSentinels(runDir, sentinels), ...scanForSentinels(join(runDir, 'pods', 'pod-logs'), sentinels, /\.log$/)];
         await stopAll();
         const failures = [
           ...problems.map((p) => `component failure during the run: ${p}`),
+          ...podsStopProblems.map((p) => `real-pod cluster left something behind: ${p}`),
           ...(hits.length > 0 ? [`secret sentinel values leaked into esi logs:\n${describeHits(hits)}`] : []),
         ];
         if (failures.length > 0) {

@@ -1,0 +1,110 @@
+// Shared by the pod suites (pods-*.test.ts): namespaces, the app container every scenario runs, and the
+// evidence a running pod gives — container logs with the kubelet's timestamps, container statuses, exec.
+import { randomBytes } from 'node:crypto';
+import { kubectl, podApi, type PodClusterInfo } from '../harness/pods/index.ts';
+
+export const MOUNT = '/var/run/secrets/esi';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function podNamespace(info: PodClusterInfo, prefix: string, labels: Record<string, string> = {}): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await podApi(info, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  return name;
+}
+
+/**
+ * The app: a busybox shell that logs `app started`, then `app sees <sha256>` each time the file's hash
+ * changes (checked every 0.2 s) — never the value. Runs as a non-root user, restricted-PSS ready.
+ */
+export function appContainer(image: string, file: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const script = [
+    'echo app started',
+    'p=none',
+    'while true; do',
+    `  h=$(sha256sum ${file} 2>/dev/null | cut -c1-64)`,
+    '  [ -n "$h" ] || h=missing',
+    '  if [ "$h" != "$p" ]; then echo "app sees $h"; p=$h; fi',
+    '  usleep 200000',
+    'done',
+  ].join('\n');
+  return {
+    name: 'app',
+    image,
+    imagePullPolicy: 'Never',
+    command: ['/bin/sh', '-c', script],
+    securityContext: {
+      runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    },
+    ...extra,
+  };
+}
+
+export interface LogLine {
+  at: number;
+  text: string;
+}
+
+/** A container's log lines with the kubelet's receive timestamps (RFC 3339, ns precision). */
+export async function containerLog(info: PodClusterInfo, ns: string, pod: string, container: string): Promise<LogLine[]> {
+  const text = await kubectl(info, ['-n', ns, 'logs', pod, '-c', container, '--timestamps']);
+  return text.split('\n').filter(Boolean).map((l) => {
+    const i = l.indexOf(' ');
+    return { at: Date.parse(l.slice(0, i)), text: l.slice(i + 1) };
+  });
+}
+
+/** Polls `f` until it returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+export interface ContainerStatus {
+  name: string;
+  containerID?: string;
+  restartCount: number;
+  started?: boolean;
+  ready: boolean;
+  state: { running?: { startedAt: string }; terminated?: { exitCode: number; reason?: string; startedAt?: string; finishedAt?: string }; waiting?: { reason?: string } };
+}
+
+export interface PodView {
+  metadata: { name: string; uid: string; creationTimestamp: string; annotations?: Record<string, string> };
+  spec: { containers: { name: string; env?: { name: string; value?: string }[] }[]; initContainers?: { name: string }[] };
+  status: { phase: string; containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[]; conditions?: { type: string; status: string }[] };
+}
+
+export async function podsWithLabel(info: PodClusterInfo, ns: string, selector: string): Promise<PodView[]> {
+  const r = await podApi<{ items: PodView[] }>(info, 'GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
+  return r.body.items;
+}
+
+export function status(pod: PodView, container: string): ContainerStatus | undefined {
+  return [...(pod.status.containerStatuses ?? []), ...(pod.status.initContainerStatuses ?? [])].find((s) => s.name === container);
+}
+
+/** Waits for the only pod matching `selector` to be Ready; returns it. */
+export async function readyPod(info: PodClusterInfo, ns: string, selector: string, timeoutMs = 120_000): Promise<PodView> {
+  return eventually(`a Ready pod ${selector} in ${ns}`, timeoutMs, async () => {
+    const pods = await podsWithLabel(info, ns, selector);
+    return pods.find((p) => (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+  });
+}
+
+/** `kubectl exec` into a container; returns stdout. */
+export function exec(info: PodClusterInfo, ns: string, pod: string, container: string, cmd: string[]): Promise<string> {
+  return kubectl(info, ['-n', ns, 'exec', pod, '-c', container, '--', ...cmd]);
+}
+
+export const fmtMs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

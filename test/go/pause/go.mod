@@ -1,0 +1,3 @@
+module esi.test/pause
+
+go 1.26
