@@ -73,7 +73,7 @@ describe('AWS Secrets Manager with IRSA on a running pod', () => {
       },
     });
 
-    const pod = await readyPod(info, ns, 'app=app', 180_000);
+    const pod = await readyPod(info, ns, 'app=app', 90_000);
     const name = pod.metadata.name;
     const agent = status(pod, 'esi-agent');
     expect(agent, 'esi injected its agent as a native sidecar').toBeDefined();

@@ -1,6 +1,7 @@
 // Shared by the pod suites (pods-*.test.ts): namespaces, the app container every scenario runs, and the
 // evidence a running pod gives — container logs with the kubelet's timestamps, container statuses, exec.
 import { randomBytes } from 'node:crypto';
+import { diagnose } from '../harness/pods/esi.ts';
 import { kubectl, podApi, type PodClusterInfo } from '../harness/pods/index.ts';
 
 export const MOUNT = '/var/run/secrets/esi';
@@ -96,10 +97,14 @@ export function status(pod: PodView, container: string): ContainerStatus | undef
 
 /** Waits for the only pod matching `selector` to be Ready; returns it. */
 export async function readyPod(info: PodClusterInfo, ns: string, selector: string, timeoutMs = 120_000): Promise<PodView> {
-  return eventually(`a Ready pod ${selector} in ${ns}`, timeoutMs, async () => {
-    const pods = await podsWithLabel(info, ns, selector);
-    return pods.find((p) => (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
-  });
+  try {
+    return await eventually(`a Ready pod ${selector} in ${ns}`, timeoutMs, async () => {
+      const pods = await podsWithLabel(info, ns, selector);
+      return pods.find((p) => (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${await diagnose(info, ns)}`);
+  }
 }
 
 /** `kubectl exec` into a container; returns stdout. */
