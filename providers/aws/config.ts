@@ -15,10 +15,7 @@ export const AWS_CREDENTIALS = [
   { role: 'awsSessionToken', what: 'AWS_SESSION_TOKEN', path: 'auth.secretRef.sessionTokenSecretRef' },
 ] as const;
 
-/**
- * Env of the pod's own identity (EKS Pod Identity, IRSA, region) and the endpoint overrides (VPC
- * endpoints, emulators) the agent copies from the app containers, so it reaches AWS as the app does.
- */
+/** Env of the pod's own identity (EKS Pod Identity, IRSA, region) the agent copies from the app containers. */
 export const AWS_IDENTITY_ENV = [
   'AWS_CONTAINER_CREDENTIALS_FULL_URI',
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
@@ -29,9 +26,6 @@ export const AWS_IDENTITY_ENV = [
   'AWS_STS_REGIONAL_ENDPOINTS',
   'AWS_REGION',
   'AWS_DEFAULT_REGION',
-  'AWS_ENDPOINT_URL',
-  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
-  'AWS_ENDPOINT_URL_STS',
 ] as const;
 
 export const set = (env: Env, k: string): string | undefined => {
