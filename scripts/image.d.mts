@@ -2,6 +2,7 @@ export declare const ESI_IMAGE: Readonly<{
   nodeVersion: string;
   nodePath: string;
   uid: number;
+  compileCache: string;
   config: Readonly<{ User: string; WorkingDir: string; Env: readonly string[]; Entrypoint: readonly string[] }>;
 }>;
 export declare function sharedLibraries(binary: string): Promise<string[]>;

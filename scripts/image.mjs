@@ -23,11 +23,15 @@ export const ESI_IMAGE = Object.freeze({
   /** Where the node:<major> images keep node, so the Dockerfile's `ENTRYPOINT ["node", …]` finds it on PATH. */
   nodePath: 'usr/local/bin/node',
   uid: 65532,
+  /** The Dockerfile's compile-cache directory, owned by the agent's uid. Not warmed here (the Dockerfile
+   * runs the demo at build time to fill it): a pod from this image compiles at start, as one run as
+   * another uid does. */
+  compileCache: 'app/.compile-cache',
   config: Object.freeze({
     User: '65532:65532',
     WorkingDir: '/app',
-    // PATH as the node images set it; NODE_ENV from the Dockerfile's ENV.
-    Env: Object.freeze(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'NODE_ENV=production']),
+    // PATH as the node images set it; the rest from the Dockerfile's ENV.
+    Env: Object.freeze(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'NODE_ENV=production', 'NODE_COMPILE_CACHE=/app/.compile-cache']),
     Entrypoint: Object.freeze(['node', '/app/dist/esi.mjs']),
   }),
 });
@@ -69,6 +73,7 @@ export async function esiImageEntries({ node, dist }) {
     { path: 'tmp', type: 'dir', mode: 0o1777 },
     { path: 'app', type: 'dir', mode: 0o755 },
     { path: 'app/dist', type: 'dir', mode: 0o755 },
+    { path: ESI_IMAGE.compileCache, type: 'dir', mode: 0o755, uid: u },
     ...(await filesUnder(dist, 'app/dist')),
   ];
 }

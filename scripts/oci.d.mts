@@ -1,6 +1,6 @@
 export type Entry =
-  | { path: string; type: 'file'; mode: number; data: Buffer }
-  | { path: string; type: 'dir'; mode: number }
+  | { path: string; type: 'file'; mode: number; data: Buffer; uid?: number }
+  | { path: string; type: 'dir'; mode: number; uid?: number }
   | { path: string; type: 'symlink'; target: string };
 export interface ImageConfig { User?: string; WorkingDir?: string; Env?: readonly string[]; Entrypoint?: readonly string[]; Cmd?: readonly string[] }
 export declare function tar(entries: Entry[]): Buffer;

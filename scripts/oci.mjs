@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 
 /**
- * @typedef {{ path: string, type: 'file', mode: number, data: Buffer }
- *   | { path: string, type: 'dir', mode: number }
+ * @typedef {{ path: string, type: 'file', mode: number, data: Buffer, uid?: number }
+ *   | { path: string, type: 'dir', mode: number, uid?: number }
  *   | { path: string, type: 'symlink', target: string }} Entry
  */
 
@@ -25,12 +25,12 @@ function paxRecord(key, value) {
   return `${len}${body}`;
 }
 
-function header({ name, size, mode, typeflag, linkname = '' }) {
+function header({ name, size, mode, typeflag, linkname = '', uid = 0 }) {
   const h = Buffer.alloc(BLOCK);
   h.write(name, 0, 100, 'utf8');
   h.write(octal(mode & 0o7777, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii'); // uid
-  h.write(octal(0, 8), 116, 'ascii'); // gid
+  h.write(octal(uid, 8), 108, 'ascii'); // uid, and the same gid (root, or the image's non-root user)
+  h.write(octal(uid, 8), 116, 'ascii');
   h.write(octal(size, 12), 124, 'ascii');
   h.write(octal(0, 12), 136, 'ascii'); // mtime: fixed, so the same files give the same digest
   h.write('        ', 148, 'ascii'); // checksum field counts as spaces while summing
@@ -59,8 +59,8 @@ export function tar(entries) {
       const pax = Buffer.from(paxRecord('path', name) + (linkname ? paxRecord('linkpath', linkname) : ''));
       parts.push(header({ name: 'PaxHeader', size: pax.length, mode: 0o644, typeflag: 'x' }), ...padded(pax));
     }
-    if (e.type === 'file') parts.push(header({ name, size: e.data.length, mode: e.mode, typeflag: '0' }), ...padded(e.data));
-    else if (e.type === 'dir') parts.push(header({ name, size: 0, mode: e.mode, typeflag: '5' }));
+    if (e.type === 'file') parts.push(header({ name, size: e.data.length, mode: e.mode, typeflag: '0', uid: e.uid }), ...padded(e.data));
+    else if (e.type === 'dir') parts.push(header({ name, size: 0, mode: e.mode, typeflag: '5', uid: e.uid }));
     else parts.push(header({ name, size: 0, mode: 0o777, typeflag: '2', linkname }));
   }
   parts.push(Buffer.alloc(2 * BLOCK));

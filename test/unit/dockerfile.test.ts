@@ -126,8 +126,10 @@ describe('scripts/image.mjs (the esi image without Docker)', () => {
     expect(instr('USER')).toEqual([ESI_IMAGE.config.User]);
     expect(instr('WORKDIR')).toEqual([ESI_IMAGE.config.WorkingDir]);
     expect(instr('ENTRYPOINT').map((e) => JSON.parse(e))).toEqual([ESI_IMAGE.config.Entrypoint]);
-    // `ENV K=V` or the legacy `ENV K V`.
-    for (const env of instr('ENV')) expect(ESI_IMAGE.config.Env).toContain(/^\S+=/.test(env) ? env : env.replace(/\s+/, '='));
+    // `ENV K=V [K2=V2 …]` or the legacy `ENV K V`.
+    const envs = instr('ENV').flatMap((e) => (/^\S+=/.test(e) ? e.split(/\s+/) : [e.replace(/\s+/, '=')]));
+    expect(envs.length).toBeGreaterThan(0);
+    for (const env of envs) expect(ESI_IMAGE.config.Env).toContain(env);
     expect(ESI_IMAGE.config.User).toBe(`${ESI_IMAGE.uid}:${ESI_IMAGE.uid}`);
   });
 
@@ -150,6 +152,9 @@ describe('scripts/image.mjs (the esi image without Docker)', () => {
     const passwd = entries.find((e) => e.path === 'etc/passwd');
     expect(passwd?.type === 'file' && passwd.data.toString()).toMatch(new RegExp(`:${ESI_IMAGE.uid}:${ESI_IMAGE.uid}:`));
     expect(entries.find((e) => e.path === 'tmp')).toMatchObject({ type: 'dir', mode: 0o1777 });
+    // The Dockerfile's compile-cache directory, owned by the user the image runs as.
+    const cacheDir = /RUN mkdir (\S+) && chown (\d+):/.exec(final.lines.join('\n'));
+    if (cacheDir) expect(entries.find((e) => e.path === cacheDir[1]!.slice(1))).toMatchObject({ type: 'dir', uid: Number(cacheDir[2]) });
   });
 
   it('writes an OCI layout tar whose blobs match their digests', async () => {
