@@ -34,3 +34,6 @@ export function pod(annotations: Record<string, string> = { 'esi.dev/external-se
     spec: { containers: [{ name: 'app', image: 'example/app:1' }], ...spec },
   };
 }
+
+/** A real self-signed CA certificate (EC P-256, test only): caProvider inlines only what parses as X.509. */
+export const TEST_CA_PEM = `-----BEGIN CERTIFICATE-----\nMIIBgzCCASmgAwIBAgIUS7krFBknvgempwPzXSE3WTeyhvAwCgYIKoZIzj0EAwIw\nFjEUMBIGA1UEAwwLZXNpLXRlc3QtY2EwIBcNMjYxMjA3MjIzMjIzWhgPMjEyNjEx\nMTMyMjMyMjNaMBYxFDASBgNVBAMMC2VzaS10ZXN0LWNhMFkwEwYHKoZIzj0CAQYI\nKoZIzj0DAQcDQgAETW6j/busZWjTH4FXo5yAito0tqmEk+DbywyfIo4Sic4KiXgO\nXBwDnWv0ckVd3mCXJHutmnxhPg+7ZF1vrL4kUaNTMFEwHQYDVR0OBBYEFNJ6cwvR\nPYZgcxnkhQlJF7cF/BwTMB8GA1UdIwQYMBaAFNJ6cwvRPYZgcxnkhQlJF7cF/BwT\nMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIgSIuDgxVy8XNGYawR\nkltjiE7JMRLJeSeKZb48UWkA5rUCIQDsfF3d++6WU5xxzIUMKYT8Gz0A/It2m123\nkBbdspF3Zg==\n-----END CERTIFICATE-----\n`;

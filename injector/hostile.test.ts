@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AGENT_CONFIG_ANNOTATION, ANNOTATIONS_SIZE_LIMIT } from '../contract/index.ts';
 import type { Pod } from '../core/index.ts';
 import { applyPatch, injectManifests, injectPod, InjectionDenied, lookupFrom, type InjectContext } from './index.ts';
-import { externalSecret, pod, store } from './fixtures.test-util.ts';
+import { externalSecret, pod, store, TEST_CA_PEM } from './fixtures.test-util.ts';
 
 const objects = [store('fake'), externalSecret('db')];
 const ctx = (extra: Partial<InjectContext> = {}, objs = objects): InjectContext => ({ eso: lookupFrom(objs), ...extra });
@@ -210,5 +210,34 @@ describe('defect 4: a forged esi.dev/injected is not trusted', () => {
     const again = injectPod(later, ctx());
     expect(again.pod.spec.initContainers!.map((c) => c.name)).toEqual(['esi-agent']);
     expect(injectPod(again.pod, ctx()).patch).toEqual([]);
+  });
+});
+
+describe("defect 2: caProvider inlines certificates only, never another key of a Secret", () => {
+  const vaultStore = (type: string) =>
+    store('vault', { vault: { server: 'https://vault:8200', caProvider: { type, name: 'creds', key: 'k' }, auth: { tokenSecretRef: { name: 't', key: 'token' } } } });
+  const objs = (type: string) => [vaultStore(type), externalSecret('v', 'vault')];
+  const CANARY = 'CANARY-db-password-9f8e';
+  const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+
+  it.each([
+    ['a password', CANARY, /is not a CA certificate \(it holds no PEM certificate\)/],
+    ['a private key', key, /is not a CA certificate \(it holds a PEM block of type PRIVATE KEY, not only certificates\)/],
+    ['a certificate with a key after it', TEST_CA_PEM + key, /PEM block of type PRIVATE KEY/],
+    ['a block that is no certificate', `-----BEGIN CERTIFICATE-----\n${Buffer.from(CANARY).toString('base64')}\n-----END CERTIFICATE-----\n`, /a CERTIFICATE block does not parse as an X\.509 certificate/],
+  ])('refuses %s and never copies it into the pod', (_what, value, message) => {
+    const e = denial(pod({ 'esi.dev/external-secrets': 'v' }), ctx({ caLookup: () => value }, objs('Secret')));
+    expect(e.message).toMatch(/^esi\.dev\/external-secrets: ExternalSecret "v": SecretStore "vault" spec\.provider\.vault\.caProvider: Secret "creds" key "k" is not a CA certificate/);
+    expect(e.message).toMatch(message);
+    expect(e.message).not.toContain(CANARY);
+    expect(e.message).not.toContain(Buffer.from(CANARY).toString('base64'));
+  });
+
+  it('inlines only the certificates, not text around them', () => {
+    const r = injectPod(pod({ 'esi.dev/external-secrets': 'v' }), ctx({ caLookup: () => `${CANARY}\n${TEST_CA_PEM}trailing ${CANARY}\n` }, objs('Secret')));
+    const annotation = r.pod.metadata.annotations![AGENT_CONFIG_ANNOTATION]!;
+    expect(annotation).not.toContain(CANARY);
+    const cfg = JSON.parse(annotation) as { stores: Record<string, { spec: { provider: { vault: { caBundle: string } } } }> };
+    expect(Buffer.from(cfg.stores['SecretStore/vault']!.spec.provider.vault.caBundle, 'base64').toString()).toBe(TEST_CA_PEM);
   });
 });

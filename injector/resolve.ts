@@ -17,6 +17,7 @@ import {
   type SecretStore,
   type SecretStoreRef,
 } from '../eso/index.ts';
+import { certificatesOnly } from './ca.ts';
 import { InjectionDenied } from './errors.ts';
 import { A, type PodSettings } from './settings.ts';
 
@@ -213,7 +214,15 @@ function withInlineCa(store: SecretStore, provider: Provider, ref: Required<Secr
   const caRef: CaRef = { kind: ca.kind, namespace, name: ca.name, key: ca.key };
   const pem = inp.caLookup?.(caRef);
   if (pem === undefined) throw new CaNotFound(caRef, annotation, where, provider.name);
-  return provider.inlineCa(store, pem);
+  const certs = certificatesOnly(pem);
+  if ('problem' in certs) {
+    throw new InjectionDenied(
+      'invalid-object',
+      `${annotation}: ${where}: ${ref.kind} ${JSON.stringify(ref.name)} spec.provider.${provider.name}.caProvider: ${caRef.kind} ${JSON.stringify(caRef.name)} key ${JSON.stringify(caRef.key)} is not a CA certificate (${certs.problem}); esi copies only certificates into the pod's annotations: point caProvider at a key holding PEM certificates`,
+      annotation,
+    );
+  }
+  return provider.inlineCa(store, certs.pem);
 }
 
 export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
