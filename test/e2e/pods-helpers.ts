@@ -1,6 +1,7 @@
 // Shared by the pod suites (pods-*.test.ts): namespaces, the app container every scenario runs, and the
 // evidence a running pod gives — container logs with the kubelet's timestamps, container statuses, exec.
 import { randomBytes } from 'node:crypto';
+import { IRSA_AUDIENCE } from '../harness/index.ts';
 import { diagnose } from '../harness/pods/esi.ts';
 import { kubectl, podApi, type PodClusterInfo } from '../harness/pods/index.ts';
 
@@ -113,3 +114,43 @@ export function exec(info: PodClusterInfo, ns: string, pod: string, container: s
 }
 
 export const fmtMs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/**
+ * An AWS Secrets Manager secret in moto, a SecretStore and an ExternalSecret `db` (key `password`) in `ns`,
+ * and the IRSA pieces an app container and its pod need (what the EKS Pod Identity webhook would add).
+ */
+export async function awsFixture(info: PodClusterInfo, ns: string, h: { awsRegion: string; awsAccountId: string }, put: (name: string, v: string) => Promise<unknown>, value: string) {
+  const secretName = `pods/${ns}/db`;
+  await put(secretName, value);
+  await podApi(info, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app' } });
+  await podApi(info, 'POST', `/apis/external-secrets.io/v1/namespaces/${ns}/secretstores`, {
+    apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'aws' },
+    spec: { provider: { aws: { service: 'SecretsManager', region: h.awsRegion } } },
+  });
+  await podApi(info, 'POST', `/apis/external-secrets.io/v1/namespaces/${ns}/externalsecrets`, {
+    apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'db' },
+    spec: {
+      refreshInterval: '1h', secretStoreRef: { name: 'aws', kind: 'SecretStore' }, target: { name: 'db' },
+      data: [{ secretKey: 'password', remoteRef: { key: secretName } }],
+    },
+  });
+  const tokenDir = '/var/run/secrets/eks.amazonaws.com/serviceaccount';
+  return {
+    secretName,
+    env: [
+      { name: 'AWS_ROLE_ARN', value: `arn:aws:iam::${h.awsAccountId}:role/pods-app` },
+      { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${tokenDir}/token` },
+      { name: 'AWS_REGION', value: h.awsRegion },
+      { name: 'AWS_ENDPOINT_URL', value: info.motoUrl },
+    ],
+    volumeMounts: [{ name: 'aws-iam-token', mountPath: tokenDir, readOnly: true }],
+    podSpec: {
+      serviceAccountName: 'app',
+      terminationGracePeriodSeconds: 2,
+      // The projected token is 0600 root unless an fsGroup makes it group-readable: app and agent run as
+      // different users (the usual IRSA advice for non-root containers).
+      securityContext: { fsGroup: 2000 },
+      volumes: [{ name: 'aws-iam-token', projected: { sources: [{ serviceAccountToken: { audience: IRSA_AUDIENCE, expirationSeconds: 86_400, path: 'token' } }] } }],
+    },
+  };
+}
