@@ -1,12 +1,12 @@
 // On running pods: esi installed from deploy/manifests/esi.yaml into the real-pod cluster, a Deployment
 // labelled for injection with IRSA (a projected token with audience sts.amazonaws.com, moto's STS), the app
 // container starts only after the first sync, reads the file, and sees a rotation made in moto without a
-// restart (same container ID, restartCount 0). Figures (pod creation → app start, rotation lag inside the
-// app) are printed, never asserted.
+// restart (same container ID, restartCount 0); the values are in no log, Event, annotation or env.
+// Figures (pod creation → app start, rotation lag inside the app) are printed, never asserted.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { harness, putAwsSecret, sentinel, sha256 } from '../harness/index.ts';
 import { installEsi } from '../harness/pods/esi.ts';
-import { podApi, podCluster, type PodClusterInfo } from '../harness/pods/index.ts';
+import { kubectl, podApi, podCluster, type PodClusterInfo } from '../harness/pods/index.ts';
 import { MOUNT, appContainer, awsFixture, containerLog, eventually, exec, fmtMs, podNamespace, readyPod, status } from './pods-helpers.ts';
 
 let info: PodClusterInfo;
@@ -70,6 +70,23 @@ describe('AWS Secrets Manager with IRSA on a running pod', () => {
     expect(status(after, 'app')!.containerID).toBe(appStatus.containerID);
     expect(status(after, 'app')!.restartCount).toBe(0);
     expect(status(after, 'esi-agent')!.restartCount).toBe(0);
+
+    // The values appear nowhere but in the files: not in any container's log, the namespace's Events, the
+    // pod's annotations, or the env of the app and agent containers (raw or base64).
+    const places: Record<string, string> = {
+      annotations: JSON.stringify(after.metadata.annotations ?? {}),
+      events: await kubectl(info, ['-n', ns, 'get', 'events', '-o', 'json']),
+      'app env': await exec(info, ns, name, 'app', ['env']),
+      'pod spec env': JSON.stringify(after.spec),
+    };
+    for (const c of ['app', 'esi-agent']) places[`${c} log`] = (await containerLog(info, ns, name, c)).map((l) => l.text).join('\n');
+    for (const [where, text] of Object.entries(places)) {
+      for (const v of [v1, v2]) {
+        expect(text.includes(v), `value in ${where}`).toBe(false);
+        expect(text.includes(Buffer.from(v).toString('base64')), `base64 value in ${where}`).toBe(false);
+      }
+    }
+    expect(places['esi-agent log']!.length).toBeGreaterThan(0);
 
     console.log(`[pods] aws-irsa: pod creation → app start ${fmtMs(started.start.at - created)}; ` +
       `rotation in moto → seen inside the app ${fmtMs(seenNew.at - rotated)} (refresh-interval 2s)`);
