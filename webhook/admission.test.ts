@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pod } from '../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION } from '../contract/index.ts';
 import { applyPatch, lookupFrom } from '../injector/index.ts';
+import { TEST_CA_PEM } from '../injector/fixtures.test-util.ts';
 import { admit, parseReview, type AdmissionEnv } from './admission.ts';
 
 const NS = 'app';
@@ -93,7 +94,7 @@ describe('admit', () => {
       context: (namespace) => ({ eso: lookupFrom(vaultObjects), namespace, caLookup: (ref) => cas.get(ref.name) }),
       fetchCa: async (ref) => {
         fetched.push(`${ref.kind}/${ref.namespace}/${ref.name}`);
-        cas.set(ref.name, 'PEM');
+        cas.set(ref.name, TEST_CA_PEM); // only certificates are inlined (issue 18 defect 2)
       },
     };
     const out = await admit(parseReview(review(pod({ 'esi.dev/external-secrets': 'db' }))), e);
