@@ -1,4 +1,6 @@
 /** Masterminds/semver v3.4.0 (ESO v2.9.0's runtime/go.mod; sprig's semver and semverCompare): versions, constraints and Check. */
+import { compileGoRegexp, goAllMatches, goMatchString, goReplaceAll, GoSearch, type GoRegexp } from '../goregexp.ts';
+
 export class SemverError extends Error {}
 
 export interface Version {
@@ -72,12 +74,24 @@ interface Constraint {
 }
 
 const cv = 'v?([0-9|x|X|\\*]+)(\\.[0-9|x|X|\\*]+)?(\\.[0-9|x|X|\\*]+)?(-([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?(\\+([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?';
-const ops = '=|!=|>|<|>=|=>|<=|=<|~|~>|\\^|';
-const constraintRe = new RegExp(`^\\s*(>=|=>|<=|=<|!=|~>|=|>|<|~|\\^|)\\s*(${cv})\\s*$`);
-const rangeRe = new RegExp(`\\s*(${cv})\\s+-\\s+(${cv})\\s*`, 'g');
-const findRe = new RegExp(`(>=|=>|<=|=<|!=|~>|=|>|<|~|\\^|)\\s*(${cv})`, 'g');
-const validRe = new RegExp(`^(\\s*(>=|=>|<=|=<|!=|~>|=|>|<|~|\\^|)\\s*(${cv})\\s*)((?:\\s+|,\\s*)(>=|=>|<=|=<|!=|~>|=|>|<|~|\\^|)\\s*(${cv})\\s*)*$`);
-void ops;
+const ops = '>=|=>|<=|=<|!=|~>|=|>|<|~|\\^|';
+/**
+ * Masterminds' constraint regexps (constraints.go), run as Go runs them: on V8's backtracking engine
+ * the validity check took minutes on `1   1   1 … 1!` (spaces split three ways between the groups).
+ * Compiled on first use: the regexp engine is loaded with the template engine.
+ */
+let regexps: { constraint: GoRegexp; range: GoRegexp; find: GoRegexp; valid: GoRegexp } | undefined;
+function constraintRegexps(): NonNullable<typeof regexps> {
+  return (regexps ??= {
+    constraint: compileGoRegexp(`^\\s*(${ops})\\s*(${cv})\\s*$`),
+    range: compileGoRegexp(`\\s*(${cv})\\s+-\\s+(${cv})\\s*`),
+    find: compileGoRegexp(`(${ops})\\s*(${cv})`),
+    valid: compileGoRegexp(`^(\\s*(${ops})\\s*(${cv})\\s*)((?:\\s+|,\\s*)(${ops})\\s*(${cv})\\s*)*$`),
+  });
+}
+
+/** Group `n` of a match (indices from GoSearch.at), undefined when it did not take part. */
+const group = (s: string, m: number[], n: number): string | undefined => (m[2 * n]! >= 0 ? s.slice(m[2 * n], m[2 * n + 1]) : undefined);
 
 const isX = (s: string) => s === 'x' || s === 'X' || s === '*';
 
@@ -85,10 +99,10 @@ function parseConstraint(c: string): Constraint {
   if (c.length === 0) {
     return { op: '', con: newVersion('0.0.0'), dirty: true, minorDirty: false, patchDirty: false };
   }
-  const m = constraintRe.exec(c);
+  const m = new GoSearch(constraintRegexps().constraint, c).at(0);
   if (!m) throw new SemverError(`improper constraint: ${c}`);
-  const [, op, , major = '', minor = '', patch = '', pre = ''] = m;
-  let ver = m[2]!;
+  const [op, major, minor, patch, pre] = [1, 3, 4, 5, 6].map((n) => group(c, m, n) ?? '') as [string, string, string, string, string];
+  let ver = group(c, m, 2)!;
   let dirty = false;
   let minorDirty = false;
   let patchDirty = false;
@@ -118,11 +132,14 @@ function parseConstraint(c: string): Constraint {
  * some constraint names a prerelease (constraints.go Constraints.containsPre).
  */
 export function semverCheck(constraint: string, version: string): boolean {
-  const rewritten = constraint.replace(rangeRe, (_all, a: string, ...rest: string[]) => `>= ${a}, <= ${rest[9]} `);
+  const re = constraintRegexps();
+  // rangeRegex.ReplaceAllString(c, ">= $1, <= $11 ")
+  const rewritten = goReplaceAll(re.range, constraint, (m) => `>= ${group(constraint, m, 1) ?? ''}, <= ${group(constraint, m, 11) ?? ''} `);
   const groups: Constraint[][] = [];
   for (const part of rewritten.split('||')) {
-    if (!validRe.test(part)) throw new SemverError(`improper constraint: ${part}`);
-    const found = part.match(findRe) ?? [part];
+    if (!goMatchString(re.valid, part)) throw new SemverError(`improper constraint: ${part}`);
+    const all = goAllMatches(re.find, part, -1).map((m) => part.slice(m[0], m[1]));
+    const found = all.length > 0 ? all : [part];
     groups.push(found.map((s) => parseConstraint(s)));
   }
   const v = newVersion(version);
