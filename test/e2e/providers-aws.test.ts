@@ -6,7 +6,7 @@ import { appendFileSync } from 'node:fs';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NoSecretError } from '../../core/index.ts';
-import type { AwsProvider, RemoteRef, SecretStore } from '../../eso/index.ts';
+import { loadRegexpEngine, type AwsProvider, type RemoteRef, type SecretStore } from '../../eso/index.ts';
 import { createSecretsClient, credentialEnvNames, openStore, type ProviderContext, type ProviderLogger } from '../../providers/index.ts';
 import {
   awsEnv,
@@ -58,6 +58,9 @@ const smCalls = () => proxy.calls.filter((c) => c.service === 'secretsmanager');
 
 let dbName: string;
 let dbPassword: string;
+
+// These tests call the providers' find directly, without an entry point that loads the engine first.
+beforeAll(loadRegexpEngine);
 
 beforeAll(async () => {
   ns = await freshNamespace('prov-aws');

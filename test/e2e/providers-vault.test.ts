@@ -7,7 +7,7 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NoSecretError } from '../../core/index.ts';
-import type { SecretStore, VaultProvider } from '../../eso/index.ts';
+import { loadRegexpEngine, type SecretStore, type VaultProvider } from '../../eso/index.ts';
 import { createSecretsClient, credentialEnvNames, openStore, type ProviderContext, type ProviderLogger } from '../../providers/index.ts';
 import {
   VAULT_AUDIENCE,
@@ -79,6 +79,9 @@ function ctx(o: Partial<ProviderContext> = {}): ProviderContext {
 const count = (op: string) => calls.filter((c) => c.startsWith(`${op}:`)).length;
 
 let password: string;
+
+// These tests call the providers' find directly, without an entry point that loads the engine first.
+beforeAll(loadRegexpEngine);
 
 beforeAll(async () => {
   ns = await freshNamespace('prov-bao');
