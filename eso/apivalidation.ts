@@ -12,6 +12,19 @@ import { unmarshalAny } from './gojson/index.ts';
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const MAX_SECRET_BYTES = 1024 * 1024;
+// k8s.io/apimachinery/pkg/util/validation IsValidLabelValue: at most 63 bytes, empty or a qualified name.
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_VALUE_MAX = 63;
+
+/** IsValidLabelValue's messages, in its order (length first). */
+function labelValueErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (Buffer.byteLength(value) > LABEL_VALUE_MAX) errs.push(`must be no more than ${LABEL_VALUE_MAX} bytes`);
+  if (!LABEL_VALUE.test(value)) {
+    errs.push("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+  }
+  return errs;
+}
 
 function configKeyErrors(key: string): string[] {
   const errs: string[] = [];
@@ -34,6 +47,12 @@ export function secretApiErrors(secret: Secret, data: Record<string, Uint8Array>
     errs.push(
       `metadata.name: Invalid value: ${goQuote(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
     );
+  }
+  // ValidateObjectMeta checks label values before ValidateSecret checks data; the field is the map itself
+  // (`metadata.labels`). The API server walks a Go map; esi reports bad values in key order.
+  const labels = secret.metadata.labels ?? {};
+  for (const key of Object.keys(labels).sort(compareBytes)) {
+    for (const msg of labelValueErrors(labels[key]!)) errs.push(`metadata.labels: Invalid value: ${goQuote(labels[key]!)}: ${msg}`);
   }
   let total = 0;
   for (const key of Object.keys(data).sort(compareBytes)) {

@@ -105,7 +105,7 @@ async function putBackend(c: OracleCase, round: 1 | 2): Promise<void> {
     }
     if (round === 2 && b.round1 === b.round2) continue;
     if (c.provider === 'aws') {
-      if (round === 1) await putAwsSecret(b.key, text);
+      if (round === 1) await putAwsSecret(b.key, text, b.tags ?? {});
       else {
         const sm = motoSecretsManager();
         try {
@@ -198,6 +198,7 @@ async function esiRender(c: OracleCase, ctx: OracleContext, esManifest: object, 
     ...CREDS(credsNs, harness().baoRootToken).map((s) => k8sObject('Secret', s)),
     k8sObject('Namespace', { metadata: { name: c.namespace, labels: { ...c.namespaceLabels, 'kubernetes.io/metadata.name': c.namespace } } }),
     ...c.configMaps.map((cm) => k8sObject('ConfigMap', { metadata: { name: cm.name, namespace: c.namespace }, data: cm.data })),
+    ...c.templateSecrets.map((ts) => k8sObject('Secret', { metadata: { name: ts.name, namespace: c.namespace }, data: ts.data })),
     ...(existing ? [k8sObject('Secret', existing)] : []),
   ];
   // One JSON document per line is not YAML-safe for every value; a List keeps it one document.
@@ -250,6 +251,7 @@ export async function runCase(c: OracleCase, ctx: OracleContext): Promise<RoundR
   for (const cm of c.configMaps) {
     await kubeApi(o.access, 'POST', `/api/v1/namespaces/${c.namespace}/configmaps`, k8sObject('ConfigMap', { metadata: { name: cm.name }, data: cm.data }));
   }
+  for (const ts of c.templateSecrets) await createSecret(o, { metadata: { name: ts.name, namespace: c.namespace }, data: ts.data });
   const targetName = ((c.es.spec['target'] as { name?: string } | undefined)?.name) ?? c.es.metadata.name;
   let existing: SecretObj | undefined;
   if (c.existing) {

@@ -69,6 +69,8 @@ export interface BackendSecret {
   json: boolean;
   /** Deleted from the backend before round 2 (the provider then says it does not exist). */
   deleteInRound2?: boolean;
+  /** AWS tags (read with metadataPolicy: Fetch). */
+  tags?: Record<string, string>;
 }
 
 export interface OracleCase {
@@ -89,6 +91,8 @@ export interface OracleCase {
   es: { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown> };
   existing?: { data: Record<string, string>; labels?: Record<string, string>; annotations?: Record<string, string>; type?: string; immutable?: boolean };
   configMaps: { name: string; data: Record<string, string> }[];
+  /** Secrets of the namespace that templateFrom reads (values base64). */
+  templateSecrets: { name: string; data: Record<string, string> }[];
   /** Short description for the test name. */
   summary: string[];
 }
@@ -153,7 +157,8 @@ export function generateCase(seed: number, tag: string): OracleCase {
     if (json) {
       const names = d.some(FIELD_NAMES, 5, 1);
       const round1 = objectText(d, names);
-      backend.push({ key, json, round1, round2: d.bool(0.8) ? rotate(d, names, round1) : round1 });
+      const tags = provider === 'aws' && d.bool(0.4) ? { team: d.pick(['a', 'b']), 'cost-center': d.pick(['42', '<x>&y']) } : undefined;
+      backend.push({ key, json, round1, round2: d.bool(0.8) ? rotate(d, names, round1) : round1, ...(tags ? { tags } : {}) });
     } else {
       const round1 = d.pick(['plain-text', 'aGVsbG8=', 'line1\nline2', '']);
       backend.push({ key, json, round1, round2: d.bool(0.7) ? `${round1}-rotated` : round1 });
@@ -202,6 +207,12 @@ export function generateCase(seed: number, tag: string): OracleCase {
     if (fields.length > 0 && propForm <= 4) remoteRef['property'] = d.pick(fields);
     else if (fields.length > 0 && propForm === 5) remoteRef['property'] = d.pick(['nested.deep', 'a.b', 'b', 'nope', '#', 'n']);
     if (d.bool(0.15)) remoteRef['decodingStrategy'] = d.pick(['Base64', 'Base64URL', 'Auto', 'Auto', 'None']);
+    // Tags instead of the value (AWS DescribeSecret): the whole map as JSON, or one tag by property.
+    if (provider === 'aws' && d.bool(0.1)) {
+      remoteRef['metadataPolicy'] = 'Fetch';
+      if (d.bool(0.5)) remoteRef['property'] = d.pick(['team', 'cost-center', 'nope']);
+      else delete remoteRef['property'];
+    }
     // Versions: the rotation makes a previous one (AWS stage AWSPREVIOUS; Vault KV v2 version 1).
     if (d.bool(0.12)) {
       if (provider === 'aws') remoteRef['version'] = d.pick(['AWSPREVIOUS', 'AWSCURRENT']);
@@ -276,6 +287,7 @@ export function generateCase(seed: number, tag: string): OracleCase {
 
   // template
   const configMaps: { name: string; data: Record<string, string> }[] = [];
+  const templateSecrets: { name: string; data: Record<string, string> }[] = [];
   if (d.bool(0.4)) {
     const template: Record<string, unknown> = {};
     if (d.bool(0.4)) template['type'] = d.pick(['Opaque', 'example.com/custom']);
@@ -293,8 +305,14 @@ export function generateCase(seed: number, tag: string): OracleCase {
     }
     if (d.bool(0.3)) {
       const from: object[] = [];
-      if (d.bool(0.6)) from.push({ literal: d.bool(0.1) ? 'bad: [unclosed' : d.pick(['port: 5432\nflag: yes\nratio: 1.10', 'keys: "{{ len . }}"', 'mode: 0755\nempty: ~\npi: 3.14159265']) });
-      else {
+      const form = d.int(5);
+      if (form <= 2) from.push({ literal: d.bool(0.1) ? 'bad: [unclosed' : d.pick(['port: 5432\nflag: yes\nratio: 1.10', 'keys: "{{ len . }}"', 'mode: 0755\nempty: ~\npi: 3.14159265']) });
+      else if (form === 3) {
+        const name = `tpl-secret-${seed}`;
+        const b64 = (t: string) => Buffer.from(t, 'utf8').toString('base64');
+        templateSecrets.push({ name, data: { 'conn.tmpl': b64(d.pick(TEMPLATES)), 'extra.yaml': b64('extra: "{{ len . }}"\nflag: on') } });
+        from.push({ secret: { name, items: [{ key: 'conn.tmpl' }, { key: d.bool(0.9) ? 'extra.yaml' : 'absent', templateAs: 'KeysAndValues' }] } });
+      } else {
         const cm = `tpl-${seed}`;
         configMaps.push({ name: cm, data: { 'conf.tmpl': d.pick(TEMPLATES.slice(0, 6)), 'kv.tmpl': 'a: "{{ len . }}"\nb: two' } });
         from.push({ configMap: { name: cm, items: [{ key: 'conf.tmpl' }, { key: 'kv.tmpl', templateAs: 'KeysAndValues' }] } });
@@ -327,5 +345,5 @@ export function generateCase(seed: number, tag: string): OracleCase {
   };
   if (data.length > 0) spec['data'] = data;
   if (dataFrom.length > 0) spec['dataFrom'] = dataFrom;
-  return { seed, provider, kv, apiVersion, namespace, namespaceLabels, storeKind, storeName, conditions, conditionsAllow, backend, es: { metadata, spec }, existing, configMaps, summary };
+  return { seed, provider, kv, apiVersion, namespace, namespaceLabels, storeKind, storeName, conditions, conditionsAllow, backend, es: { metadata, spec }, existing, configMaps, templateSecrets, summary };
 }
