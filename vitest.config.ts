@@ -17,7 +17,7 @@ export default defineConfig({
           name: 'unit',
           // Projects with different worker counts run as ordered groups: unit first, then e2e.
           sequence: { groupOrder: 0 },
-          include: ['{core,kube,eso,providers,injector,agent,webhook,cli,test/unit}/**/*.test.ts'],
+          include: ['{core,contract,kube,eso,providers,injector,agent,webhook,cli,test/unit}/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'test/e2e/**'],
           setupFiles: ['test/setup/regexp-engine.ts'],
           testTimeout: 20_000,

@@ -11,7 +11,7 @@
  *     `close()`. For one-shot use (`esi render`).
  */
 import { EsiError, type KubeObject } from '../core/index.ts';
-import { EsoError, parseSecretStoreWith, storeConditionErrors, type SecretStore } from '../eso/index.ts';
+import { EsoError, loadRegexpEngine, parseSecretStoreWith, storeConditionErrors, type SecretStore } from '../eso/index.ts';
 import { envNamesFor, type ProviderContext, type StoreSession, type SyncClient } from './context.ts';
 import type { Provider } from './provider.ts';
 import { PROVIDERS } from './table.ts';
@@ -58,6 +58,8 @@ export function credentialEnvNames(storeKind: string, storeName: string): Record
 export const IDENTITY_ENV: readonly string[] = [...new Set(PROVIDERS.flatMap((p) => p.identityEnv ?? []))];
 
 export async function openStore(store: SecretStore, ctx: ProviderContext): Promise<StoreSession> {
+  // A session's `find` compiles Go regexps: the engine loads with the first store (it is lazily imported).
+  await loadRegexpEngine();
   return providerFor(store).open(store, ctx);
 }
 

@@ -8,7 +8,10 @@
  * (≤ 20 ids a call), so a sync reads each distinct remote key once.
  */
 import { EsiError, NoSecretError } from '../../../core/index.ts';
-import { awsExtractMap, awsPropertyOf, compileFindRegexp, GoJsonError, marshal, type ExternalSecretFind, type FindRegexp, type RemoteRef, type SecretDataMap, type SecretsClient } from '../../../eso/index.ts';
+import { awsPropertyOf, compileFindRegexp, type ExternalSecretFind, type FindRegexp, type RemoteRef, type SecretDataMap, type SecretsClient } from '../../../eso/index.ts';
+import { awsApiError, awsErrorCode, awsSecretMap, awsTagsJson, type AwsTag, type SdkErrorLike } from '../common.ts';
+
+export { awsApiError, awsErrorCode, awsSecretMap, awsTagsJson, sanitizeAwsMessage, type AwsTag } from '../common.ts';
 
 export const AWSCURRENT = 'AWSCURRENT';
 /** BatchGetSecretValue takes at most 20 ids per call. */
@@ -21,10 +24,6 @@ export interface AwsSecretValue {
   Name?: string;
   SecretString?: string;
   SecretBinary?: Uint8Array;
-}
-export interface AwsTag {
-  Key?: string;
-  Value?: string;
 }
 export interface AwsFilter {
   Key: 'name' | 'tag-key' | 'tag-value';
@@ -62,52 +61,12 @@ export function getSecretValueInput(prefix: string, ref: RemoteRef): { SecretId:
   return ver.startsWith('uuid/') ? { SecretId, VersionId: ver.slice('uuid/'.length) } : { SecretId, VersionStage: ver };
 }
 
-interface SdkErrorLike {
-  name?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number; requestId?: string };
-}
-
 /** ESO maps ResourceNotFoundException, and InvalidParameterException "was marked for deletion", to NoSecretErr. */
 export function isAwsNoSecret(err: unknown): boolean {
   const e = err as SdkErrorLike;
   if (!e || typeof e !== 'object') return false;
   if (e.name === 'ResourceNotFoundException') return true;
   return e.name === 'InvalidParameterException' && String(e.message ?? '').includes('was marked for deletion');
-}
-
-/** ESO's SanitizeErr: drops `request id: <id>` and everything from ` Credential=`. */
-export function sanitizeAwsMessage(message: string): string {
-  return message.replace(/request id: \S+/g, '').replace(/ Credential=.+/g, '');
-}
-
-export function awsErrorCode(err: unknown): string {
-  const e = err as SdkErrorLike;
-  return (e && typeof e === 'object' && e.name) || 'Error';
-}
-
-/**
- * The error surfaced for a failed API call (not NoSecretErr), in the Go SDK v2's words as ESO prints them
- * (`operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: …,
- * api error AccessDeniedException: …`), sanitised like ESO's SanitizeErr. AWS messages name ids, never values.
- */
-export function awsApiError(err: unknown, op: string): EsiError {
-  if (err instanceof EsiError) return err;
-  const e = err as SdkErrorLike;
-  const msg = e && typeof e === 'object' && typeof e.message === 'string' ? e.message : String(err);
-  const status = e && typeof e === 'object' ? e.$metadata?.httpStatusCode : undefined;
-  const text =
-    status !== undefined
-      ? `operation error Secrets Manager: ${op}, https response error StatusCode: ${status}, RequestID: ${e.$metadata?.requestId ?? ''}, api error ${awsErrorCode(err)}: ${msg}`
-      : `operation error Secrets Manager: ${op}, ${msg}`;
-  return new EsiError('aws-api', sanitizeAwsMessage(text));
-}
-
-/** DescribeSecret tags as ESO serialises them: a JSON object, keys sorted, HTML-escaped. */
-export function awsTagsJson(tags: AwsTag[] | undefined): string {
-  const m = new Map<string, string>();
-  for (const t of tags ?? []) m.set(t.Key ?? '', t.Value ?? '');
-  return marshal(m);
 }
 
 /** ESO's payload for property lookups: SecretBinary (its bytes) wins over SecretString. */
@@ -127,16 +86,6 @@ export function awsValue(ref: RemoteRef, out: AwsSecretValue): Uint8Array {
   const val = awsPropertyOf(payloadOf(out), ref.property);
   if (val === undefined) throw new EsiError('property-not-found', `key ${ref.property} does not exist in secret ${ref.key}`);
   return val;
-}
-
-/** GetSecretMap decoding: strings unquoted, other values as raw JSON text, null → "". */
-export function awsSecretMap(ref: RemoteRef, bytes: Uint8Array): SecretDataMap {
-  try {
-    return awsExtractMap(bytes);
-  } catch (e) {
-    if (e instanceof GoJsonError) throw new EsiError('unmarshal', `unable to unmarshal secret ${ref.key}: ${e.message}`);
-    throw e;
-  }
 }
 
 /** Which API ESO's GetAllSecrets uses for a `find` (ESO secretsmanager.go GetAllSecrets). */
