@@ -519,4 +519,18 @@ describe('contract with the agent', () => {
     expect(parseAgentConfig(JSON.stringify(withoutMode), 'hand-written').fileMode).toBe(fileMode);
     expect(fileMode).toBe(0o444);
   });
+  it('wires a Parameter Store store like a Secrets Manager one: secretRef keys as secretKeyRef env, the pod identity env copied', () => {
+    const objects = [
+      store('ssm', { aws: { service: 'ParameterStore', region: 'eu-west-1', auth: { secretRef: { accessKeyIDSecretRef: { name: 'aws', key: 'id' }, secretAccessKeySecretRef: { name: 'aws', key: 'secret' } } } } }),
+      externalSecret('db', 'ssm'),
+    ];
+    const input = pod({ 'esi.dev/external-secrets': 'db' }, { containers: [{ name: 'app', image: 'a', env: [{ name: 'AWS_ROLE_ARN', value: 'arn:aws:iam::1:role/app' }] }] });
+    const r = injectPod(input, ctx({}, objects));
+    const env = agentOf(r.pod).env!;
+    const names = credentialEnvNames('SecretStore', 'ssm');
+    expect(env.find((e) => e.name === names.awsAccessKeyId)?.valueFrom).toEqual({ secretKeyRef: { name: 'aws', key: 'id' } });
+    expect(env.find((e) => e.name === names.awsSecretAccessKey)?.valueFrom).toEqual({ secretKeyRef: { name: 'aws', key: 'secret' } });
+    expect(env.find((e) => e.name === 'AWS_ROLE_ARN')?.value).toBe('arn:aws:iam::1:role/app');
+    expect(config(r.pod).stores['SecretStore/ssm']!.spec.provider.aws!.service).toBe('ParameterStore');
+  });
 });

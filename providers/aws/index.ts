@@ -13,6 +13,7 @@ export { AWS_CREDENTIALS, AWS_IDENTITY_ENV, awsIdentitySource, secretsManagerEnd
 /** The services esi reads, by `spec.provider.aws.service`: one line each. */
 const SERVICES: Record<string, (store: SecretStore, ctx: ProviderContext) => Promise<StoreSession>> = {
   SecretsManager: async (store, ctx) => (await import('./secretsmanager/session.ts')).openSecretsManagerStore(store, ctx),
+  ParameterStore: async (store, ctx) => (await import('./parameterstore/session.ts')).openParameterStore(store, ctx),
 };
 
 export const aws: Provider = {

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 export interface RecordedCall {
   /** `GetSecretValue`, `BatchGetSecretValue`, … for Secrets Manager; `AssumeRole`, … for STS. */
   op: string;
-  service: 'secretsmanager' | 'sts' | 'other';
+  service: 'secretsmanager' | 'ssm' | 'sts' | 'other';
   /** SigV4 access key id of the request (unsigned STS web-identity calls: ''). */
   accessKeyId: string;
   /** Secrets Manager JSON input minus secret values; STS form params minus the web identity token. */
@@ -57,6 +57,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         } catch {
           /* not JSON */
         }
+      } else if (amzTarget.startsWith('AmazonSSM.')) {
+        service = 'ssm';
+        op = amzTarget.slice('AmazonSSM.'.length);
       } else if (body.length) {
         const form = new URLSearchParams(body.toString('utf8'));
         if (form.get('Action')) {
