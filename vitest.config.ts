@@ -23,6 +23,17 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
+      // fuzz: the hostile-input suite (issue 18), 100,000 injector and 10,000 writer cases in one file;
+      // its own project so the unit group stays quick, and `npm test` (CI) runs it.
+      {
+        test: {
+          name: 'fuzz',
+          sequence: { groupOrder: 0 },
+          include: ['test/fuzz/**/*.test.ts'],
+          setupFiles: ['test/setup/regexp-engine.ts'],
+          testTimeout: 600_000,
+        },
+      },
       // e2e: components start once per run in test/harness/global-setup.ts (after `npm run e2e:prepare`).
       // Two workers on two cores: the components themselves are mostly idle between requests.
       // ESI_E2E=0 leaves the project out (local opt-out only, with a warning; CI never sets it).

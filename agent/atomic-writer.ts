@@ -182,7 +182,8 @@ export class AtomicDirWriter {
  * (so a changed file mode rewrites the set).
  */
 async function readPayload(path: string, mode?: number): Promise<FileSet> {
-  const out: FileSet = {};
+  // No prototype: a key named __proto__ (valid in a Kubernetes Secret) is a file like any other.
+  const out: FileSet = Object.create(null) as FileSet;
   for (const n of await readdir(path)) {
     const p = join(path, n);
     out[n] = await readFileNoFollow(p);

@@ -137,3 +137,15 @@ describe('defect 10: the on-change POST follows no redirect', () => {
     }
   });
 });
+
+describe('found by the fuzz suite', () => {
+  it('writes and reads back a key named __proto__ (a valid Kubernetes Secret key)', async () => {
+    const w = new AtomicDirWriter(join(dir, 'es'), { mode: 0o440 });
+    const files = Object.assign(Object.create(null) as Record<string, Buffer>, { ['__proto__']: Buffer.from('v1'), k: Buffer.from('v2') });
+    await w.write(files);
+    const back = (await w.read())!;
+    expect(Object.keys(back).sort()).toEqual(['__proto__', 'k']);
+    expect(Buffer.from(back['__proto__']!).toString()).toBe('v1');
+    expect((await w.write(files)).changed).toBe(false);
+  });
+});

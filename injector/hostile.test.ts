@@ -241,3 +241,11 @@ describe("defect 2: caProvider inlines certificates only, never another key of a
     expect(Buffer.from(cfg.stores['SecretStore/vault']!.spec.provider.vault.caBundle, 'base64').toString()).toBe(TEST_CA_PEM);
   });
 });
+
+describe('found by the fuzz suite', () => {
+  it('refuses a 5,000-character store name instead of echoing it through the lookup', () => {
+    const e = denial(pod({ 'esi.dev/store': 'x'.repeat(5000), 'esi.dev/secret-f': 'k' }));
+    expect(e.annotation).toBe('esi.dev/store');
+    expect(e.message.length).toBeLessThan(400);
+  });
+});

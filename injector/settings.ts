@@ -191,7 +191,7 @@ export function readSettings(annotations: Record<string, string> | undefined): P
         A.store,
       );
     }
-    if (!DNS1123_SUBDOMAIN.test(store)) throw badAnnotation(A.store, store, 'give the name of a SecretStore in the pod\'s namespace, or of a ClusterSecretStore');
+    if (!DNS1123_SUBDOMAIN.test(store) || store.length > 253) throw badAnnotation(A.store, store, 'give the name of a SecretStore in the pod\'s namespace, or of a ClusterSecretStore');
     if (secrets.length === 0) {
       throw badAnnotation(A.store, store, `the inline shorthand needs at least one "${A.secretPrefix}<file>: <key>[#<property>]" annotation`);
     }

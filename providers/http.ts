@@ -37,6 +37,13 @@ export function httpsAgentFor(caPem: string | undefined): HttpsAgent | undefined
   return caPem ? new (https().Agent)({ ca: caPem, keepAlive: true }) : undefined;
 }
 
+/**
+ * The most esi reads of one response. A Kubernetes Secret holds at most 1 MiB, so no larger value can be
+ * synced; 4 MiB leaves room for JSON escaping. Vault sets no limit of its own (Secrets Manager: 64 KiB),
+ * and reading an unbounded body first drove the agent to hundreds of MiB before failing.
+ */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
 export function send(req: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const u = new URL(req.url);
@@ -53,7 +60,16 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
     const opts = { method: req.method, headers, signal: req.signal, ...(isHttps && req.agent ? { agent: req.agent } : {}) };
     const r = (isHttps ? https().request : httpRequest)(u, opts, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          r.destroy();
+          reject(new TransportError(`${req.method} ${u.origin}${u.pathname}: response larger than ${MAX_RESPONSE_BYTES} bytes (esi's limit; a Kubernetes Secret holds at most 1 MiB): the backend value is too large`));
+          return;
+        }
+        chunks.push(c);
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', (e) => reject(new TransportError(`${req.method} ${u.origin}${u.pathname}: ${e.message}`)));
     });
