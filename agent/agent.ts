@@ -79,6 +79,11 @@ export interface RunAgentOptions {
   /** Called with the bound health address once listening. */
   onListening?: (address: string) => void;
   backoff?: BackoffPolicy;
+  /**
+   * Shortest refresh interval (default contract MIN_REFRESH_INTERVAL_MS, 1 s). Only tests that drive
+   * hundreds of rotations set it lower; `esi agent` never does.
+   */
+  minRefreshIntervalMs?: number;
   /** Init mode: attempts per ExternalSecret before giving up (default 5). */
   initAttempts?: number;
   /** Opens a store session (default: providers/ openStore); tests pass stand-ins. */
@@ -312,7 +317,7 @@ class Agent {
     for (const entry of config.externalSecrets) {
       const name = entry.externalSecret.metadata.name;
       seen.add(name);
-      const rule = refreshRule(entry, config);
+      const rule = refreshRule(entry, config, this.#o.minRefreshIntervalMs);
       const hash = changeHash(entry, config);
       const staleAfterMs = config.staleAfter ? parseGoDuration(config.staleAfter, 'staleAfter') : defaultStaleAfter(rule.policy === 'Periodic' ? rule.intervalMs : 0);
       const writer = new AtomicDirWriter(join(this.#mountRoot(), entry.dir), { mode: config.fileMode });

@@ -142,12 +142,12 @@ export interface RefreshRule {
   intervalMs: number;
 }
 
-export function refreshRule(entry: AgentExternalSecret, config: AgentConfig): RefreshRule {
+export function refreshRule(entry: AgentExternalSecret, config: AgentConfig, floorMs = MIN_REFRESH_INTERVAL_MS): RefreshRule {
   const es = entry.externalSecret;
   const text = config.refreshInterval ?? es.spec.refreshInterval;
   const ms = parseGoDuration(text);
   // An ExternalSecret's own refreshInterval below the floor (ESO accepts 1ns) runs at the floor: each round reads the backend.
-  return { policy: es.spec.refreshPolicy ?? 'Periodic', intervalMs: ms > 0 ? Math.max(ms, MIN_REFRESH_INTERVAL_MS) : ms };
+  return { policy: es.spec.refreshPolicy ?? 'Periodic', intervalMs: ms > 0 ? Math.max(ms, floorMs) : ms };
 }
 
 /**

@@ -394,7 +394,8 @@ describe('transport options', () => {
 
 describe('namespaces on OpenBao', () => {
   test('reads a KV v2 secret inside a namespace', async (t) => {
-    const child = `esi-${ns}`;
+    // A fresh name per attempt: a retry must not meet the namespace the failed attempt made.
+    const child = `esi-${ns}-${Math.random().toString(16).slice(2, 6)}`;
     try {
       await bao('POST', `sys/namespaces/${child}`, {});
     } catch (e) {
@@ -410,7 +411,16 @@ describe('namespaces on OpenBao', () => {
       if (!r.ok) throw new Error(`OpenBao ${method} ${path} in ${child} → ${r.status}`);
     };
     await inNs('POST', 'sys/mounts/kvns', { type: 'kv', options: { version: '2' } });
-    await inNs('POST', 'kvns/data/app', { data: { where: 'inside' } });
+    // A new KV v2 mount upgrades itself in the background and answers 400 until it has (slow on a busy machine).
+    for (let i = 0; ; i++) {
+      try {
+        await inNs('POST', 'kvns/data/app', { data: { where: 'inside' } });
+        break;
+      } catch (e) {
+        if (i >= 100) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     const c = await createSecretsClient(store('ns-read', { path: 'kvns', namespace: child }), ctx({ env: { VAULT_TOKEN: h.baoRootToken }, vaultTokenPath: undefined }));
     expect(text(await c.getSecret({ key: 'app', property: 'where' }))).toBe('inside');
     await c.close();
