@@ -269,6 +269,35 @@ describe('runAgent: refreshPolicy in a pod', () => {
   });
 });
 
+describe('runAgent: force-sync', () => {
+  it('a new force-sync value refetches before the refresh interval, after a bounded random spread', async () => {
+    const configPath = join(dir, 'podinfo', 'agent-config');
+    const base = fakeConfig({ data: [{ key: 'p', value: 'v1' }], externalSecrets: [{ name: 'app', keys: { password: 'p' }, refreshInterval: '1h' }] });
+    const forced = (value: string): AgentConfig => {
+      const c = structuredClone(base);
+      c.externalSecrets[0]!.externalSecret.metadata.annotations = { 'force-sync': value };
+      return c;
+    };
+    await writeConfig(configPath, base);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const lines: Record<string, unknown>[] = [];
+    const logger = jsonLogger({ level: 'info', base: {}, write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const { ac, done } = sidecar(configPath, { metrics, logger, random: () => 0.5 });
+    const calls = async () => (await metrics.registry.getSingleMetric('esi_agent_backend_calls_total')!.get()).values.reduce((a, v) => a + v.value, 0);
+    await waitFor(async () => (await calls()) === 1, 'first sync');
+    await writeConfig(configPath, forced('1733612345'));
+    await waitFor(async () => (await calls()) === 2, 'the forced refetch');
+    const change = lines.find((l) => l['msg'] === 'ExternalSecret changed in config');
+    expect(change).toMatchObject({ externalSecret: 'app', forceSync: true, syncInMs: 1000 });
+    // The same value again is no change: no further fetch.
+    await writeConfig(configPath, forced('1733612345'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await calls()).toBe(2);
+    ac.abort();
+    await done;
+  });
+});
+
 describe('runAgent: visibility', () => {
   it('serves /healthz, /startupz only after the first complete sync, /readyz and /metrics', async () => {
     const configPath = join(dir, 'podinfo', 'agent-config');

@@ -14,7 +14,7 @@ import { renderExternalSecret, type ExternalSecret, type SecretDataMap, type Sec
 import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
 import { ensureRealDirUnder, readFileNoFollow, replaceFile } from './safe-fs.ts';
 import { roundResolver, StoreSessions, type StoreOpener } from './clients.ts';
-import { changeHash, configError, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
+import { changeHash, configError, FORCE_SYNC_SPREAD_MS, forceSyncValue, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
 import { jsonLogger, type AgentLogger } from './log.ts';
 import { podIdentity, postPodEvent } from './events.ts';
@@ -112,6 +112,8 @@ interface EsState {
   nextDue: number;
   /** The next success is off the periodic schedule (first, forced by a change, after failures): spread the refresh after it. */
   offSchedule: boolean;
+  /** Due at a spread force-sync time: not pulled forward into an earlier round (that would undo the spread). */
+  spread: boolean;
   staleAfterMs: number;
   staleReported: boolean;
 }
@@ -261,7 +263,7 @@ class Agent {
       while (!signal?.aborted) {
         const now = this.#now();
         // Whatever falls due within a moment joins this round, so its fetches are shared.
-        const due = [...this.#states.values()].filter((s) => s.nextDue <= now + Math.min(1000, 0.1 * Math.max(0, s.rule.intervalMs)));
+        const due = [...this.#states.values()].filter((s) => s.nextDue <= now + (s.spread ? 0 : Math.min(1000, 0.1 * Math.max(0, s.rule.intervalMs))));
         // SIGTERM ends the run promptly even in the middle of a round (in-flight calls have timeouts).
         if (due.length > 0) {
           const round = this.#round(due);
@@ -323,19 +325,23 @@ class Agent {
       const writer = new AtomicDirWriter(join(this.#mountRoot(), entry.dir), { mode: config.fileMode });
       const prev = this.#states.get(name);
       if (!prev) {
-        this.#states.set(name, { name, entry, rule, hash, writer, synced: false, failures: 0, nextDue: now, offSchedule: true, staleAfterMs, staleReported: false });
+        this.#states.set(name, { name, entry, rule, hash, writer, synced: false, failures: 0, nextDue: now, offSchedule: true, spread: false, staleAfterMs, staleReported: false });
         continue;
       }
       const changed = prev.hash !== hash;
+      const forced = forceSyncValue(entry) !== forceSyncValue(prev.entry);
       Object.assign(prev, { entry, rule, writer, staleAfterMs });
       if (changed) {
         prev.hash = hash;
         if (syncOnChange(rule, prev.synced)) {
-          prev.nextDue = now;
+          // A force-sync refetches data the pod already has: spread it (every pod got the change at once).
+          // A first sync or a spec change is not delayed.
+          prev.spread = forced && prev.synced;
+          prev.nextDue = prev.spread ? now + Math.floor(this.#random() * FORCE_SYNC_SPREAD_MS) : now;
           prev.offSchedule = true;
           prev.failures = 0;
         }
-        this.#log.info({ externalSecret: name, syncNow: prev.nextDue === now }, 'ExternalSecret changed in config');
+        this.#log.info({ externalSecret: name, forceSync: forced, syncInMs: prev.nextDue - now }, 'ExternalSecret changed in config');
       }
     }
     void this.#sessions?.retain(new Set(Object.keys(config.stores)));
@@ -369,6 +375,7 @@ class Agent {
   async #syncOne(s: EsState, resolver: ReturnType<typeof roundResolver>, roundRandom: number): Promise<'rotated' | 'written' | 'unchanged' | 'failed'> {
     const es = s.entry.externalSecret;
     const started = this.#now();
+    s.spread = false;
     try {
       const engine = usesTemplates(es) ? await loadTemplateEngine() : undefined;
       const stores = Object.values(this.#config.stores);

@@ -168,6 +168,26 @@ export function nextRefreshDelay(rule: RefreshRule): number {
   return rule.intervalMs;
 }
 
+/**
+ * The annotation ESO's documents change to force a refresh (`kubectl annotate es NAME
+ * force-sync=$(date +%s) --overwrite`). ESO itself has no special case: any annotation edit changes the
+ * object's resource-version hash (ESO pkg/controllers/externalsecret/externalsecret_controller.go,
+ * getResourceVersion) and so triggers a refresh; the agent does the same (changeHash) and only adds
+ * the spread below when this one changed.
+ */
+export const FORCE_SYNC_ANNOTATION = 'force-sync';
+/**
+ * Upper bound of the random delay before a forced refetch: the webhook's controller rewrites every pod
+ * using the ExternalSecret at once, so hundreds of agents would otherwise call the backend in the same
+ * instant. Small enough that the files follow within seconds.
+ */
+export const FORCE_SYNC_SPREAD_MS = 2000;
+
+/** The ExternalSecret's force-sync value ('' when unset). */
+export function forceSyncValue(entry: AgentExternalSecret): string {
+  return entry.externalSecret.metadata.annotations?.[FORCE_SYNC_ANNOTATION] ?? '';
+}
+
 export function configError(source: string, e: unknown): EsiError {
   return e instanceof EsiError ? e : new EsiError('config', `${source}: ${(e as Error).message}`);
 }
