@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLogger, silentLogger } from './log.ts';
@@ -293,6 +293,27 @@ describe('runAgent: force-sync', () => {
     await writeConfig(configPath, forced('1733612345'));
     await new Promise((r) => setTimeout(r, 200));
     expect(await calls()).toBe(2);
+    ac.abort();
+    await done;
+  });
+});
+
+describe('runAgent: clean-up', () => {
+  it('removes the directory of an ExternalSecret dropped from the config, as a whole, and keeps the others', async () => {
+    const configPath = join(dir, 'podinfo', 'agent-config');
+    const two: { name: string; keys: Record<string, string> }[] = [
+      { name: 'one', keys: { a: 'k' } },
+      { name: 'two', keys: { b: 'k' } },
+    ];
+    await writeConfig(configPath, fakeConfig({ data: [{ key: 'k', value: 'v' }], externalSecrets: two }));
+    const { ac, done } = sidecar(configPath);
+    const root = join(dir, 'root', '/var/run/secrets/esi');
+    await waitFor(async () => (await read(join(root, 'two', 'b'))) === 'v', 'first sync');
+    await writeConfig(configPath, fakeConfig({ data: [{ key: 'k', value: 'v' }], externalSecrets: [two[0]!] }));
+    await waitFor(async () => (await stat(join(root, 'two')).then(() => false, () => true)) || undefined, 'directory two removed');
+    expect(await read(join(root, 'one', 'a'))).toBe('v');
+    // No hidden leftovers of the removal beside the remaining directory.
+    expect((await readdir(root)).filter((n) => n.startsWith('..removed'))).toEqual([]);
     ac.abort();
     await done;
   });

@@ -345,11 +345,19 @@ class Agent {
       }
     }
     void this.#sessions?.retain(new Set(Object.keys(config.stores)));
-    for (const name of [...this.#states.keys()]) {
-      if (!seen.has(name)) {
-        this.#states.delete(name);
-        this.#log.info({ externalSecret: name }, 'ExternalSecret removed from config; its files are left as they are');
+    const dirsInUse = new Set(config.externalSecrets.map((e) => e.dir));
+    for (const [name, s] of [...this.#states]) {
+      if (seen.has(name)) continue;
+      this.#states.delete(name);
+      // An ExternalSecret writing into the mount root itself (dir "") or a directory another one now uses keeps its files.
+      if (s.entry.dir === '' || dirsInUse.has(s.entry.dir)) {
+        this.#log.info({ externalSecret: name }, 'ExternalSecret removed from config; its directory is shared, files are left as they are');
+        continue;
       }
+      void s.writer.remove().then(
+        (removed) => this.#log.info({ externalSecret: name, dir: s.writer.dir, removed }, 'ExternalSecret removed from config; its files were removed'),
+        (e) => this.#log.error({ externalSecret: name, err: describeError(e) }, 'ExternalSecret removed from config; removing its files failed'),
+      );
     }
   }
 

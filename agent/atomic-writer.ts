@@ -12,7 +12,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { EsiError } from '../core/index.ts';
 import { createFile, ensureRealDir, readFileNoFollow } from './safe-fs.ts';
 
@@ -141,6 +141,22 @@ export class AtomicDirWriter {
     }
     await this.#removeOldPayloads(newName);
     return { changed: true, dataDir: newName, added, removed, updated };
+  }
+
+  /**
+   * Removes the whole directory in one visible step: rename(2) to a hidden sibling, then delete that.
+   * A reader sees the complete set or no directory, never a half-removed one. Nothing there is a no-op.
+   */
+  async remove(): Promise<boolean> {
+    const gone = join(dirname(this.dir), `..removed-${randomInt(0, 1_000_000_000)}`);
+    try {
+      await rename(this.dir, gone);
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return false;
+      throw new EsiError('write', `removing ${this.dir}: ${(e as Error).message}`, { cause: e });
+    }
+    await rm(gone, { recursive: true, force: true });
+    return true;
   }
 
   async #makePayloadDir(): Promise<string> {
