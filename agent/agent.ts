@@ -61,7 +61,7 @@ export interface AgentHooks {
 export interface RunAgentOptions {
   /** The config, or how to get it; when omitted it is read from `configPath`. */
   config?: AgentConfig | (() => Promise<AgentConfig>);
-  /** The downward-API file; watched (chokidar, plus a slow poll) and reloaded without restart. */
+  /** The downward-API file; watched (fs.watch, plus a slow poll) and reloaded without restart. */
   configPath?: string;
   /** Prefix of the mount path (workstation runs and tests). */
   root?: string;
@@ -618,8 +618,8 @@ class Agent {
    * Watches the config file's directory, not the file: the kubelet updates downward-API files by
    * swapping a `..data` symlink, and editors and `kubectl cp` replace files by rename; both replace the
    * inode a file watch would follow. On Linux (every pod) that is one inotify watch through fs.watch,
-   * which costs ~0.5 MiB of RSS where chokidar costs ~4.5 MiB in every pod; chokidar takes over where
-   * fs.watch cannot watch a directory. A slow poll backs either up.
+   * which costs ~0.5 MiB of RSS where a watcher library costs ~4.5 MiB in every pod. A slow poll backs it
+   * up, and serves alone where fs.watch cannot watch the directory.
    */
   async #watchConfig(path: string): Promise<() => Promise<void>> {
     if (!this.#configText) this.#configText = await readFile(path, 'utf8').catch(() => '');
@@ -634,7 +634,8 @@ class Agent {
       }, 50);
     };
     const relevant = (file: string | null | undefined) => !file || file === name || file === '..data' || file === '..data_tmp';
-    let close: () => Promise<void>;
+    let close: () => Promise<void> = async () => {};
+    let watching = true;
     try {
       const w = fsWatch(dir, { persistent: false }, (_event, file) => {
         if (relevant(file?.toString())) schedule('watch');
@@ -642,17 +643,14 @@ class Agent {
       w.on('error', (e) => this.#log.warn({ err: describeError(e) }, 'config watcher error; polling continues'));
       close = async () => w.close();
     } catch (e) {
-      this.#log.info({ err: describeError(e) }, 'fs.watch cannot watch the config directory; using chokidar');
-      const { watch } = await import('chokidar');
-      const watcher = watch(dir, { ignoreInitial: true, depth: 0, followSymlinks: false });
-      watcher.on('all', (_event, p) => {
-        if (relevant(basename(p)) || p === dir) schedule('watch');
-      });
-      watcher.on('error', (err) => this.#log.warn({ err: describeError(err) }, 'config watcher error; polling continues'));
-      await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-      close = () => watcher.close();
+      // fs.watch fails only where inotify does (its watch limit reached on a busy node); a watcher library
+      // would fall back to polling there too, so the agent polls on its own.
+      watching = false;
+      this.#log.warn({ err: describeError(e) }, 'fs.watch cannot watch the config directory; polling it instead');
     }
-    const pollMs = (this.#o.configPollSeconds ?? 10) * 1000;
+    // Polling may be switched off (tests) only while fs.watch works.
+    const configured = this.#o.configPollSeconds ?? 10;
+    const pollMs = (configured > 0 ? configured : watching ? 0 : 10) * 1000;
     const poll = pollMs > 0 ? setInterval(() => schedule('poll'), pollMs) : undefined;
     poll?.unref();
     return async () => {
