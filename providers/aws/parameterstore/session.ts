@@ -7,6 +7,7 @@ import type { SecretStore } from '../../../eso/index.ts';
 import type { ProviderContext, StoreSession, SyncClient } from '../../context.ts';
 import { set, type Env } from '../config.ts';
 import { awsIdentity, cjsNamespace } from '../credentials.ts';
+import { limitResponseSize } from '../response-limit.ts';
 import { ParameterStoreClient, type ParameterStoreApi } from './eso.ts';
 
 /** The SSM endpoint the environment names, like the SDK's service-specific variable and ESO's AWS_SSM_ENDPOINT. */
@@ -26,6 +27,7 @@ export async function openParameterStore(store: SecretStore, ctx: ProviderContex
     requestHandler: id.requestHandler,
     maxAttempts: 3,
   });
+  limitResponseSize(client, 'SSM');
   const storeId = `${store.kind}/${store.metadata.name}`;
   ctx.logger?.debug({ store: storeId, service: 'ParameterStore', identity: id.source, roles: id.roles }, 'aws store opened');
 

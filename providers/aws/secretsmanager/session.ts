@@ -7,6 +7,7 @@ import type { SecretStore } from '../../../eso/index.ts';
 import type { ProviderContext, StoreSession, SyncClient } from '../../context.ts';
 import { secretsManagerEndpoint } from '../config.ts';
 import { awsIdentity, cjsNamespace } from '../credentials.ts';
+import { limitResponseSize } from '../response-limit.ts';
 import { AwsSecretsManagerClient, type AwsSecretsManagerApi } from './eso.ts';
 
 export async function openSecretsManagerStore(store: SecretStore, ctx: ProviderContext): Promise<StoreSession> {
@@ -20,6 +21,7 @@ export async function openSecretsManagerStore(store: SecretStore, ctx: ProviderC
     requestHandler: id.requestHandler,
     maxAttempts: 3,
   });
+  limitResponseSize(client, 'Secrets Manager');
   ctx.logger?.debug({ store: `${store.kind}/${store.metadata.name}`, service: 'SecretsManager', identity: id.source, roles: id.roles }, 'aws store opened');
 
   const opts = id.callOptions;
