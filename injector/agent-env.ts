@@ -7,43 +7,37 @@
  */
 import type { Container, EnvVar } from '../core/index.ts';
 import { ANNOTATIONS, ENV } from '../contract/index.ts';
+import { ENDPOINT_ENV } from '../providers/index.ts';
 import { badAnnotation } from './errors.ts';
 import { cloneJson } from './json-patch.ts';
 
-/**
- * What the agent honours: the AWS SDK's endpoint settings (docs.aws.amazon.com/sdkref/latest/guide/
- * feature-ss-endpoints.html, feature-endpoints.html), ESO's own endpoint variables (its
- * pkg/provider/aws/auth/resolver.go), and the agent's log level.
- */
-export const AGENT_ENV_ALLOWED: readonly string[] = [
-  'AWS_ENDPOINT_URL',
-  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
-  'AWS_ENDPOINT_URL_SSM',
-  'AWS_ENDPOINT_URL_STS',
-  'AWS_SECRETSMANAGER_ENDPOINT',
-  'AWS_STS_ENDPOINT',
-  'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
-  'AWS_USE_FIPS_ENDPOINT',
-  'AWS_USE_DUALSTACK_ENDPOINT',
-  ENV.logLevel,
-];
+/** What the agent honours: each provider's endpoint settings (its registration's endpointEnv), and the log level. */
+export const AGENT_ENV_ALLOWED: readonly string[] = [...ENDPOINT_ENV, ENV.logLevel];
 
-/** Of the allowed names, those copied from the app containers' env when an app has them (not the log level). */
-const FROM_APP = AGENT_ENV_ALLOWED.filter((n) => n !== ENV.logLevel);
+/** Copied from the app containers' env when an app has them (the log level is the agent's own). */
+const FROM_APP = ENDPOINT_ENV;
 
 const NAME = /^[A-Z_][A-Z0-9_]*$/;
 
-/** `NAME=VALUE` pairs, as the webhook flag and the chart give them; throws a message naming the bad entry. */
-export function parseAgentEnvList(entries: readonly string[], where: string): Record<string, string> {
+/**
+ * `NAME=VALUE` entries through the allow-list, for the webhook flag and the pod annotation alike;
+ * `refuse(entry problem)` makes the caller's error (a usage error or a named denial).
+ */
+function allowedPairs(entries: readonly string[], who: string, refuse: (problem: string) => Error): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of entries) {
     const eq = entry.indexOf('=');
-    const name = eq < 0 ? entry : entry.slice(0, eq);
-    if (eq <= 0 || !NAME.test(name)) throw new Error(`${where}: ${JSON.stringify(entry.slice(0, 80))} is not NAME=VALUE`);
-    if (!AGENT_ENV_ALLOWED.includes(name)) throw new Error(`${where}: ${name} is not an agent setting esi passes on; allowed: ${AGENT_ENV_ALLOWED.join(', ')}`);
-    out[name] = entry.slice(eq + 1);
+    const name = (eq < 0 ? entry : entry.slice(0, eq)).trim();
+    if (eq <= 0 || !NAME.test(name)) throw refuse(`${JSON.stringify(entry.slice(0, 80))} is not NAME=VALUE; e.g. "AWS_ENDPOINT_URL=https://vpce.example.amazonaws.com"`);
+    if (!AGENT_ENV_ALLOWED.includes(name)) throw refuse(`${name} is not an agent setting ${who}; allowed: ${AGENT_ENV_ALLOWED.join(', ')}`);
+    out[name] = entry.slice(eq + 1).trim();
   }
   return out;
+}
+
+/** `NAME=VALUE` pairs, as the webhook flag and the chart give them; throws a message naming the bad entry. */
+export function parseAgentEnvList(entries: readonly string[], where: string): Record<string, string> {
+  return allowedPairs(entries, 'esi passes on', (problem) => new Error(`${where}: ${problem}`));
 }
 
 /**
@@ -54,19 +48,7 @@ export function parseAgentEnvAnnotation(raw: string): Record<string, string> {
   const annotation = ANNOTATIONS.agentEnv;
   const entries = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (entries.length === 0) throw badAnnotation(annotation, raw, 'give NAME=VALUE pairs separated by commas, e.g. "AWS_ENDPOINT_URL=https://vpce.example.amazonaws.com"');
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    const name = eq < 0 ? entry : entry.slice(0, eq).trim();
-    if (eq <= 0 || !NAME.test(name)) {
-      throw badAnnotation(annotation, raw, `${JSON.stringify(entry.slice(0, 80))} is not NAME=VALUE; e.g. "AWS_ENDPOINT_URL=https://vpce.example.amazonaws.com"`);
-    }
-    if (!AGENT_ENV_ALLOWED.includes(name)) {
-      throw badAnnotation(annotation, raw, `${name} is not an agent setting a pod may change; allowed: ${AGENT_ENV_ALLOWED.join(', ')}`);
-    }
-    out[name] = entry.slice(eq + 1).trim();
-  }
-  return out;
+  return allowedPairs(entries, 'a pod may change', (problem) => badAnnotation(annotation, raw, problem));
 }
 
 /** The agent's endpoint env: cluster defaults, then what the app containers set, then the pod's annotation. */

@@ -130,3 +130,10 @@ describe('readiness and termination', () => {
     await expect(readFile(join(dir, 'absent'))).rejects.toThrow();
   });
 });
+
+describe('agent endpoint env comes from the provider table', () => {
+  it('allows every endpoint variable a provider reads, e.g. ESO\'s AWS_SSM_ENDPOINT for Parameter Store', () => {
+    const p = injectPod(pod({ 'esi.dev/agent-env': 'AWS_SSM_ENDPOINT=https://ssm.vpce' }), ctx()).pod;
+    expect(env(sidecar(p))['AWS_SSM_ENDPOINT']).toBe('https://ssm.vpce');
+  });
+});

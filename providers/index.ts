@@ -57,6 +57,9 @@ export function credentialEnvNames(storeKind: string, storeName: string): Record
 /** Identity env the agent copies from the app containers, over the whole table (the pod may use any store later). */
 export const IDENTITY_ENV: readonly string[] = [...new Set(PROVIDERS.flatMap((p) => p.identityEnv ?? []))];
 
+/** Endpoint env over the whole table: what a cluster or a pod may set for the agent (injector/agent-env.ts). */
+export const ENDPOINT_ENV: readonly string[] = [...new Set(PROVIDERS.flatMap((p) => p.endpointEnv ?? []))];
+
 export async function openStore(store: SecretStore, ctx: ProviderContext): Promise<StoreSession> {
   // A session's `find` compiles Go regexps: the engine loads with the first store (it is lazily imported).
   await loadRegexpEngine();

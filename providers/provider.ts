@@ -48,6 +48,11 @@ export interface Provider extends StoreProviderSpec {
   credentials?: readonly CredentialSelector[];
   /** Env of the pod's own identity the agent copies from the app containers (IRSA, Pod Identity, region). */
   identityEnv?: readonly string[];
+  /**
+   * Env naming where the provider's requests go (endpoints, FIPS/dual-stack): the only settings a cluster
+   * or a pod may give the agent beyond identity (injector/agent-env.ts), copied from app containers too.
+   */
+  endpointEnv?: readonly string[];
   /** Whether this store logs in with the pod's service-account token, and with which audience. */
   serviceAccountToken?(store: SecretStore): ServiceAccountTokenNeed | undefined;
   /** A CA the store names by reference, to inline at admission. */

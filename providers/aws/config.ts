@@ -28,6 +28,24 @@ export const AWS_IDENTITY_ENV = [
   'AWS_DEFAULT_REGION',
 ] as const;
 
+/**
+ * Where the AWS SDK and ESO send requests: the SDK's endpoint settings
+ * (docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html, feature-endpoints.html) and ESO's own
+ * variables (pkg/provider/aws/auth/resolver.go). secretsManagerEndpoint, stsEndpoint and the SSM session read them.
+ */
+export const AWS_ENDPOINT_ENV = [
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SSM',
+  'AWS_ENDPOINT_URL_STS',
+  'AWS_SECRETSMANAGER_ENDPOINT',
+  'AWS_SSM_ENDPOINT',
+  'AWS_STS_ENDPOINT',
+  'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+  'AWS_USE_FIPS_ENDPOINT',
+  'AWS_USE_DUALSTACK_ENDPOINT',
+] as const;
+
 export const set = (env: Env, k: string): string | undefined => {
   const v = env[k];
   return v === undefined || v === '' ? undefined : v;

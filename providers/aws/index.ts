@@ -6,7 +6,7 @@ import { EsiError } from '../../core/index.ts';
 import type { SecretStore } from '../../eso/index.ts';
 import type { ProviderContext, StoreSession } from '../context.ts';
 import type { Provider } from '../provider.ts';
-import { AWS_CREDENTIALS, AWS_IDENTITY_ENV } from './config.ts';
+import { AWS_CREDENTIALS, AWS_ENDPOINT_ENV, AWS_IDENTITY_ENV } from './config.ts';
 
 export { AWS_CREDENTIALS, AWS_IDENTITY_ENV, awsIdentitySource, secretsManagerEndpoint, stsEndpoint, roleSessionName, type AwsIdentitySource } from './config.ts';
 
@@ -25,6 +25,7 @@ export const aws: Provider = {
   },
   credentials: AWS_CREDENTIALS,
   identityEnv: AWS_IDENTITY_ENV,
+  endpointEnv: AWS_ENDPOINT_ENV,
   async open(store, ctx) {
     const service = store.spec.provider.aws!.service;
     const open = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
