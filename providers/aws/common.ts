@@ -59,3 +59,24 @@ export function awsSecretMap(ref: RemoteRef, bytes: Uint8Array): SecretDataMap {
     throw e;
   }
 }
+
+/** How an AWS client reports each API call (metrics, debug log) and reads its clock, shared by the services. */
+export interface AwsCallReporting {
+  onCall?: (op: string, outcome: 'ok' | 'error', seconds: number) => void;
+  /** Monotonic clock in seconds for `onCall` durations (injected: the core reads no clock). */
+  now?: () => number;
+}
+
+/** Runs one API call and reports its operation, outcome and duration. */
+export async function reportedCall<T>(opts: AwsCallReporting, op: string, f: () => Promise<T>): Promise<T> {
+  const now = opts.now ?? (() => 0);
+  const t0 = now();
+  try {
+    const r = await f();
+    opts.onCall?.(op, 'ok', now() - t0);
+    return r;
+  } catch (e) {
+    opts.onCall?.(op, 'error', now() - t0);
+    throw e;
+  }
+}

@@ -8,7 +8,7 @@
  */
 import { EsiError, NoSecretError } from '../../../core/index.ts';
 import { awsPropertyOf, compileFindRegexp, type ExternalSecretFind, type RemoteRef, type SecretDataMap, type SecretsClient } from '../../../eso/index.ts';
-import { awsApiError, awsErrorCode, awsSecretMap, awsTagsJson, type AwsTag } from '../common.ts';
+import { awsApiError, awsErrorCode, awsSecretMap, awsTagsJson, reportedCall, type AwsCallReporting, type AwsTag } from '../common.ts';
 
 /** GetParameters takes at most 10 names per call. */
 export const GET_PARAMETERS_MAX = 10;
@@ -67,13 +67,9 @@ export function findFilters(find: ExternalSecretFind, path: string | undefined):
 
 // ---- the client ------------------------------------------------------------------------------------------
 
-export interface ParameterStoreClientOptions {
+export interface ParameterStoreClientOptions extends AwsCallReporting {
   /** Store `prefix`, prepended to every remoteRef.key (not to names `find` lists). */
   prefix?: string;
-  /** Called once per API call made, for metrics and call counting. */
-  onCall?: (op: string, outcome: 'ok' | 'error', seconds: number) => void;
-  /** Monotonic clock in seconds for `onCall` durations (injected: the core reads no clock). */
-  now?: () => number;
   /** Called when GetParametersByPath is denied and find falls back to DescribeParameters, as ESO logs it. */
   onFallback?: (path: string) => void;
 }
@@ -91,17 +87,8 @@ export class ParameterStoreClient implements SecretsClient {
     this.#opts = opts;
   }
 
-  async #call<T>(op: string, f: () => Promise<T>): Promise<T> {
-    const now = this.#opts.now ?? (() => 0);
-    const t0 = now();
-    try {
-      const r = await f();
-      this.#opts.onCall?.(op, 'ok', now() - t0);
-      return r;
-    } catch (e) {
-      this.#opts.onCall?.(op, 'error', now() - t0);
-      throw e;
-    }
+  #call<T>(op: string, f: () => Promise<T>): Promise<T> {
+    return reportedCall(this.#opts, op, f);
   }
 
   #cached(key: string, load: () => Promise<string | undefined>): Promise<string | undefined> {

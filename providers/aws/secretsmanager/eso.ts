@@ -9,7 +9,7 @@
  */
 import { EsiError, NoSecretError } from '../../../core/index.ts';
 import { awsPropertyOf, compileFindRegexp, type ExternalSecretFind, type FindRegexp, type RemoteRef, type SecretDataMap, type SecretsClient } from '../../../eso/index.ts';
-import { awsApiError, awsErrorCode, awsSecretMap, awsTagsJson, type AwsTag, type SdkErrorLike } from '../common.ts';
+import { awsApiError, awsErrorCode, awsSecretMap, awsTagsJson, reportedCall, type AwsCallReporting, type AwsTag, type SdkErrorLike } from '../common.ts';
 
 export { awsApiError, awsErrorCode, awsSecretMap, awsTagsJson, sanitizeAwsMessage, type AwsTag } from '../common.ts';
 
@@ -122,15 +122,11 @@ function setEntry(data: SecretDataMap, name: string, v: AwsSecretValue): void {
 
 // ---- the client ------------------------------------------------------------------------------------------
 
-export interface AwsClientOptions {
+export interface AwsClientOptions extends AwsCallReporting {
   /** Store `prefix`, prepended to every remoteRef.key. */
   prefix?: string;
   /** Use BatchGetSecretValue in `prefetch` (turned off for the rest of the client's life on AccessDenied). */
   batch?: boolean;
-  /** Called once per API call made, for metrics and call counting. */
-  onCall?: (op: string, outcome: 'ok' | 'error', seconds: number) => void;
-  /** Monotonic clock in seconds for `onCall` durations (injected: the core reads no clock). */
-  now?: () => number;
 }
 
 export class AwsSecretsManagerClient implements SecretsClient {
@@ -153,17 +149,8 @@ export class AwsSecretsManagerClient implements SecretsClient {
     return this.#batch;
   }
 
-  async #call<T>(op: string, f: () => Promise<T>): Promise<T> {
-    const now = this.#opts.now ?? (() => 0);
-    const t0 = now();
-    try {
-      const r = await f();
-      this.#opts.onCall?.(op, 'ok', now() - t0);
-      return r;
-    } catch (e) {
-      this.#opts.onCall?.(op, 'error', now() - t0);
-      throw e;
-    }
+  #call<T>(op: string, f: () => Promise<T>): Promise<T> {
+    return reportedCall(this.#opts, op, f);
   }
 
   /**
