@@ -11,7 +11,7 @@ import type { Pod } from '../../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, type AgentConfig } from '../../contract/index.ts';
 import { injectManifests } from '../../injector/index.ts';
 import { adminAccess, kubeApi, kubeRaw, scratchPath, sha256 } from '../harness/index.ts';
-import { create, ESO, externalSecret, fakeStore, namespace, register, startTestWebhook, unregister, webhookConfiguration, type TestWebhook } from './webhook-helpers.ts';
+import { create, ESO, externalSecret, fakeStore, namespace, register, startTestWebhook, untilCached, unregister, webhookConfiguration, type TestWebhook } from './webhook-helpers.ts';
 
 let hook: TestWebhook;
 let ns: string;
@@ -30,11 +30,7 @@ beforeAll(async () => {
   await create(`/apis/${ESO}/namespaces/${ns}/secretstores`, fakeStore('fake', [{ key: 'db', value: CANARY }, { key: 'api', value: CANARY }]));
   await create(`/apis/${ESO}/namespaces/${ns}/externalsecrets`, externalSecret('db', 'fake', [{ secretKey: 'password', key: 'db' }]));
   // the webhook's cache must have seen them before pods reference them
-  const deadline = Date.now() + 30_000;
-  while (!hook.webhook.cache.lookup().externalSecret(ns, 'db')) {
-    if (Date.now() > deadline) throw new Error('ExternalSecret never reached the webhook cache');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilCached(hook, 'ExternalSecret db', (l) => !!l.externalSecret(ns, 'db'));
 });
 
 afterAll(async () => {
@@ -157,12 +153,7 @@ describe('esi webhook with the real kube-apiserver', () => {
       spec: { conditions: [{ namespaceRegexes: ['^prod-([a-z]+-?)+$'] }], provider: { fake: { data: [{ key: 'db', value: CANARY }] } } },
     });
     await create(`/apis/${ESO}/namespaces/${crafted}/externalsecrets`, externalSecret('db', cssName, [{ secretKey: 'x', key: 'db' }], 'ClusterSecretStore'));
-    const lookup = hook.webhook.cache.lookup();
-    const deadline = Date.now() + 30_000;
-    while (!lookup.externalSecret(crafted, 'db') || !lookup.clusterSecretStore(cssName)) {
-      if (Date.now() > deadline) throw new Error('cache never caught up');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilCached(hook, 'the ExternalSecret and ClusterSecretStore', (l) => !!l.externalSecret(crafted, 'db') && !!l.clusterSecretStore(cssName));
     const healthz = () =>
       new Promise<number>((resolve, reject) => {
         const req = get({ host: '127.0.0.1', port: hook.webhook.port, path: '/healthz', ca: hook.ca, timeout: 10_000 }, (res) => {
@@ -186,10 +177,7 @@ describe('esi webhook with the real kube-apiserver', () => {
     const matching = `prod-${letters}-team`;
     await kubeApi(adminAccess(), 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: matching, labels: hook.selector } });
     await create(`/apis/${ESO}/namespaces/${matching}/externalsecrets`, externalSecret('db', cssName, [{ secretKey: 'x', key: 'db' }], 'ClusterSecretStore'));
-    while (!lookup.externalSecret(matching, 'db')) {
-      if (Date.now() > deadline) throw new Error('cache never caught up');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilCached(hook, 'ExternalSecret db', (l) => !!l.externalSecret(matching, 'db'));
     const admitted = await create<Pod>(`/api/v1/namespaces/${matching}/pods`, podBody('matching', { 'esi.dev/external-secrets': 'db' }));
     expect(admitted.spec.initContainers![0]!.name).toBe('esi-agent');
   });
@@ -204,12 +192,7 @@ describe('esi webhook with the real kube-apiserver', () => {
       spec: { conditions: [{ namespaceRegexes: Array.from({ length: 1000 }, (_, i) => `^team-${i}-([a-z]+-?)+(dev|prod)$`) }], provider: { fake: { data: [{ key: 'db', value: CANARY }] } } },
     });
     await create(`/apis/${ESO}/namespaces/${ns}/externalsecrets`, externalSecret('many', cssName, [{ secretKey: 'x', key: 'db' }], 'ClusterSecretStore'));
-    const lookup = hook.webhook.cache.lookup();
-    const deadline = Date.now() + 30_000;
-    while (!lookup.externalSecret(ns, 'many') || !lookup.clusterSecretStore(cssName)) {
-      if (Date.now() > deadline) throw new Error('cache never caught up');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilCached(hook, 'the ExternalSecret and ClusterSecretStore', (l) => !!l.externalSecret(ns, 'many') && !!l.clusterSecretStore(cssName));
     const r = await kubeRaw<{ message: string }>(adminAccess(), 'POST', `/api/v1/namespaces/${ns}/pods`, podBody('many', { 'esi.dev/external-secrets': 'many' }));
     expect(r.status).toBe(403);
     expect(r.body.message).toContain(`esi.dev/external-secrets: ClusterSecretStore "${cssName}"`);
@@ -220,12 +203,7 @@ describe('esi webhook with the real kube-apiserver', () => {
 
   it('updates the agent config annotation of a running pod when its ExternalSecret changes', async () => {
     await create(`/apis/${ESO}/namespaces/${ns}/externalsecrets`, externalSecret('live', 'fake', [{ secretKey: 'password', key: 'db' }]));
-    const lookup = hook.webhook.cache.lookup();
-    const deadline0 = Date.now() + 30_000;
-    while (!lookup.externalSecret(ns, 'live')) {
-      if (Date.now() > deadline0) throw new Error('cache never saw the ExternalSecret');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilCached(hook, 'ExternalSecret live', (l) => !!l.externalSecret(ns, 'live'));
     await create(`/api/v1/namespaces/${ns}/pods`, podBody('live', { 'esi.dev/external-secrets': 'live' }));
     await kubeApi(adminAccess(), 'PATCH', `/apis/${ESO}/namespaces/${ns}/externalsecrets/live`, { spec: { data: [{ secretKey: 'password', remoteRef: { key: 'db' } }, { secretKey: 'token', remoteRef: { key: 'api' } }] } }, { contentType: 'application/merge-patch+json' });
     const deadline = Date.now() + 30_000;

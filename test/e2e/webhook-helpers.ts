@@ -120,3 +120,12 @@ export function externalSecret(name: string, store: string, data: { secretKey: s
 export async function create<T = unknown>(path: string, body: unknown): Promise<T> {
   return (await kubeApi<T>(adminAccess(), 'POST', path, body)).body;
 }
+
+/** Waits until the webhook's cache shows what `seen` checks (objects just created reach it through a watch). */
+export async function untilCached(hook: TestWebhook, what: string, seen: (lookup: ReturnType<RunningWebhook['cache']['lookup']>) => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!seen(hook.webhook.cache.lookup())) {
+    if (Date.now() > deadline) throw new Error(`the webhook cache never saw ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -8,7 +8,7 @@ import type { Container, Pod } from '../../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, ENV, HEALTH, type AgentConfig } from '../../contract/index.ts';
 import { desiredAgentConfig } from '../../webhook/controller.ts';
 import { adminAccess, kubeApi, kubeRaw } from '../harness/index.ts';
-import { create, ESO, externalSecret, fakeStore, namespace, startTestWebhook, type TestWebhook } from './webhook-helpers.ts';
+import { create, ESO, externalSecret, fakeStore, namespace, startTestWebhook, untilCached, type TestWebhook } from './webhook-helpers.ts';
 
 let hook: TestWebhook;
 let ns: string;
@@ -28,11 +28,7 @@ beforeAll(async () => {
   ns = await namespace('podfit', hook.selector);
   await create(`/apis/${ESO}/namespaces/${ns}/secretstores`, fakeStore('fake', [{ key: 'db', value: 'not-a-secret' }, { key: 'api', value: 'not-a-secret' }]));
   await create(`/apis/${ESO}/namespaces/${ns}/externalsecrets`, externalSecret('db', 'fake', [{ secretKey: 'password', key: 'db' }]));
-  const deadline = Date.now() + 30_000;
-  while (!hook.webhook.cache.lookup().externalSecret(ns, 'db')) {
-    if (Date.now() > deadline) throw new Error('ExternalSecret never reached the webhook cache');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilCached(hook, 'ExternalSecret db', (l) => !!l.externalSecret(ns, 'db'));
 });
 
 afterAll(async () => {
@@ -50,12 +46,10 @@ describe('the injected pod spec in a real cluster', () => {
     // the downward-API item the apiserver stored differed from esi's and every change warned "restart the pod").
     const name = `changing-${Math.random().toString(16).slice(2, 8)}`;
     await create(`/apis/${ESO}/namespaces/${ns}/externalsecrets`, externalSecret(name, 'fake', [{ secretKey: 'password', key: 'db' }]));
-    const lookup = hook.webhook.cache.lookup();
-    while (!lookup.externalSecret(ns, name)) await new Promise((r) => setTimeout(r, 100));
+    await untilCached(hook, `ExternalSecret ${name}`, (l) => !!l.externalSecret(ns, name));
     const before = await create<Pod>(`/api/v1/namespaces/${ns}/pods`, podBody(name, { 'esi.dev/external-secrets': name }));
     await kubeApi(adminAccess(), 'PATCH', `/apis/${ESO}/namespaces/${ns}/externalsecrets/${name}`, { spec: { data: [{ secretKey: 'password', remoteRef: { key: 'db' } }, { secretKey: 'token', remoteRef: { key: 'api' } }] } }, { contentType: 'application/merge-patch+json' });
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && ((hook.webhook.cache.lookup().externalSecret(ns, name)?.['spec'] as { data?: unknown[] } | undefined)?.data ?? []).length !== 2) await new Promise((r) => setTimeout(r, 100));
+    await untilCached(hook, `the change of ExternalSecret ${name}`, (l) => ((l.externalSecret(ns, name)?.['spec'] as { data?: unknown[] } | undefined)?.data ?? []).length === 2);
     const changed = desiredAgentConfig(before, { eso: hook.webhook.cache.lookup(), namespace: ns, cluster: { nativeSidecars: true } });
     expect(changed.value).toBeDefined();
     expect(changed.value).not.toBe(before.metadata.annotations![AGENT_CONFIG_ANNOTATION]);
