@@ -19,6 +19,7 @@ import { envFileContent } from './envfile.ts';
 import { jsonLogger, type AgentLogger } from './log.ts';
 import { podIdentity, postPodEvent } from './events.ts';
 import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from '../kube/index.ts';
+import { providerFor } from '../providers/index.ts';
 import { notifyApp } from './notify.ts';
 import { syncTargetSecret } from './secret-sync.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
@@ -177,13 +178,14 @@ class Agent {
     this.#backoff = o.backoff ?? DEFAULT_BACKOFF;
     this.#hooks = o.hooks ?? this.#defaultHooks();
     this.#sessions = new StoreSessions({
-      ctx: () => {
-        const vaultTokenPath = this.#rooted(this.#config.vaultTokenPath);
+      ctx: (store) => {
+        // The token the injector projected for this store's provider, if it asked for one.
+        const serviceAccountTokenPath = this.#rooted(this.#config.serviceAccountTokens?.[providerFor(store).name]);
         return {
           env: o.env,
           namespace: this.#config.pod.namespace,
           timeoutMs: 10_000,
-          ...(vaultTokenPath ? { vaultTokenPath } : {}),
+          ...(serviceAccountTokenPath ? { serviceAccountTokenPath } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
           logger: this.#log.child({ component: 'provider' }),
         };

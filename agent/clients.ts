@@ -22,7 +22,7 @@ export type ProviderClientFactory = StoreOpener;
 
 export interface StoreSessionsOptions {
   /** Evaluated when a session opens (the config may have changed since the agent started). */
-  ctx: () => Omit<ProviderContext, 'metrics'>;
+  ctx: (store: SecretStore) => Omit<ProviderContext, 'metrics'>;
   metrics?: AgentMetrics;
   log?: AgentLogger;
   opener?: StoreOpener;
@@ -38,8 +38,8 @@ export class StoreSessions {
   }
 
   session(key: string, store: SecretStore): Promise<StoreSession> {
-    const base = this.#o.ctx();
-    const hash = createHash('sha256').update(JSON.stringify([store.spec, base.namespace, base.vaultTokenPath ?? ''])).digest('hex');
+    const base = this.#o.ctx(store);
+    const hash = createHash('sha256').update(JSON.stringify([store.spec, base.namespace, base.serviceAccountTokenPath ?? ''])).digest('hex');
     const cur = this.#open.get(key);
     if (cur && cur.hash === hash) return cur.session;
     if (cur) void cur.session.then((s) => s.close()).catch(() => undefined);

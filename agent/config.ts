@@ -12,7 +12,6 @@ import {
   DEFAULT_FILE_MODE,
   MIN_REFRESH_INTERVAL_MS,
   ON_CHANGE_MARKER_DIR,
-  VAULT_TOKEN_DIR,
   fileModeProblem,
   fileNameProblem,
   mountPathProblem,
@@ -26,7 +25,7 @@ import {
   type AgentExternalSecret,
 } from '../contract/index.ts';
 import { externalSecretErrors, externalSecretStoreRefs, parseExternalSecret, type ExternalSecret, type RefreshPolicy } from '../eso/index.ts';
-import { parseSecretStore, secretStoreErrors } from '../providers/index.ts';
+import { parseSecretStore, secretStoreErrors, SERVICE_ACCOUNT_TOKEN_DIRS } from '../providers/index.ts';
 import { parseGoDuration } from './timing.ts';
 
 export { DEFAULT_FILE_MODE, DEFAULT_CONTROLLER_CLASS };
@@ -56,7 +55,7 @@ export function validateAgentConfig(raw: unknown, source: string): AgentConfig {
   const mountProblem =
     normaliseMountPath(c.mountPath) !== c.mountPath && !c.mountPath.split('/').includes('..')
       ? 'give it normalised (no "//", "/./" or trailing "/")'
-      : mountPathProblem(c.mountPath, [CONFIG_DIR, VAULT_TOKEN_DIR, ON_CHANGE_MARKER_DIR]);
+      : mountPathProblem(c.mountPath, [CONFIG_DIR, ...SERVICE_ACCOUNT_TOKEN_DIRS, ON_CHANGE_MARKER_DIR]);
   if (mountProblem) throw bad('mountPath', c.mountPath, mountProblem);
   if (c.fileMode === undefined) c.fileMode = DEFAULT_FILE_MODE;
   const modeProblem = fileModeProblem(c.fileMode);
@@ -78,6 +77,12 @@ export function validateAgentConfig(raw: unknown, source: string): AgentConfig {
     if (sig !== undefined) {
       const problem = isObject(sig) && typeof sig['signal'] === 'string' && typeof sig['container'] === 'string' ? signalProblem(sig['signal'], sig['container']) : 'expected {signal, container}';
       if (problem) throw bad('onChange.signal', sig, problem);
+    }
+  }
+  if (c.serviceAccountTokens !== undefined) {
+    const t = c.serviceAccountTokens as unknown;
+    if (!isObject(t) || !Object.values(t).every((p) => typeof p === 'string' && p.startsWith('/'))) {
+      throw bad('serviceAccountTokens', t, 'expected an object of provider name → absolute token file path');
     }
   }
   if (!Array.isArray(c.externalSecrets)) throw new ValidationError(`${source}: agent config: externalSecrets: expected a list`);

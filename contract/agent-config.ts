@@ -44,8 +44,11 @@ export interface AgentConfig {
   stores: Record<string, SecretStore>;
   /** Labels of the pod's namespace, for ClusterSecretStore `conditions` (ESO's namespaceSelector). */
   namespaceLabels?: Record<string, string>;
-  /** Projected service-account token for Vault Kubernetes auth, per audience-less default. */
-  vaultTokenPath?: string;
+  /**
+   * Projected service-account token files the injector mounted, by provider name (`vault` →
+   * `/var/run/secrets/esi.dev/vault/token`): the agent gives each provider its own (ProviderContext).
+   */
+  serviceAccountTokens?: Record<string, string>;
   /**
    * How long files may go without a successful refresh before the agent's /readyz fails and a
    * `SecretStale` Event is recorded (Go duration). Default: 3 × refreshInterval, at least 5m. Optional.

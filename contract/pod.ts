@@ -85,9 +85,27 @@ export const AGENT_CONFIG_VERSION = 1;
 
 /** Where app containers see the files unless `esi.dev/mount-path` says otherwise. */
 export const DEFAULT_MOUNT_PATH = '/var/run/secrets/esi';
-/** The projected service-account token for Vault Kubernetes/JWT auth. */
-export const VAULT_TOKEN_DIR = '/var/run/secrets/esi.dev/vault';
-export const VAULT_TOKEN_FILE = 'token';
+/**
+ * Projected service-account tokens a provider logs in with (its `serviceAccountToken` need, e.g. Vault
+ * Kubernetes/JWT auth): the injector projects one per provider into a volume of its own, mounted in the
+ * agent at serviceAccountTokenDir(<provider name>), and writes the file's path into the agent config
+ * (AgentConfig.serviceAccountTokens), which the agent hands to that provider. Field meanings as in
+ * Kubernetes' ServiceAccountTokenProjection (core/v1).
+ */
+export const SERVICE_ACCOUNT_TOKEN = {
+  /** File name in the projected volume unless the provider names another. */
+  file: 'token',
+  /** Lifetime the kubelet requests unless the provider asks for another; it rotates the file at 80%. */
+  expirationSeconds: 3600,
+} as const;
+/** Where the agent sees a provider's projected token, e.g. `/var/run/secrets/esi.dev/vault`. */
+export function serviceAccountTokenDir(provider: string): string {
+  return `/var/run/secrets/esi.dev/${provider}`;
+}
+/** Base name of the projected-token volume of a provider, e.g. `esi-vault-token`. */
+export function serviceAccountTokenVolume(provider: string): string {
+  return `esi-${provider}-token`;
+}
 /**
  * `esi.dev/on-change: signal:<SIG>:<container>`: the injector mounts an empty read-only volume at
  * `<this>/<container>` in the target container only, so the agent finds that container's processes by a

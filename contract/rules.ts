@@ -33,7 +33,7 @@ export function normaliseMountPath(raw: string): string {
 
 /**
  * Why a secrets mount path (already normalised) would break the pod, or undefined. `reserved` are the
- * directories esi's agent mounts itself (its config, the Vault token).
+ * directories esi's agent mounts itself (its config, providers' service-account tokens).
  */
 export function mountPathProblem(path: string, reserved: readonly string[] = []): string | undefined {
   const fix = 'give an absolute directory of its own such as "/var/run/secrets/esi"';

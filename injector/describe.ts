@@ -11,7 +11,9 @@ export function describePlan(plan: Plan): string[] {
   }
   for (const c of plan.containers) lines.push(`+ container ${c.name} (classic sidecar, agent --mode sidecar, image ${c.image})`);
   for (const v of plan.volumes) {
-    const what = v.emptyDir ? 'emptyDir medium Memory (tmpfs) for the secret files' : v.downwardAPI ? `downward-API file with the ${AGENT_CONFIG_ANNOTATION} annotation` : 'projected service-account token for Vault';
+    const audience = (v.projected?.sources[0] as { serviceAccountToken?: { audience?: string } } | undefined)?.serviceAccountToken?.audience;
+    const token = `projected service-account token${audience ? ` (audience ${audience})` : ''} for the agent's backend login`;
+    const what = v.emptyDir ? 'emptyDir medium Memory (tmpfs) for the secret files' : v.downwardAPI ? `downward-API file with the ${AGENT_CONFIG_ANNOTATION} annotation` : token;
     lines.push(`+ volume ${v.name}: ${what}`);
   }
   for (const m of plan.mounts) lines.push(`+ mount ${m.mount.name} at ${m.mount.mountPath} (read-only) in container ${m.container}`);

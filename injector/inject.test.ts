@@ -225,7 +225,7 @@ describe('injectPod', () => {
     expect(vol.projected!.sources).toEqual([{ serviceAccountToken: { path: 'token', expirationSeconds: 3600, audience: 'vault' } }]);
     const a = agentOf(r.pod);
     expect(a.volumeMounts).toContainEqual({ name: 'esi-vault-token', mountPath: '/var/run/secrets/esi.dev/vault', readOnly: true });
-    expect(config(r.pod).vaultTokenPath).toBe('/var/run/secrets/esi.dev/vault/token');
+    expect(config(r.pod).serviceAccountTokens?.vault).toBe('/var/run/secrets/esi.dev/vault/token');
     expect(a.env).toContainEqual({
       name: credentialEnvNames('SecretStore', 'aws').awsAccessKeyId,
       valueFrom: { secretKeyRef: { name: 'aws-creds', key: 'id' } },
@@ -468,7 +468,7 @@ describe('contract with the agent', () => {
     expect(cfg.fileMode).toBe(0o400);
     expect(cfg.refreshInterval).toBe('1m30s');
     expect(cfg.externalSecrets.map((e) => e.dir)).toEqual(['db', 'v', '']);
-    expect(cfg.vaultTokenPath).toBe('/var/run/secrets/esi.dev/vault/token');
+    expect(cfg.serviceAccountTokens?.vault).toBe('/var/run/secrets/esi.dev/vault/token');
     // the file the agent reads is the downward-API projection of that annotation
     const agent = agentOf(r.pod);
     const configArg = agent.args![agent.args!.indexOf('--config') + 1]!;

@@ -15,12 +15,12 @@ import {
   HEALTH,
   ON_CHANGE_MARKER_DIR,
   POD_FIELD_ENV,
-  VAULT_TOKEN_DIR,
-  VAULT_TOKEN_FILE,
   mountPathProblem,
+  serviceAccountTokenDir,
+  serviceAccountTokenVolume,
   type AgentConfig,
 } from '../contract/index.ts';
-import { IDENTITY_ENV } from '../providers/index.ts';
+import { IDENTITY_ENV, SERVICE_ACCOUNT_TOKEN_DIRS } from '../providers/index.ts';
 import { agentEnv } from './agent-env.ts';
 import { badAnnotation, InjectionDenied } from './errors.ts';
 import { agentHealthPort } from './health-port.ts';
@@ -44,8 +44,6 @@ export interface InjectDefaults {
   /** Allow-listed agent env for every injected pod (`esi webhook --agent-env`, chart `agent.env`). */
   agentEnv: Record<string, string>;
   runAsUser: number;
-  vaultTokenDir: string;
-  vaultTokenExpirationSeconds: number;
 }
 
 export const DEFAULTS: InjectDefaults = {
@@ -59,8 +57,6 @@ export const DEFAULTS: InjectDefaults = {
   startupProbe: { port: HEALTH.port, path: HEALTH.startupPath },
   agentEnv: {},
   runAsUser: 65532,
-  vaultTokenDir: VAULT_TOKEN_DIR,
-  vaultTokenExpirationSeconds: 3600,
 };
 
 /** Env of the pod's own identity the agent copies from the app containers (each provider names its own). */
@@ -188,7 +184,7 @@ export function buildPlan(inp: BuildInput): Plan {
   }
 
   const mountPath = settings.mountPath ?? defaults.mountPath;
-  const mountProblem = mountPathProblem(mountPath, [defaults.configDir, defaults.vaultTokenDir, ON_CHANGE_MARKER_DIR]);
+  const mountProblem = mountPathProblem(mountPath, [defaults.configDir, ...SERVICE_ACCOUNT_TOKEN_DIRS, ON_CHANGE_MARKER_DIR]);
   if (mountProblem) throw badAnnotation(A.mountPath, mountPath, mountProblem);
   const mode = settings.mode ?? defaults.mode;
   const native = inp.cluster.nativeSidecars;
@@ -205,7 +201,13 @@ export function buildPlan(inp: BuildInput): Plan {
 
   const secretsVolume = volName('esi-secrets');
   const configVolume = volName('esi-config');
-  const vaultVolume = resolved.vaultToken ? volName('esi-vault-token') : undefined;
+  // One projected token per provider that logs in with one; the agent finds each by its provider's name.
+  const tokens = Object.entries(resolved.serviceAccountTokens).map(([provider, token]) => ({
+    provider,
+    token,
+    volume: volName(serviceAccountTokenVolume(provider)),
+    dir: serviceAccountTokenDir(provider),
+  }));
   const markerVolume = settings.onChange?.signal ? volName('esi-on-change') : undefined;
 
   // The secrets mount path must not already be used by the user in a container that gets it.
@@ -276,7 +278,7 @@ export function buildPlan(inp: BuildInput): Plan {
     externalSecrets: resolved.externalSecrets,
     stores: resolved.stores,
     ...(Object.values(resolved.stores).some((s) => s.kind === 'ClusterSecretStore') ? { namespaceLabels: inp.namespaceLabels } : {}),
-    ...(vaultVolume ? { vaultTokenPath: `${defaults.vaultTokenDir}/${VAULT_TOKEN_FILE}` } : {}),
+    ...(tokens.length ? { serviceAccountTokens: Object.fromEntries(tokens.map((t) => [t.provider, `${t.dir}/${t.token.path}`])) } : {}),
     // The class admission checked sync-secret against; the agent writes Secrets only for stores of it.
     controllerClass: defaults.controllerClass,
   };
@@ -294,7 +296,7 @@ export function buildPlan(inp: BuildInput): Plan {
   const agentMounts: VolumeMount[] = [
     { name: secretsVolume, mountPath },
     { name: configVolume, mountPath: configDir, readOnly: true },
-    ...(vaultVolume ? [{ name: vaultVolume, mountPath: defaults.vaultTokenDir, readOnly: true }] : []),
+    ...tokens.map((t) => ({ name: t.volume, mountPath: t.dir, readOnly: true })),
     ...identity.mounts.filter((m) => m.mountPath !== mountPath && m.mountPath !== configDir),
   ];
   const securityContext = {
@@ -374,21 +376,9 @@ export function buildPlan(inp: BuildInput): Plan {
     },
   ];
   if (markerVolume) volumes.push({ name: markerVolume, emptyDir: { medium: 'Memory', sizeLimit: '1Ki' } });
-  if (vaultVolume) {
-    volumes.push({
-      name: vaultVolume,
-      projected: {
-        sources: [
-          {
-            serviceAccountToken: {
-              path: VAULT_TOKEN_FILE,
-              expirationSeconds: defaults.vaultTokenExpirationSeconds,
-              ...(resolved.vaultToken?.audience ? { audience: resolved.vaultToken.audience } : {}),
-            },
-          },
-        ],
-      },
-    });
+  for (const { volume, token } of tokens) {
+    const { path, expirationSeconds, audience } = token;
+    volumes.push({ name: volume, projected: { sources: [{ serviceAccountToken: { path, expirationSeconds, ...(audience ? { audience } : {}) } }] } });
   }
 
   const owned: Ownership = {

@@ -1,10 +1,10 @@
 /**
  * Resolve: the pod's ExternalSecrets and the stores they use, looked up in the pod's namespace only
  * (ClusterSecretStores cluster-wide), validated as ESO would, and turned into what the agent needs:
- * value-free config, static-credential env refs, and the Vault token audience.
+ * value-free config, static-credential env refs, and the service-account tokens providers log in with.
  */
 import { isObject, type EnvVar, type KubeObject } from '../core/index.ts';
-import { fileNameProblem, shownValue, storeKey, type AgentExternalSecret } from '../contract/index.ts';
+import { fileNameProblem, SERVICE_ACCOUNT_TOKEN, shownValue, storeKey, type AgentExternalSecret } from '../contract/index.ts';
 import { parseSecretStore, providerFor, secretStoreErrors, storeEnvName, type Provider } from '../providers/index.ts';
 import {
   conditionDeniedMessage,
@@ -58,9 +58,17 @@ export interface Resolved {
   stores: Record<string, SecretStore>;
   /** `secretKeyRef`/`configMapKeyRef` env for static credentials named by the stores. */
   credentialEnv: EnvVar[];
-  /** Set when a Vault store authenticates with the pod's service-account token. */
-  vaultToken?: { audience?: string };
+  /** Projected service-account tokens to mount for the agent, by provider name (Provider.serviceAccountToken). */
+  serviceAccountTokens: Record<string, ProjectedToken>;
   warnings: string[];
+}
+
+/** One provider's projected token, as the pod's stores of that provider need it. */
+export interface ProjectedToken {
+  audience?: string;
+  expirationSeconds: number;
+  /** File name in the projected volume. */
+  path: string;
 }
 
 export const INLINE_EXTERNAL_SECRET = 'esi-inline';
@@ -226,7 +234,7 @@ function withInlineCa(store: SecretStore, provider: Provider, ref: Required<Secr
 }
 
 export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
-  const out: Resolved = { externalSecrets: [], stores: {}, credentialEnv: [], warnings: [] };
+  const out: Resolved = { externalSecrets: [], stores: {}, credentialEnv: [], serviceAccountTokens: {}, warnings: [] };
   const entries: { es: ExternalSecret; annotation: string; dir: string; sync: boolean }[] = [];
 
   for (const name of settings.externalSecrets) {
@@ -284,7 +292,6 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
     entries.push({ es: inlineExternalSecret(settings.inline, inp.namespace), annotation: A.store, dir: '', sync: false });
   }
 
-  let vaultAudience: string | undefined | null = null;
   for (const { es, annotation, dir, sync } of entries) {
     const where = annotation === A.store ? 'inline secrets' : `ExternalSecret ${JSON.stringify(es.metadata.name)}`;
     const refs = storeRefs(es);
@@ -316,25 +323,29 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
         const name = storeEnvName(c.what, ref.kind, ref.name);
         if (!out.credentialEnv.some((e) => e.name === name)) out.credentialEnv.push({ name, valueFrom: { secretKeyRef: { name: c.name, key: c.key } } });
       }
-      const tokenAuth = provider.serviceAccountToken?.(store);
-      if (tokenAuth) {
-        const audience = tokenAuth.audience;
-        if (vaultAudience !== null && vaultAudience !== audience) {
+      const need = provider.serviceAccountToken?.(store);
+      if (need) {
+        const token: ProjectedToken = {
+          ...(need.audience ? { audience: need.audience } : {}),
+          expirationSeconds: need.expirationSeconds ?? SERVICE_ACCOUNT_TOKEN.expirationSeconds,
+          path: need.path ?? SERVICE_ACCOUNT_TOKEN.file,
+        };
+        const first = out.serviceAccountTokens[provider.name];
+        if (first && first.audience !== token.audience) {
           throw new InjectionDenied(
             'unsupported',
-            `${annotation}: the pod's Vault stores ask for service-account tokens with different audiences (${JSON.stringify(vaultAudience ?? '')} and ${JSON.stringify(audience ?? '')}); esi mounts one Vault token per pod: use one audience`,
+            `${annotation}: the pod's ${provider.name} stores ask for service-account tokens with different audiences (${JSON.stringify(first.audience ?? '')} and ${JSON.stringify(token.audience ?? '')}); esi mounts one ${provider.name} token per pod: use one audience`,
             annotation,
           );
         }
-        vaultAudience = audience;
-        if (tokenAuth.serviceAccount && tokenAuth.serviceAccount !== inp.serviceAccountName) {
-          out.warnings.push(`${ref.kind} ${ref.name}: Vault login uses the pod's service account ${JSON.stringify(inp.serviceAccountName)}, not ${JSON.stringify(tokenAuth.serviceAccount)}`);
+        out.serviceAccountTokens[provider.name] ??= token;
+        if (need.serviceAccount && need.serviceAccount !== inp.serviceAccountName) {
+          out.warnings.push(`${ref.kind} ${ref.name}: ${provider.name} login uses the pod's service account ${JSON.stringify(inp.serviceAccountName)}, not ${JSON.stringify(need.serviceAccount)}`);
         }
       }
     }
     out.externalSecrets.push({ externalSecret: dir === '' ? es : slim(es), dir, syncSecret: sync });
   }
-  if (vaultAudience !== null) out.vaultToken = vaultAudience === undefined ? {} : { audience: vaultAudience };
   return out;
 }
 

@@ -21,8 +21,8 @@ export interface ProviderContext {
   namespace: string;
   /** The environment the provider may read (the agent passes its own env; tests pass a clean one). */
   env: Record<string, string | undefined>;
-  /** Projected service-account token for Vault Kubernetes/JWT auth (re-read at every login). */
-  vaultTokenPath?: string;
+  /** The projected service-account token file the injector mounted for this store's provider (Provider.serviceAccountToken); re-read at every login. */
+  serviceAccountTokenPath?: string;
   /** Aborts everything in flight (agent shutdown). */
   signal?: AbortSignal;
   /** Per backend call timeout; default 10 s. */

@@ -10,6 +10,7 @@
  *   - `createSecretsClient(store, ctx)` → one session + one sync client in one object, closed with
  *     `close()`. For one-shot use (`esi render`).
  */
+import { serviceAccountTokenDir } from '../contract/index.ts';
 import { EsiError, type KubeObject } from '../core/index.ts';
 import { EsoError, loadRegexpEngine, parseSecretStoreWith, storeConditionErrors, type SecretStore } from '../eso/index.ts';
 import { envNamesFor, type ProviderContext, type StoreSession, type SyncClient } from './context.ts';
@@ -56,6 +57,12 @@ export function credentialEnvNames(storeKind: string, storeName: string): Record
 
 /** Identity env the agent copies from the app containers, over the whole table (the pod may use any store later). */
 export const IDENTITY_ENV: readonly string[] = [...new Set(PROVIDERS.flatMap((p) => p.identityEnv ?? []))];
+
+/**
+ * The directories where providers' projected service-account tokens are mounted in the agent, over the
+ * whole table: reserved, so no mount path of the user's overlaps one (injector and agent check the same).
+ */
+export const SERVICE_ACCOUNT_TOKEN_DIRS: readonly string[] = PROVIDERS.filter((p) => p.serviceAccountToken).map((p) => serviceAccountTokenDir(p.name));
 
 /** Endpoint env over the whole table: what a cluster or a pod may set for the agent (injector/agent-env.ts). */
 export const ENDPOINT_ENV: readonly string[] = [...new Set(PROVIDERS.flatMap((p) => p.endpointEnv ?? []))];

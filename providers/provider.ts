@@ -34,9 +34,19 @@ export interface CaReference {
   key: string;
 }
 
-/** A projected service-account token the agent logs in with (Vault Kubernetes/JWT auth). */
+/**
+ * A projected service-account token of the pod's own service account that the provider logs in with
+ * (Vault Kubernetes/JWT auth, a workload-identity federation). The injector projects one per provider
+ * (contract: serviceAccountTokenDir) and the agent passes its path as ProviderContext.serviceAccountTokenPath;
+ * nothing else in esi knows which provider wants one. Fields as Kubernetes' ServiceAccountTokenProjection.
+ */
 export interface ServiceAccountTokenNeed {
+  /** The token's audience; none: the API server's own (kube-apiserver --api-audiences). One per provider per pod. */
   audience?: string;
+  /** Requested lifetime; default SERVICE_ACCOUNT_TOKEN.expirationSeconds. The same for every store of a provider. */
+  expirationSeconds?: number;
+  /** File name in the projected volume; default SERVICE_ACCOUNT_TOKEN.file. The same for every store of a provider. */
+  path?: string;
   /** The service account ESO would use, when the store names one (esi uses the pod's own). */
   serviceAccount?: string;
 }
@@ -53,7 +63,7 @@ export interface Provider extends StoreProviderSpec {
    * or a pod may give the agent beyond identity (injector/agent-env.ts), copied from app containers too.
    */
   endpointEnv?: readonly string[];
-  /** Whether this store logs in with the pod's service-account token, and with which audience. */
+  /** Whether this store logs in with a projected token of the pod's service account, and which one. */
   serviceAccountToken?(store: SecretStore): ServiceAccountTokenNeed | undefined;
   /** A CA the store names by reference, to inline at admission. */
   caReference?(store: SecretStore): CaReference | undefined;

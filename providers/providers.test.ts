@@ -141,7 +141,7 @@ describe('Vault auth plan', () => {
     ['unsupported method with VAULT_TOKEN', { ldap: { path: 'ldap' } }, env, undefined, { kind: 'env-token' }],
   ];
   it.each(rows)('%s', (_n, auth, e, tokenPath, want) => {
-    expect(planVaultAuth(vaultStore(auth), { env: e, vaultTokenPath: tokenPath })).toEqual(want);
+    expect(planVaultAuth(vaultStore(auth), { env: e, serviceAccountTokenPath: tokenPath })).toEqual(want);
   });
 
   const errors: [string, Record<string, unknown> | undefined, string][] = [

@@ -27,7 +27,7 @@ export type VaultAuthPlan =
   | { kind: 'login'; method: 'kubernetes' | 'jwt' | 'approle'; mountPath: string; role?: string; jwtFrom?: { env: string } | { file: string }; roleId?: string | { env: string }; secretIdEnv?: string }
   | { kind: 'env-token' };
 
-export function planVaultAuth(store: SecretStore, ctx: Pick<ProviderContext, 'env' | 'vaultTokenPath'>): VaultAuthPlan {
+export function planVaultAuth(store: SecretStore, ctx: Pick<ProviderContext, 'env' | 'serviceAccountTokenPath'>): VaultAuthPlan {
   const v = store.spec.provider.vault!;
   const auth = (v.auth ?? {}) as NonNullable<VaultProvider['auth']> & {
     jwt?: { path?: string; role?: string; secretRef?: unknown; kubernetesServiceAccountToken?: unknown };
@@ -48,7 +48,7 @@ export function planVaultAuth(store: SecretStore, ctx: Pick<ProviderContext, 'en
   const jwt = auth.jwt;
   if (k8s || jwt) {
     const usesSecretRef = k8s ? !!k8s.secretRef : !!jwt!.secretRef;
-    const jwtFrom = usesSecretRef ? { env: names.vaultJwt } : ctx.vaultTokenPath ? { file: ctx.vaultTokenPath } : undefined;
+    const jwtFrom = usesSecretRef ? { env: names.vaultJwt } : ctx.serviceAccountTokenPath ? { file: ctx.serviceAccountTokenPath } : undefined;
     if (jwtFrom) {
       return k8s
         ? { kind: 'login', method: 'kubernetes', mountPath: k8s.mountPath || 'kubernetes', role: k8s.role, jwtFrom }

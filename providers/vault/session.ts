@@ -10,7 +10,7 @@
  *   tokenSecretRef  → env ESI_VAULT_TOKEN_<store>
  *   appRole         → roleId (store) or env ESI_VAULT_APPROLE_ROLE_ID_<store>; env ESI_VAULT_APPROLE_SECRET_ID_<store>
  *   kubernetes      → POST auth/<mountPath>/login {role, jwt}; jwt = env ESI_VAULT_JWT_<store> when the store
- *                     names `secretRef`, else the pod's projected token file (ctx.vaultTokenPath)
+ *                     names `secretRef`, else the pod's projected token file (ctx.serviceAccountTokenPath)
  *   jwt             → POST auth/<path>/login {role, jwt}; same jwt sources
  *   none of these usable → VAULT_TOKEN from ctx.env (workstation `esi render`)
  * Login tokens are renewed (renew-self) after 2/3 of their TTL and replaced by a new login when renewal

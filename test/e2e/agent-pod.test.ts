@@ -59,13 +59,13 @@ test('esi agent --pod runs the injected pod\'s agent: files under --root at the 
   const [injected] = injectManifests([deployment], eso);
   const template = (injected as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template;
   const config = JSON.parse(template.metadata.annotations[AGENT_CONFIG_ANNOTATION]!) as AgentConfig;
-  expect(config.vaultTokenPath).toBeTruthy();
+  expect(config.serviceAccountTokens?.vault).toBeTruthy();
   const podFile = scratchPath(`agent-pod-${ns}.yaml`);
   writeFileSync(podFile, stringify(injected));
 
   // What the kubelet would mount: the projected token (a real TokenRequest for the pod's service account).
   const root = await mkdtemp(scratchPath('agent-pod-root-'));
-  const tokenPath = join(root, config.vaultTokenPath!);
+  const tokenPath = join(root, config.serviceAccountTokens!.vault!);
   mkdirSync(dirname(tokenPath), { recursive: true });
   writeFileSync(tokenPath, await createServiceAccountToken(ns, 'app', [VAULT_AUDIENCE], 3600), { mode: 0o600 });
 

@@ -34,7 +34,7 @@ describe.each([2, 1] as const)('Vault Kubernetes auth, KV v%i', (kv) => {
     await putBaoSecret(kv === 2 ? 'secret' : 'kv1', path, { username: 'app', password: pw1 }, kv);
     const config = agentConfig(ns, vaultStore(kv === 2 ? 'v2' : 'v1'), [
       { name: 'db', refreshInterval: '200ms', data: [{ secretKey: 'username', key: path, property: 'username' }, { secretKey: 'password', key: path, property: 'password' }] },
-    ], { vaultTokenPath: tokenPath });
+    ], { serviceAccountTokens: { vault: tokenPath } });
     const agent = await startAgent(`bao-kv${kv}`, { config, env: {} });
     try {
       const dir = agent.dir('db');
@@ -60,7 +60,7 @@ test('a reader hammering the files during ≥ 500 rotations never sees a mixed s
   await putBaoSecret('secret', path, { a: 'gen-0', b: 'gen-0' });
   const config = agentConfig(ns, vaultStore('v2'), [
     { name: 'pair', refreshInterval: '1ms', data: [{ secretKey: 'a', key: path, property: 'a' }, { secretKey: 'b', key: path, property: 'b' }] },
-  ], { vaultTokenPath: tokenPath });
+  ], { serviceAccountTokens: { vault: tokenPath } });
   // The agent floors refresh intervals at 1 s (issue 18); this test needs rotations as fast as the backend allows.
   const agent = await startAgent('bao-hammer', { config, env: {}, minRefreshIntervalMs: 1 });
   const dir = agent.dir('pair');
@@ -151,7 +151,7 @@ test('backend down: files untouched, metrics, readiness and Events say so; recov
   // agent-secret.test.ts exercises the pod's own service account and its Role).
   const kube = new KubeClient(await kubeconfigAccess(harness().kubeconfigPath));
   const config = agentConfig(ns, vaultStore('v2', proxy.url), [{ name: 'db', refreshInterval: '100ms', data: [{ secretKey: 'password', key: path, property: 'password' }] }], {
-    vaultTokenPath: tokenPath,
+    serviceAccountTokens: { vault: tokenPath },
     staleAfter: '1s',
   });
   let address = '';

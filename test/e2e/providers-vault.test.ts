@@ -69,7 +69,7 @@ function ctx(o: Partial<ProviderContext> = {}): ProviderContext {
   return {
     namespace: ns,
     env: {},
-    vaultTokenPath: tokenPath,
+    serviceAccountTokenPath: tokenPath,
     logger,
     timeoutMs: 15_000,
     metrics: (_b, op, outcome) => calls.push(`${op}:${outcome}`),
@@ -197,7 +197,7 @@ describe('Vault Kubernetes auth with the pod token, KV v2', () => {
 
   test("another service account's token is refused by the role", async () => {
     const other = writeTokenFile(await createServiceAccountToken(ns, 'intruder', [VAULT_AUDIENCE], 600));
-    const c = await createSecretsClient(store('intruder', { auth: k8sAuth() }), ctx({ vaultTokenPath: other }));
+    const c = await createSecretsClient(store('intruder', { auth: k8sAuth() }), ctx({ serviceAccountTokenPath: other }));
     await expect(c.getSecret({ key: `${ns}/app/db` })).rejects.toThrow(/failed: HTTP 403/);
     await c.close();
   });
@@ -295,7 +295,7 @@ describe('other ways to a token', () => {
     const created = (await bao('POST', 'auth/token/create', { policies: [`${ns}-read`], ttl: '10m' })) as { auth: { client_token: string } };
     const names = credentialEnvNames('SecretStore', 'token-ref');
     const s = store('token-ref', { auth: { tokenSecretRef: { name: 'vault-token', key: 'token' } } });
-    const c = await createSecretsClient(s, ctx({ env: { [names.vaultToken]: created.auth.client_token }, vaultTokenPath: undefined }));
+    const c = await createSecretsClient(s, ctx({ env: { [names.vaultToken]: created.auth.client_token }, serviceAccountTokenPath: undefined }));
     expect(text(await c.getSecret({ key: `${ns}/app/db`, property: 'user' }))).toBe('app2');
     await c.close();
     const missing = await createSecretsClient(s, ctx({ env: {} }));
@@ -320,7 +320,7 @@ describe('other ways to a token', () => {
 
   test('VAULT_TOKEN on a workstation when the pod token file is absent', async () => {
     const created = (await bao('POST', 'auth/token/create', { policies: [`${ns}-read`], ttl: '10m' })) as { auth: { client_token: string } };
-    const c = await createSecretsClient(store('workstation', { auth: k8sAuth() }), ctx({ env: { VAULT_TOKEN: created.auth.client_token }, vaultTokenPath: undefined }));
+    const c = await createSecretsClient(store('workstation', { auth: k8sAuth() }), ctx({ env: { VAULT_TOKEN: created.auth.client_token }, serviceAccountTokenPath: undefined }));
     expect(text(await c.getSecret({ key: `${ns}/app/db`, property: 'user' }))).toBe('app2');
     await c.close();
   });
@@ -421,10 +421,10 @@ describe('namespaces on OpenBao', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    const c = await createSecretsClient(store('ns-read', { path: 'kvns', namespace: child }), ctx({ env: { VAULT_TOKEN: h.baoRootToken }, vaultTokenPath: undefined }));
+    const c = await createSecretsClient(store('ns-read', { path: 'kvns', namespace: child }), ctx({ env: { VAULT_TOKEN: h.baoRootToken }, serviceAccountTokenPath: undefined }));
     expect(text(await c.getSecret({ key: 'app', property: 'where' }))).toBe('inside');
     await c.close();
-    const outside = await createSecretsClient(store('ns-outside', { path: 'kvns' }), ctx({ env: { VAULT_TOKEN: h.baoRootToken }, vaultTokenPath: undefined }));
+    const outside = await createSecretsClient(store('ns-outside', { path: 'kvns' }), ctx({ env: { VAULT_TOKEN: h.baoRootToken }, serviceAccountTokenPath: undefined }));
     await expect(outside.getSecret({ key: 'app' })).rejects.toThrow(/Code: 404|Secret does not exist|Code: 403/);
     await outside.close();
   });
