@@ -75,6 +75,23 @@ describe('syncTargetSecret (esi.dev/sync-secret)', () => {
     await expect(syncTargetSecret(c.externalSecrets[0]!, rendered(c.externalSecrets[0]!, { password: b('x') }), c, { kube, log, sleep: async () => undefined, maxAttempts: 3 })).rejects.toThrow(/HTTP 409/);
   });
 
+  it('labels a pre-existing target Secret managed first, as ESO does, even when creationPolicy None leaves its data', async () => {
+    const c = esiConfig();
+    const entry = c.externalSecrets[0]!;
+    entry.externalSecret.spec.target.creationPolicy = 'None';
+    const foreign = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app', namespace: 'default', resourceVersion: '7', labels: { team: 'a' } }, data: { kept: b('old').toString('base64') } };
+    api.secrets.set('default/app', structuredClone(foreign));
+    expect(await syncTargetSecret(entry, rendered(entry, { password: b('x') }), c, { kube, log })).toBe('none');
+    const s = api.secrets.get('default/app')!;
+    expect(s['metadata'].labels).toEqual({ team: 'a', [LABEL_MANAGED]: 'true' });
+    expect(s['data']).toEqual(foreign.data);
+    // Labelled once: the next sync writes nothing.
+    const writes = api.requests.filter((r) => r.startsWith('PUT')).length;
+    expect(writes).toBe(1);
+    expect(await syncTargetSecret(entry, rendered(entry, { password: b('x') }), c, { kube, log })).toBe('none');
+    expect(api.requests.filter((r) => r.startsWith('PUT')).length).toBe(writes);
+  });
+
   it('several replicas writing at once converge on one Secret', async () => {
     const c = esiConfig();
     const data = { password: b('same') };

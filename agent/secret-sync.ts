@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { AgentLogger } from './log.ts';
 import { EsiError, type Secret } from '../core/index.ts';
 import { DEFAULT_CONTROLLER_CLASS, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
-import { targetName, type SecretOutcome } from '../eso/index.ts';
+import { targetName, withManagedLabel, type SecretOutcome } from '../eso/index.ts';
 import { storesOf } from './config.ts';
 import { kubeError, type KubeClient } from '../kube/index.ts';
 import type { AgentMetrics } from './metrics.ts';
@@ -74,7 +74,26 @@ export async function syncTargetSecret(
       record('error');
       throw kubeError('GET', path, got);
     }
-    const existing = got.status === 200 ? (got.body as Secret) : undefined;
+    let existing = got.status === 200 ? (got.body as Secret) : undefined;
+    // ESO's first step, before anything is fetched and whatever the creationPolicy: a pre-existing target
+    // without the managed label gets it (pkg/controllers/externalsecret/externalsecret_controller.go,
+    // Reconcile). So a creationPolicy=None or an unchanged data-hash still leaves the label, as ESO does
+    // (found by the ESO-oracle differential, test/e2e/eso-oracle.test.ts).
+    const labelled = withManagedLabel(existing);
+    if (existing && labelled !== existing) {
+      const put = await deps.kube.send('PUT', `${path}?${fm}`, labelled);
+      if (put.status === 409 && attempt < maxAttempts) {
+        record('conflict');
+        await sleep(Math.min(2000, 50 * 2 ** (attempt - 1)) * (0.5 + random() / 2));
+        continue;
+      }
+      if (put.status < 200 || put.status >= 300) {
+        record('error');
+        throw kubeError('PUT', path, put);
+      }
+      existing = put.body as Secret;
+      deps.log.info({ externalSecret: esName, secret: name }, 'pre-existing Secret labelled reconcile.external-secrets.io/managed, as ESO does first');
+    }
     const outcome = await render(existing);
     let r;
     let verb: string;

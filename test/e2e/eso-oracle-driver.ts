@@ -1,6 +1,7 @@
-// Runs one grammar case (eso-oracle-grammar.ts) on both sides: the real ESO controller syncs it in the
-// oracle's apiserver, `esi render` (the CLI command, in process) renders it from the same manifests, then
-// the backend values rotate and both refresh. Returns what each side left, normalised for comparison.
+// Runs one grammar case (eso-oracle-grammar.ts) on three sides: the real ESO controller syncs it in the
+// oracle's apiserver, `esi render` (the CLI command, in process) renders it from the same manifests, and
+// the esi agent (sync-secret, eso-oracle-agent.ts) writes it into the harness's apiserver; then the
+// backend values rotate and all refresh. Returns what each side left, normalised for comparison.
 // Values are compared by hash: nothing here prints a Secret value.
 import { DeleteSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { createHash, randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { main } from '../../cli/main.ts';
 import { harness, kubeApi, kubeRaw, motoSecretsManager, putAwsSecret, scratchPath } from '../harness/index.ts';
 import type { EsoOracle } from '../harness/eso-oracle.ts';
 import type { OracleCase } from './eso-oracle-grammar.ts';
+import { prepareAgentNamespace, startOracleAgent, type AgentRound, type OracleAgent } from './eso-oracle-agent.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha = (b64: string) => createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex').slice(0, 16);
@@ -64,7 +66,14 @@ export async function prepareOracle(oracle: EsoOracle): Promise<OracleContext> {
   return { oracle, credsNamespace, tag: randomBytes(3).toString('hex') };
 }
 
-function storeManifest(c: OracleCase, credsNs: string): object {
+export interface StoreManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec: object;
+}
+
+function storeManifest(c: OracleCase, credsNs: string): StoreManifest {
   const cluster = c.storeKind === 'ClusterSecretStore';
   const nsOf = cluster ? { namespace: credsNs } : {};
   const provider = c.provider === 'aws'
@@ -233,6 +242,15 @@ export interface RoundResult {
   before: Outcome;
   eso: Outcome;
   esi: Outcome;
+  /** The Secret the esi agent wrote with sync-secret into the harness's apiserver. */
+  agent: Outcome;
+  /** The agent's target Secret as the round found it (round 2: the agent's own from round 1). */
+  agentBefore: Outcome;
+  /**
+   * `esi render` from the agent's starting point: `esi` itself when the agent's Secret before the round
+   * equals ESO's, else a second render over the agent's (after a round ESO v0.16.2 explained differently).
+   */
+  esiForAgent: Outcome;
   /** esi's stderr notes (why no Secret, skipped entries), for the failure message. */
   esiNotes: string;
   esoReason?: string;
@@ -254,13 +272,16 @@ export async function runCase(c: OracleCase, ctx: OracleContext): Promise<RoundR
   for (const ts of c.templateSecrets) await createSecret(o, { metadata: { name: ts.name, namespace: c.namespace }, data: ts.data });
   const targetName = ((c.es.spec['target'] as { name?: string } | undefined)?.name) ?? c.es.metadata.name;
   let existing: SecretObj | undefined;
-  if (c.existing) {
-    existing = await createSecret(o, {
-      metadata: { name: targetName, namespace: c.namespace, ...(c.existing.labels ? { labels: c.existing.labels } : {}), ...(c.existing.annotations ? { annotations: c.existing.annotations } : {}) },
-      data: c.existing.data,
-      ...(c.existing.type ? { type: c.existing.type } : {}),
-    });
-  }
+  const existingInput: SecretObj | undefined = c.existing
+    ? {
+        metadata: { name: targetName, namespace: c.namespace, ...(c.existing.labels ? { labels: c.existing.labels } : {}), ...(c.existing.annotations ? { annotations: c.existing.annotations } : {}) },
+        data: c.existing.data,
+        ...(c.existing.type ? { type: c.existing.type } : {}),
+      }
+    : undefined;
+  if (existingInput) existing = await createSecret(o, existingInput);
+  // The agent's side: the same namespace and pre-existing Secret in the harness's apiserver.
+  await prepareAgentNamespace(c, existingInput);
 
   const esPath = `/apis/${group}/${version}/namespaces/${c.namespace}/externalsecrets`;
   const manifest = { apiVersion: c.apiVersion, kind: 'ExternalSecret', metadata: { ...c.es.metadata, namespace: c.namespace }, spec: c.es.spec };
@@ -270,18 +291,37 @@ export async function runCase(c: OracleCase, ctx: OracleContext): Promise<RoundR
   const esoSecret1 = await getSecret(o, c.namespace, targetName);
   const results: RoundResult[] = [];
   const esi1 = await esiRender(c, ctx, { ...manifest, metadata: { ...manifest.metadata, uid } }, existing);
-  results.push({ before: existing ? secretOutcome(existing) : { kind: 'none' }, eso: one.errors ? { kind: 'error', messages: one.errors } : esoSecret1 ? secretOutcome(esoSecret1) : { kind: 'none' }, esi: esiOutcome(esi1), esiNotes: esi1.stderr, esoReason: one.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
+  const agent = await startOracleAgent(c, { ...manifest, metadata: { ...manifest.metadata, uid } }, store, { aws: ['test', 'test'], baoToken: harness().baoRootToken });
+  try {
+    const agent1 = await agentOutcome(agent, await agent.firstSync(), targetName);
+    const before1: Outcome = existing ? secretOutcome(existing) : { kind: 'none' };
+    results.push({ before: before1, eso: one.errors ? { kind: 'error', messages: one.errors } : esoSecret1 ? secretOutcome(esoSecret1) : { kind: 'none' }, esi: esiOutcome(esi1), agent: agent1, agentBefore: before1, esiForAgent: esiOutcome(esi1), esiNotes: esi1.stderr, esoReason: one.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
 
-  // Round 2: rotate the backend, then a metadata change on the ExternalSecret makes ESO refresh now
-  // (its syncedResourceVersion covers labels and annotations).
-  await putBackend(c, 2);
-  const warnings = warningCounts(await esEvents(o, c.namespace, uid));
-  const annotations = { ...(c.es.metadata.annotations ?? {}), 'oracle.esi.dev/round': '2' };
-  await kubeApi(o.access, 'PATCH', `${esPath}/${c.es.metadata.name}`, { metadata: { annotations } }, { contentType: 'application/merge-patch+json' });
-  const two = await awaitEso(o, c, `${esPath}/${c.es.metadata.name}`, { synced: one.es.status?.syncedResourceVersion, warnings });
-  const esoSecret2 = await getSecret(o, c.namespace, targetName);
-  const before2 = esoSecret1 ?? (await getSecret(o, c.namespace, targetName));
-  const esi2 = await esiRender(c, ctx, { ...manifest, metadata: { ...manifest.metadata, annotations, uid } }, before2);
-  results.push({ before: before2 ? secretOutcome(before2) : { kind: 'none' }, eso: two.errors ? { kind: 'error', messages: two.errors } : esoSecret2 ? secretOutcome(esoSecret2) : { kind: 'none' }, esi: esiOutcome(esi2), esiNotes: esi2.stderr, esoReason: two.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
-  return results;
+    // Round 2: rotate the backend, then a metadata change on the ExternalSecret makes ESO refresh now
+    // (its syncedResourceVersion covers labels and annotations), and the agent sees it in its config.
+    await putBackend(c, 2);
+    const warnings = warningCounts(await esEvents(o, c.namespace, uid));
+    const annotations = { ...(c.es.metadata.annotations ?? {}), 'oracle.esi.dev/round': '2' };
+    await kubeApi(o.access, 'PATCH', `${esPath}/${c.es.metadata.name}`, { metadata: { annotations } }, { contentType: 'application/merge-patch+json' });
+    const two = await awaitEso(o, c, `${esPath}/${c.es.metadata.name}`, { synced: one.es.status?.syncedResourceVersion, warnings });
+    const esoSecret2 = await getSecret(o, c.namespace, targetName);
+    const before2 = esoSecret1 ?? (await getSecret(o, c.namespace, targetName));
+    const manifest2 = { ...manifest, metadata: { ...manifest.metadata, annotations, uid } };
+    const esi2 = await esiRender(c, ctx, manifest2, before2);
+    const agentSecret1 = (await agent.secret(targetName)) as SecretObj | undefined;
+    const agentBefore2: Outcome = agentSecret1 ? secretOutcome(agentSecret1) : { kind: 'none' };
+    const esoBefore2: Outcome = before2 ? secretOutcome(before2) : { kind: 'none' };
+    const esi2ForAgent = JSON.stringify(agentBefore2) === JSON.stringify(esoBefore2) ? esi2 : await esiRender(c, ctx, manifest2, agentSecret1);
+    const agent2 = await agentOutcome(agent, await agent.refresh(manifest2), targetName);
+    results.push({ before: esoBefore2, eso: two.errors ? { kind: 'error', messages: two.errors } : esoSecret2 ? secretOutcome(esoSecret2) : { kind: 'none' }, esi: esiOutcome(esi2), agent: agent2, agentBefore: agentBefore2, esiForAgent: esiOutcome(esi2ForAgent), esiNotes: esi2.stderr, esoReason: two.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
+    return results;
+  } finally {
+    await agent.stop();
+  }
+}
+
+async function agentOutcome(agent: OracleAgent, round: AgentRound, targetName: string): Promise<Outcome> {
+  if (round.kind === 'failed') return { kind: 'error', messages: [round.message] };
+  const s = (await agent.secret(targetName)) as SecretObj | undefined;
+  return s ? secretOutcome(s) : { kind: 'none' };
 }

@@ -14,7 +14,7 @@ import { harness } from '../harness/index.ts';
 import { startEsoOracle, type EsoOracle } from '../harness/eso-oracle.ts';
 import { prepareOracle, runCase, type OracleContext, type Outcome } from './eso-oracle-driver.ts';
 import { generateCase, type OracleCase } from './eso-oracle-grammar.ts';
-import { ESI_GAPS, VERSION_DIFFERENCES } from './eso-oracle-differences.ts';
+import { AGENT_GAPS, ESI_GAPS, VERSION_DIFFERENCES } from './eso-oracle-differences.ts';
 
 const SEEDS = Number(process.env['ESI_ORACLE_SEEDS'] ?? 48);
 const FIRST = Number(process.env['ESI_ORACLE_FIRST_SEED'] ?? 1);
@@ -27,12 +27,14 @@ beforeAll(async () => {
   ctx = await prepareOracle(oracle);
 }, 240_000);
 
-/** Rounds per outcome, so a run shows it compared Secrets and errors, not only one kind. */
+/** Rounds per outcome and side, so a run shows it compared Secrets and errors, not only one kind. */
 const tally = { secret: 0, none: 0, error: 0, explained: 0 };
+const agentTally = { secret: 0, none: 0, error: 0, explained: 0, renderSame: 0 };
 const gapsSeen = new Map<string, string[]>();
 
 afterAll(async () => {
   console.log(`[eso-oracle] rounds compared: ${tally.secret} Secrets, ${tally.none} no-Secret outcomes, ${tally.error} errors; ${tally.explained} explained version differences`);
+  console.log(`[eso-oracle] agent sync-secret rounds vs ESO: ${agentTally.secret} Secrets, ${agentTally.none} no-Secret outcomes, ${agentTally.error} errors; ${agentTally.explained} explained version differences; ${agentTally.renderSame} equal to esi render's`);
   for (const [name, where] of gapsSeen) console.log(`[eso-oracle] known esi gap (${where.join(', ')}): ${name}`);
   await oracle?.stop();
 });
@@ -64,6 +66,23 @@ function difference(eso: Outcome, esi: Outcome): string | undefined {
   return a === b ? undefined : `Secrets differ:\n  eso: ${a.replace(/\n/g, '')}\n  esi: ${b.replace(/\n/g, '')}`;
 }
 
+/**
+ * The agent's sync-secret against `esi render`: one ESO engine behind both, so nothing may differ but the
+ * error's framing (render names the ExternalSecret and the entry; the agent's log line carries them as fields).
+ */
+function agentVsRender(esi: Outcome, agent: Outcome): string | undefined {
+  if (esi.kind === 'error' && agent.kind === 'error') {
+    const line = perCall(esi.messages[0] ?? '');
+    return agent.messages.every((m) => m !== '' && line.endsWith(perCall(oneLine(m)))) ? undefined : `errors differ:\n  render: ${line}\n  agent: ${agent.messages.join(' | ')}`;
+  }
+  const a = JSON.stringify(esi, null, 1);
+  const b = JSON.stringify(agent, null, 1);
+  return a === b ? undefined : `agent and render differ:\n  render: ${a.replace(/\n/g, '')}\n  agent: ${b.replace(/\n/g, '')}`;
+}
+
+/** What differs per backend call, not per engine: AWS's request id. */
+const perCall = (m: string) => m.replace(/RequestID: [^,\s]*/g, 'RequestID: *');
+
 function outcomeName(o: Outcome): string {
   return o.kind === 'error' ? `error (${o.messages.join(' | ')})` : o.kind === 'none' ? 'no Secret' : 'a Secret';
 }
@@ -73,7 +92,7 @@ const seeds = process.env['ESI_ORACLE_SEED_LIST']
   ? process.env['ESI_ORACLE_SEED_LIST'].split(',').map(Number)
   : Array.from({ length: SEEDS }, (_, i) => FIRST + i);
 
-describe.concurrent(`ESO v0.16.2 controller vs esi render (${seeds.length} seeds from ${seeds[0]})`, () => {
+describe.concurrent(`ESO v0.16.2 controller vs esi render and the esi agent's sync-secret (${seeds.length} seeds from ${seeds[0]})`, () => {
   for (const seed of seeds) {
     const shape = generateCase(seed, 'x').summary.join(' ');
     it(`seed ${seed}: ${shape}`, async () => {
@@ -98,6 +117,22 @@ describe.concurrent(`ESO v0.16.2 controller vs esi render (${seeds.length} seeds
           return;
         }
         problems.push(`round ${i + 1}: ${diff}\n  eso condition: ${r.esoReason ?? '-'}\n  esi notes: ${r.esiNotes.trim() || '-'}`);
+      });
+      // The agent's Secret (sync-secret) against ESO's, with the same explained differences, and
+      // against esi render's, where nothing may differ.
+      rounds.forEach((r, i) => {
+        const vsRender = agentVsRender(r.esiForAgent, r.agent);
+        if (vsRender !== undefined) {
+          const gap = AGENT_GAPS.find((g) => g.applies(c, i + 1, r.esiForAgent, r.agent));
+          if (gap) gapsSeen.set(gap.name, [...(gapsSeen.get(gap.name) ?? []), `seed ${seed} round ${i + 1}`]);
+          else problems.push(`round ${i + 1} (agent vs render): ${vsRender}`);
+          return;
+        }
+        agentTally.renderSame++;
+        const diff = difference(r.eso, r.agent);
+        if (diff === undefined) agentTally[r.eso.kind]++;
+        else if (VERSION_DIFFERENCES.some((k) => k.applies(c, i + 1, r.agentBefore, r.eso, r.agent))) agentTally.explained++;
+        else if (!ESI_GAPS.some((g) => g.applies(c, i + 1, r.agentBefore, r.eso, r.agent))) problems.push(`round ${i + 1} (agent vs ESO): ${diff}\n  eso condition: ${r.esoReason ?? '-'}`);
       });
       expect(problems, `seed ${seed} (${c.namespace}):\n${JSON.stringify(c.es.spec)}\n${problems.join('\n')}`).toEqual([]);
     });
