@@ -124,10 +124,23 @@ export interface AgentGap {
   name: string;
   /** The README row that says so. */
   readme: string;
-  applies(c: OracleCase, round: number, render: Outcome, agent: Outcome): boolean;
+  applies(c: OracleCase, round: number, render: Outcome, agent: Outcome, files: Outcome | undefined): boolean;
 }
 
 export const AGENT_GAPS: AgentGap[] = [
+  {
+    name: 'the agent renders the pod\'s files first, as for a Secret ESO creates and owns; when that fails, its sync fails',
+    readme:
+      'agent/agent.ts #syncOne (files get what ESO would put in a Secret it creates and owns, whoever writes the Secret); ' +
+      'so an ExternalSecret whose creationPolicy None or Merge makes ESO skip the template or fail on the existing ' +
+      'Secret fails in the agent with the Owner rendering\'s error (an invalid key, a broken template)',
+    applies(_c, _round, render, agent, files) {
+      if (agent.kind !== 'error' || files?.kind !== 'error') return false;
+      if (render.kind === 'error' && render.messages[0] === files.messages[0]) return false;
+      const line = (files.messages[0] ?? '').replace(/RequestID: [^,\s]*/g, '');
+      return agent.messages.every((m) => m !== '' && line.endsWith(m.replace(/\s*\n\s*/g, '; ').replace(/RequestID: [^,\s]*/g, '')));
+    },
+  },
   {
     name: 'templateFrom ConfigMaps and Secrets are not read from the cluster by the agent',
     readme:

@@ -251,6 +251,12 @@ export interface RoundResult {
    * equals ESO's, else a second render over the agent's (after a round ESO v0.16.2 explained differently).
    */
   esiForAgent: Outcome;
+  /**
+   * When the agent failed: `esi render` of what the agent renders first, the pod's files, which get what
+   * ESO would write to a Secret it creates and owns (agent/agent.ts #syncOne, creationPolicy Owner, not
+   * immutable, no existing Secret).
+   */
+  esiFiles?: Outcome;
   /** esi's stderr notes (why no Secret, skipped entries), for the failure message. */
   esiNotes: string;
   esoReason?: string;
@@ -295,7 +301,8 @@ export async function runCase(c: OracleCase, ctx: OracleContext): Promise<RoundR
   try {
     const agent1 = await agentOutcome(agent, await agent.firstSync(), targetName);
     const before1: Outcome = existing ? secretOutcome(existing) : { kind: 'none' };
-    results.push({ before: before1, eso: one.errors ? { kind: 'error', messages: one.errors } : esoSecret1 ? secretOutcome(esoSecret1) : { kind: 'none' }, esi: esiOutcome(esi1), agent: agent1, agentBefore: before1, esiForAgent: esiOutcome(esi1), esiNotes: esi1.stderr, esoReason: one.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
+    const files1 = agent1.kind === 'error' ? { esiFiles: esiOutcome(await esiRender(c, ctx, filesManifest({ ...manifest, metadata: { ...manifest.metadata, uid } }), undefined)) } : {};
+    results.push({ before: before1, eso: one.errors ? { kind: 'error', messages: one.errors } : esoSecret1 ? secretOutcome(esoSecret1) : { kind: 'none' }, esi: esiOutcome(esi1), agent: agent1, agentBefore: before1, esiForAgent: esiOutcome(esi1), ...files1, esiNotes: esi1.stderr, esoReason: one.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
 
     // Round 2: rotate the backend, then a metadata change on the ExternalSecret makes ESO refresh now
     // (its syncedResourceVersion covers labels and annotations), and the agent sees it in its config.
@@ -313,11 +320,17 @@ export async function runCase(c: OracleCase, ctx: OracleContext): Promise<RoundR
     const esoBefore2: Outcome = before2 ? secretOutcome(before2) : { kind: 'none' };
     const esi2ForAgent = JSON.stringify(agentBefore2) === JSON.stringify(esoBefore2) ? esi2 : await esiRender(c, ctx, manifest2, agentSecret1);
     const agent2 = await agentOutcome(agent, await agent.refresh(manifest2), targetName);
-    results.push({ before: esoBefore2, eso: two.errors ? { kind: 'error', messages: two.errors } : esoSecret2 ? secretOutcome(esoSecret2) : { kind: 'none' }, esi: esiOutcome(esi2), agent: agent2, agentBefore: agentBefore2, esiForAgent: esiOutcome(esi2ForAgent), esiNotes: esi2.stderr, esoReason: two.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
+    const files2 = agent2.kind === 'error' ? { esiFiles: esiOutcome(await esiRender(c, ctx, filesManifest(manifest2), undefined)) } : {};
+    results.push({ before: esoBefore2, eso: two.errors ? { kind: 'error', messages: two.errors } : esoSecret2 ? secretOutcome(esoSecret2) : { kind: 'none' }, esi: esiOutcome(esi2), agent: agent2, agentBefore: agentBefore2, esiForAgent: esiOutcome(esi2ForAgent), ...files2, esiNotes: esi2.stderr, esoReason: two.es.status?.conditions?.find((x) => x.type === 'Ready')?.message });
     return results;
   } finally {
     await agent.stop();
   }
+}
+
+/** The ExternalSecret as the agent renders it for the pod's files (agent/agent.ts #syncOne `forFiles`). */
+function filesManifest<T extends { spec: Record<string, unknown> }>(m: T): T {
+  return { ...m, spec: { ...m.spec, target: { ...(m.spec['target'] as object), creationPolicy: 'Owner', immutable: false } } };
 }
 
 async function agentOutcome(agent: OracleAgent, round: AgentRound, targetName: string): Promise<Outcome> {
