@@ -6,8 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { harness, putAwsSecret, sentinel, sha256 } from '../harness/index.ts';
 import { installEsi } from '../harness/pods/esi.ts';
-import { kubectl, podApi, podCluster, type PodClusterInfo } from '../harness/pods/index.ts';
-import { MOUNT, appContainer, awsFixture, containerLog, eventually, exec, fmtMs, podNamespace, readyPod, status } from './pods-helpers.ts';
+import { podApi, podCluster, type PodClusterInfo } from '../harness/pods/index.ts';
+import { MOUNT, appContainer, awsFixture, containerLog, eventually, exec, expectNoLeak, fmtMs, podNamespace, readyPod, status } from './pods-helpers.ts';
 
 let info: PodClusterInfo;
 
@@ -72,20 +72,8 @@ describe('AWS Secrets Manager with IRSA on a running pod', () => {
     expect(status(after, 'esi-agent')!.restartCount).toBe(0);
 
     // The values appear nowhere but in the files: not in any container's log, the namespace's Events, the
-    // pod's annotations, or the env of the app and agent containers (raw or base64).
-    const places: Record<string, string> = {
-      annotations: JSON.stringify(after.metadata.annotations ?? {}),
-      events: await kubectl(info, ['-n', ns, 'get', 'events', '-o', 'json']),
-      'app env': await exec(info, ns, name, 'app', ['env']),
-      'pod spec env': JSON.stringify(after.spec),
-    };
-    for (const c of ['app', 'esi-agent']) places[`${c} log`] = (await containerLog(info, ns, name, c)).map((l) => l.text).join('\n');
-    for (const [where, text] of Object.entries(places)) {
-      for (const v of [v1, v2]) {
-        expect(text.includes(v), `value in ${where}`).toBe(false);
-        expect(text.includes(Buffer.from(v).toString('base64')), `base64 value in ${where}`).toBe(false);
-      }
-    }
+    // pod's annotations and spec, or the env of the app container (raw or base64).
+    const places = await expectNoLeak(info, ns, name, [v1, v2], { containers: ['app', 'esi-agent'], envOf: ['app'] });
     expect(places['esi-agent log']!.length).toBeGreaterThan(0);
 
     console.log(`[pods] aws-irsa: pod creation → app start ${fmtMs(started.start.at - created)}; ` +

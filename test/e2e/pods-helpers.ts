@@ -1,7 +1,8 @@
 // Shared by the pod suites (pods-*.test.ts): namespaces, the app container every scenario runs, and the
 // evidence a running pod gives — container logs with the kubelet's timestamps, container statuses, exec.
 import { randomBytes } from 'node:crypto';
-import { IRSA_AUDIENCE } from '../harness/index.ts';
+import { expect } from 'vitest';
+import { IRSA_AUDIENCE, POD_IDENTITY_AUDIENCE } from '../harness/index.ts';
 import { diagnose } from '../harness/pods/esi.ts';
 import { kubectl, podApi, type PodClusterInfo } from '../harness/pods/index.ts';
 
@@ -117,9 +118,11 @@ export const fmtMs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * An AWS Secrets Manager secret in moto, a SecretStore and an ExternalSecret `db` (key `password`) in `ns`,
- * and the IRSA pieces an app container and its pod need (what the EKS Pod Identity webhook would add).
+ * and the identity pieces an app container and its pod need, as the EKS webhooks would add them: IRSA
+ * (a token with audience sts.amazonaws.com, moto's STS) or EKS Pod Identity (a token with audience
+ * pods.eks.amazonaws.com, the harness's emulator at EKS's address; register the association separately).
  */
-export async function awsFixture(info: PodClusterInfo, ns: string, h: { awsRegion: string; awsAccountId: string }, put: (name: string, v: string) => Promise<unknown>, value: string) {
+export async function awsFixture(info: PodClusterInfo, ns: string, h: { awsRegion: string; awsAccountId: string }, put: (name: string, v: string) => Promise<unknown>, value: string, identity: 'irsa' | 'pod-identity' = 'irsa') {
   const secretName = `pods/${ns}/db`;
   await put(secretName, value);
   await podApi(info, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app' } });
@@ -134,12 +137,16 @@ export async function awsFixture(info: PodClusterInfo, ns: string, h: { awsRegio
       data: [{ secretKey: 'password', remoteRef: { key: secretName } }],
     },
   });
-  const tokenDir = '/var/run/secrets/eks.amazonaws.com/serviceaccount';
+  const irsa = identity === 'irsa';
+  const tokenDir = irsa ? '/var/run/secrets/eks.amazonaws.com/serviceaccount' : '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount';
+  const tokenFile = irsa ? 'token' : 'eks-pod-identity-token';
   return {
     secretName,
+    roleArn: `arn:aws:iam::${h.awsAccountId}:role/pods-app`,
     env: [
-      { name: 'AWS_ROLE_ARN', value: `arn:aws:iam::${h.awsAccountId}:role/pods-app` },
-      { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${tokenDir}/token` },
+      ...(irsa
+        ? [{ name: 'AWS_ROLE_ARN', value: `arn:aws:iam::${h.awsAccountId}:role/pods-app` }, { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${tokenDir}/${tokenFile}` }]
+        : [{ name: 'AWS_CONTAINER_CREDENTIALS_FULL_URI', value: info.podIdentityUrl }, { name: 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', value: `${tokenDir}/${tokenFile}` }]),
       { name: 'AWS_REGION', value: h.awsRegion },
       { name: 'AWS_ENDPOINT_URL', value: info.motoUrl },
     ],
@@ -150,7 +157,81 @@ export async function awsFixture(info: PodClusterInfo, ns: string, h: { awsRegio
       // The projected token is 0600 root unless an fsGroup makes it group-readable: app and agent run as
       // different users (the usual IRSA advice for non-root containers).
       securityContext: { fsGroup: 2000 },
-      volumes: [{ name: 'aws-iam-token', projected: { sources: [{ serviceAccountToken: { audience: IRSA_AUDIENCE, expirationSeconds: 86_400, path: 'token' } }] } }],
+      volumes: [{ name: 'aws-iam-token', projected: { sources: [{ serviceAccountToken: { audience: irsa ? IRSA_AUDIENCE : POD_IDENTITY_AUDIENCE, expirationSeconds: 86_400, path: tokenFile } }] } }],
     },
   };
+}
+
+/**
+ * The values appear nowhere but in the files: not in the logs of `containers`, the namespace's Events, the
+ * pod's annotations and spec, or the env of `envOf` (raw or base64). Returns the places it read.
+ */
+export async function expectNoLeak(info: PodClusterInfo, ns: string, pod: string, values: string[], o: { containers: string[]; envOf: string[] }): Promise<Record<string, string>> {
+  const p = (await podApi<PodView>(info, 'GET', `/api/v1/namespaces/${ns}/pods/${pod}`)).body;
+  const places: Record<string, string> = {
+    annotations: JSON.stringify(p.metadata.annotations ?? {}),
+    events: await kubectl(info, ['-n', ns, 'get', 'events', '-o', 'json']),
+    'pod spec': JSON.stringify(p.spec),
+  };
+  for (const c of o.envOf) places[`${c} env`] = await exec(info, ns, pod, c, ['env']);
+  for (const c of o.containers) places[`${c} log`] = (await containerLog(info, ns, pod, c)).map((l) => l.text).join('\n');
+  for (const [where, text] of Object.entries(places)) {
+    for (const v of values) {
+      expect(text.includes(v), `value in ${where}`).toBe(false);
+      expect(text.includes(Buffer.from(v).toString('base64')), `base64 value in ${where}`).toBe(false);
+    }
+  }
+  return places;
+}
+
+/** Permission bits of a file as a container sees it (following the per-key symlink), e.g. `444`. */
+export async function fileMode(info: PodClusterInfo, ns: string, pod: string, container: string, path: string): Promise<string> {
+  return (await exec(info, ns, pod, container, ['stat', '-L', '-c', '%a', path])).trim();
+}
+
+export interface StartedApp {
+  pod: PodView;
+  /** When the test created the pod, and the app's first log lines (kubelet timestamps). */
+  created: number;
+  started: LogLine;
+  firstSeen: LogLine;
+}
+
+/**
+ * Creates Pod `name` (label app=<name>, opted in) running `containers` (the first is the app that logs
+ * `app started` / `app sees <hash>`), waits for Ready and the app's first look at its file.
+ */
+export async function startApp(info: PodClusterInfo, ns: string, name: string, o: { annotations: Record<string, string>; spec: Record<string, unknown>; containers: Record<string, unknown>[] }): Promise<StartedApp> {
+  const created = Date.now();
+  await podApi(info, 'POST', `/api/v1/namespaces/${ns}/pods`, {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name, labels: { app: name, 'esi.dev/inject': 'true' }, annotations: o.annotations },
+    spec: { ...o.spec, containers: o.containers },
+  });
+  const pod = await readyPod(info, ns, `app=${name}`, 90_000);
+  const app = String(o.containers[0]!['name']);
+  const { started, firstSeen } = await eventually(`${name}: the app to log what it sees`, 30_000, async () => {
+    const lines = await containerLog(info, ns, name, app);
+    const s = lines.find((l) => l.text === 'app started');
+    const f = lines.find((l) => l.text.startsWith('app sees '));
+    return s && f ? { started: s, firstSeen: f } : undefined;
+  });
+  return { pod, created, started, firstSeen };
+}
+
+/**
+ * Runs `rotate` (a change in the backend) and waits until the running app logs the new hash; the app
+ * container is the same one (container ID) and never restarted. Returns the lag and the pod after it.
+ */
+export async function rotationSeen(info: PodClusterInfo, ns: string, before: PodView, app: string, newHash: string, rotate: () => Promise<unknown>): Promise<{ lagMs: number; at: number; after: PodView }> {
+  const name = before.metadata.name;
+  const t0 = Date.now();
+  await rotate();
+  const seen = await eventually(`${name}: the app to see the rotated value`, 60_000, async () =>
+    (await containerLog(info, ns, name, app)).find((l) => l.text === `app sees ${newHash}`));
+  const after = (await podApi<PodView>(info, 'GET', `/api/v1/namespaces/${ns}/pods/${name}`)).body;
+  expect(status(after, app)!.containerID, 'the same app container').toBe(status(before, app)!.containerID);
+  expect(status(after, app)!.restartCount).toBe(0);
+  expect(status(after, 'esi-agent')?.restartCount ?? 0).toBe(0);
+  return { lagMs: seen.at - t0, at: seen.at, after };
 }

@@ -234,16 +234,19 @@ export async function putBaoPolicy(name: string, hcl: string): Promise<void> {
   await baoApi(h.baoUrl, h.baoRootToken, 'PUT', `sys/policies/acl/${name}`, { policy: hcl });
 }
 
-/** A Kubernetes-auth role on mount `kubernetes` (audience `vault` unless given). */
+/**
+ * A Kubernetes-auth role on mount `kubernetes` (the shared apiserver's; the real-pod cluster's is
+ * `PodClusterInfo.baoKubernetesMount`), audience `vault` unless given (`null`: the role checks none).
+ */
 export async function putBaoKubernetesRole(
   name: string,
-  o: { namespaces: string[]; serviceAccounts: string[]; policies: string[]; audience?: string; ttl?: string },
+  o: { namespaces: string[]; serviceAccounts: string[]; policies: string[]; audience?: string | null; ttl?: string; mount?: string },
 ): Promise<void> {
   const h = harness();
-  await baoApi(h.baoUrl, h.baoRootToken, 'POST', `auth/kubernetes/role/${name}`, {
+  await baoApi(h.baoUrl, h.baoRootToken, 'POST', `auth/${o.mount ?? 'kubernetes'}/role/${name}`, {
     bound_service_account_names: o.serviceAccounts,
     bound_service_account_namespaces: o.namespaces,
-    audience: o.audience ?? VAULT_AUDIENCE,
+    ...(o.audience === null ? {} : { audience: o.audience ?? VAULT_AUDIENCE }),
     token_policies: o.policies,
     ...(o.ttl ? { token_ttl: o.ttl } : {}),
   });

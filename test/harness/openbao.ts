@@ -62,24 +62,34 @@ export async function configureOpenBao(bao: OpenBao, kube: KubeAccess): Promise<
   const call = (m: string, p: string, b?: unknown) => baoApi(bao.url, bao.rootToken, m, p, b);
   try {
     await call('POST', 'sys/mounts/kv1', { type: 'kv', options: { version: '1' } });
-    await call('POST', 'sys/auth/kubernetes', { type: 'kubernetes' });
-    await ensureNamespace(kube, HARNESS_NAMESPACE);
-    await ensureServiceAccount(kube, HARNESS_NAMESPACE, 'openbao-token-reviewer');
-    await kubeApi(kube, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'esi-e2e-openbao-token-reviewer' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
-      subjects: [{ kind: 'ServiceAccount', name: 'openbao-token-reviewer', namespace: HARNESS_NAMESPACE }],
-    }, { allow: [409] });
-    const reviewerJwt = await requestToken(kube, HARNESS_NAMESPACE, 'openbao-token-reviewer', [], 86_400);
-    await call('POST', 'auth/kubernetes/config', {
-      kubernetes_host: kube.server,
-      kubernetes_ca_cert: await readFile(kube.caPath, 'utf8'),
-      token_reviewer_jwt: reviewerJwt,
-      disable_local_ca_jwt: true,
-    });
+    await configureKubernetesAuth(bao, kube, 'kubernetes');
   } catch (e) {
     throw new ComponentError('openbao', `configuration failed: ${(e as Error).message}`, bao.proc.logPath);
   }
+}
+
+/**
+ * A Kubernetes auth mount whose TokenReviews go to `kube` through a dedicated reviewer ServiceAccount
+ * (bound to system:auth-delegator there). One mount per apiserver: the shared one (`kubernetes`) and the
+ * real-pod cluster's, whose pods' tokens only that apiserver can review.
+ */
+export async function configureKubernetesAuth(bao: { url: string; rootToken: string }, kube: KubeAccess, mount: string): Promise<void> {
+  const call = (m: string, p: string, b?: unknown) => baoApi(bao.url, bao.rootToken, m, p, b);
+  await call('POST', `sys/auth/${mount}`, { type: 'kubernetes' });
+  await ensureNamespace(kube, HARNESS_NAMESPACE);
+  await ensureServiceAccount(kube, HARNESS_NAMESPACE, 'openbao-token-reviewer');
+  await kubeApi(kube, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'esi-e2e-openbao-token-reviewer' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+    subjects: [{ kind: 'ServiceAccount', name: 'openbao-token-reviewer', namespace: HARNESS_NAMESPACE }],
+  }, { allow: [409] });
+  const reviewerJwt = await requestToken(kube, HARNESS_NAMESPACE, 'openbao-token-reviewer', [], 86_400);
+  await call('POST', `auth/${mount}/config`, {
+    kubernetes_host: kube.server,
+    kubernetes_ca_cert: await readFile(kube.caPath, 'utf8'),
+    token_reviewer_jwt: reviewerJwt,
+    disable_local_ca_jwt: true,
+  });
 }

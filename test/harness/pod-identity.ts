@@ -1,7 +1,8 @@
 // A local stand-in for the EKS Pod Identity agent (TEST-INFRA §6.3), plus the harness's control API.
 //
 // GET /v1/credentials: raw SA token in `Authorization` → TokenReview (audience pods.eks.amazonaws.com)
-// against the test apiserver → association table (namespace/serviceaccount → role ARN) → moto STS
+// against the test apiserver, then the real-pod cluster's once it runs (its pods reach the emulator at
+// EKS's own address, test/harness/pods/cluster.ts) → association table (namespace/serviceaccount → role ARN) → moto STS
 // AssumeRole → {AccessKeyId, SecretAccessKey, Token, AccountId, Expiration}. Errors are plain text:
 // 400 malformed, 403 not authenticated / no association, 500 otherwise, like the real agent.
 //
@@ -60,6 +61,8 @@ const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 
 export async function startPodIdentity(o: {
   kube: KubeAccess;
+  /** Further apiservers whose tokens count (the real-pod cluster's, once started). */
+  moreReviewers?: () => KubeAccess[];
   motoUrl: string;
   region: string;
   controlToken: string;
@@ -96,7 +99,11 @@ export async function startPodIdentity(o: {
     if (typeof token !== 'string' || token.length === 0 || /\s/.test(token)) {
       return send(res, 400, 'Service account token cannot be empty or contain whitespace');
     }
-    const review = await tokenReview(o.kube, token, [POD_IDENTITY_AUDIENCE]);
+    let review = await tokenReview(o.kube, token, [POD_IDENTITY_AUDIENCE]);
+    for (const kube of o.moreReviewers?.() ?? []) {
+      if (review.authenticated) break;
+      review = await tokenReview(kube, token, [POD_IDENTITY_AUDIENCE]);
+    }
     const m = review.authenticated ? /^system:serviceaccount:([^:]+):([^:]+)$/.exec(review.username ?? '') : null;
     if (!m) return send(res, 403, 'Service account token is not valid for audience pods.eks.amazonaws.com');
     const key = `${m[1]}/${m[2]}`;

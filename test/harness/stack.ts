@@ -105,14 +105,20 @@ export async function startHarness(log: (line: string) => void = (l) => console.
       return b;
     }, (r) => r.proc.logPath);
     const controlToken = randomBytes(16).toString('hex');
+    // The pod cluster forwards the emulator to its pods; it starts later, from the emulator's control API.
+    let podIdentityUrl = (): string => {
+      throw new Error('pod-identity emulator not started');
+    };
     const podIdentity = await timed('pod-identity emulator', async () => {
       try {
         return await startPodIdentity({
-          kube: api.access, motoUrl: moto.url, region: AWS_REGION, controlToken, hooks: {
+          kube: api.access, moreReviewers: () => (podsRunning ? [podsRunning.access] : []),
+          motoUrl: moto.url, region: AWS_REGION, controlToken, hooks: {
             health,
             podCluster: async () => {
               pods ??= timed('real-pod cluster', () => startPodCluster({
-                runDir, logDir, certs, etcd: bins.etcd, kubeApiserver: bins.kubeApiserver, motoUrl: moto.url, baoUrl: bao.url,
+                runDir, logDir, certs, etcd: bins.etcd, kubeApiserver: bins.kubeApiserver, motoUrl: moto.url, bao,
+                podIdentityUrl: podIdentityUrl(),
                 crdDir: process.env['ESI_ESO_CRDS'], log,
               }));
               podsRunning = await pods;
@@ -125,6 +131,7 @@ export async function startHarness(log: (line: string) => void = (l) => console.
       }
     });
     closers.push(podIdentity.close);
+    podIdentityUrl = () => podIdentity.credentialsUrl;
 
     const info: HarnessInfo = {
       runDir,

@@ -16,7 +16,10 @@
 // No kube-proxy and no iptables: the service range starts at NODE_IP, so the `kubernetes` Service's
 // ClusterIP *is* the node address, and the apiserver listens there on 443 — in-cluster clients reach it
 // as KUBERNETES_SERVICE_HOST:443 unchanged. Webhook Services are called through their endpoints
-// (`--enable-aggregator-routing`). Backends on the host's loopback are forwarded onto NODE_IP.
+// (`--enable-aggregator-routing`). Backends on the host's loopback are forwarded onto NODE_IP; the Pod
+// Identity emulator onto EKS's own link-local address (POD_IDENTITY_IP), as the real agent listens there
+// and the AWS SDK accepts plain HTTP container credentials only from it or loopback
+// (@aws-sdk/credential-provider-http checkUrl). OpenBao gets a Kubernetes auth mount of this apiserver.
 import { createServer, connect, type Server } from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +28,7 @@ import { DEBIAN_PACKAGES, podClusterPaths, type BinaryLocation } from '../compon
 import { issueCert, type CertPaths } from '../certs.ts';
 import { startApiserver, startEtcd } from '../controlplane.ts';
 import { installCrds, type CrdInfo } from '../crds.ts';
+import { configureKubernetesAuth } from '../openbao.ts';
 import { kubeApi, kubeRaw, type KubeAccess } from '../kube-http.ts';
 import { ComponentError, freePort, healthOf, spawnLogged, stopProcess, waitReady, type ManagedProcess } from '../processes.ts';
 import { HostChanges, hasAddress, mountsUnder, netnsNames, pidsWithCmdline, removeCgroups, sh, takeMachineLock, unmountAll } from './host.ts';
@@ -32,6 +36,10 @@ import { writeImages, type PodImages } from './images.ts';
 
 export const NODE_IP = '10.254.0.1';
 export const NODE_NAME = 'esi-e2e-node';
+/** The EKS Pod Identity agent's IPv4 address (169.254.170.23, AWS EKS user guide, "pod-id-how-it-works"). */
+export const POD_IDENTITY_IP = '169.254.170.23';
+/** OpenBao's Kubernetes auth mount whose TokenReviews go to this cluster's apiserver. */
+export const BAO_KUBERNETES_MOUNT = 'kubernetes-pods';
 const SERVICE_RANGE = '10.254.0.0/24';
 const BRIDGE = 'esi-e2e0';
 const POD_SUBNET = '10.89.0.0/16';
@@ -47,6 +55,10 @@ export interface PodClusterInfo {
   /** moto and OpenBao as pods reach them (forwarded onto the node address). */
   motoUrl: string;
   baoUrl: string;
+  /** OpenBao's Kubernetes auth mount for this cluster's service-account tokens. */
+  baoKubernetesMount: string;
+  /** The Pod Identity emulator as pods reach it: AWS_CONTAINER_CREDENTIALS_FULL_URI. */
+  podIdentityUrl: string;
   crds: CrdInfo;
   logs: Record<string, string>;
   /** Bring-up time, for the report. */
@@ -77,7 +89,7 @@ function preflight(): void {
 }
 
 /** A TCP forwarder on NODE_IP:<free port> to a loopback backend, so pods reach it at the node address. */
-async function forward(target: string): Promise<{ url: string; server: Server }> {
+async function forward(target: string, address = NODE_IP): Promise<{ url: string; server: Server }> {
   const t = new URL(target);
   const server = createServer((c) => {
     const up = connect(Number(t.port), t.hostname);
@@ -91,9 +103,9 @@ async function forward(target: string): Promise<{ url: string; server: Server }>
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, NODE_IP, () => resolve());
+    server.listen(0, address, () => resolve());
   });
-  return { url: `${t.protocol}//${NODE_IP}:${(server.address() as { port: number }).port}`, server };
+  return { url: `${t.protocol}//${address}:${(server.address() as { port: number }).port}`, server };
 }
 
 function kubeconfig(server: string, caPath: string, cert: string, key: string): string {
@@ -180,7 +192,9 @@ export async function startPodCluster(o: {
   etcd: BinaryLocation;
   kubeApiserver: BinaryLocation;
   motoUrl: string;
-  baoUrl: string;
+  bao: { url: string; rootToken: string };
+  /** The emulator on loopback (forwarded to POD_IDENTITY_IP for pods). */
+  podIdentityUrl: string;
   crdDir: string | undefined;
   log: (line: string) => void;
 }): Promise<RunningPodCluster> {
@@ -248,6 +262,12 @@ export async function startPodCluster(o: {
     host.add(`address ${NODE_IP} on lo`, async () => {
       if (await hasAddress(NODE_IP)) await sh('ip', ['addr', 'del', `${NODE_IP}/32`, 'dev', 'lo']);
     });
+    if (!(await hasAddress(POD_IDENTITY_IP))) {
+      await sh('ip', ['addr', 'add', `${POD_IDENTITY_IP}/32`, 'dev', 'lo']);
+    }
+    host.add(`address ${POD_IDENTITY_IP} on lo`, async () => {
+      if (await hasAddress(POD_IDENTITY_IP)) await sh('ip', ['addr', 'del', `${POD_IDENTITY_IP}/32`, 'dev', 'lo']);
+    });
     host.add(`bridge ${BRIDGE}`, async () => {
       if ((await sh('ip', ['-o', 'link', 'show'])).includes(` ${BRIDGE}:`)) await sh('ip', ['link', 'del', BRIDGE]);
     });
@@ -276,9 +296,10 @@ export async function startPodCluster(o: {
       name: 'esi-e2e',
       plugins: [{
         type: 'bridge', bridge: BRIDGE, isGateway: true, ipMasq: false, hairpinMode: true,
-        // Pods get one route besides their subnet: to the node address (apiserver, forwarded backends).
-        // No default route and no masquerade, so nothing a pod sends can leave the machine.
-        ipam: { type: 'host-local', ranges: [[{ subnet: POD_SUBNET }]], routes: [{ dst: `${NODE_IP}/32` }], dataDir: join(d, 'cni/ipam') },
+        // Pods get two routes besides their subnet: to the node address (apiserver, forwarded backends)
+        // and to the Pod Identity address. No default route and no masquerade, so nothing a pod sends
+        // can leave the machine.
+        ipam: { type: 'host-local', ranges: [[{ subnet: POD_SUBNET }]], routes: [{ dst: `${NODE_IP}/32` }, { dst: `${POD_IDENTITY_IP}/32` }], dataDir: join(d, 'cni/ipam') },
       }],
     }));
     const containerd = await spawnLogged({
@@ -348,8 +369,14 @@ export async function startPodCluster(o: {
     const crds = await installCrds(api.access, o.crdDir);
 
     const moto = await forward(o.motoUrl);
-    const bao = await forward(o.baoUrl);
-    servers.push(moto.server, bao.server);
+    const bao = await forward(o.bao.url);
+    const podIdentity = await forward(new URL(o.podIdentityUrl).origin, POD_IDENTITY_IP);
+    servers.push(moto.server, bao.server, podIdentity.server);
+    try {
+      await configureKubernetesAuth(o.bao, api.access, BAO_KUBERNETES_MOUNT);
+    } catch (e) {
+      throw new ComponentError('real-pod cluster', `OpenBao Kubernetes auth mount ${BAO_KUBERNETES_MOUNT}: ${(e as Error).message}`);
+    }
 
     const info: PodClusterInfo = {
       apiserverUrl: api.url,
@@ -360,6 +387,8 @@ export async function startPodCluster(o: {
       images,
       motoUrl: moto.url,
       baoUrl: bao.url,
+      baoKubernetesMount: BAO_KUBERNETES_MOUNT,
+      podIdentityUrl: `${podIdentity.url}${new URL(o.podIdentityUrl).pathname}`,
       crds,
       logs: Object.fromEntries(procs.map((p) => [p.name, p.logPath])),
       startMs: Date.now() - t0,

@@ -1,7 +1,9 @@
 // esi installed into the real-pod cluster as a user installs it: `kubectl apply -f deploy/manifests/esi.yaml`,
 // unchanged (the chart's image is already on the node, imported by the harness), then wait until the
 // webhook pods are available and have written their CA into the MutatingWebhookConfiguration.
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { kubectl, podApi, type PodClusterInfo } from './index.ts';
 
 const repo = resolve(import.meta.dirname, '..', '..', '..');
@@ -52,4 +54,62 @@ export async function diagnose(info: PodClusterInfo, ns: string): Promise<string
     }
   }
   return `pods in ${ns}:\n${pods}\n${states}\n${logs.join('\n')}\nevents in ${ns} (latest last):\n${events.split('\n').slice(-15).join('\n')}`;
+}
+
+/**
+ * A second esi from the same manifests, for one namespace only: its own namespace (`<name>`), cluster-
+ * scoped objects and webhook configuration named `<name>`, one replica, `--controller-class=<class>`, its
+ * webhook and controller limited to `forNamespace` by name. Pick a namespace the main install's
+ * namespaceSelector excludes (e.g. kube-public), so exactly one esi injects each pod. Returns its removal.
+ */
+export async function installEsiVariant(info: PodClusterInfo, o: { name: string; controllerClass: string; forNamespace: string }): Promise<{ ms: number; uninstall: () => Promise<void> }> {
+  const t0 = Date.now();
+  const docs = parseAllDocuments(await readFile(MANIFESTS, 'utf8')).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
+  const ns = o.name;
+  for (const d of docs) {
+    if (d['kind'] === 'Namespace') d['metadata'].name = ns;
+    if (d['metadata'].namespace === 'esi-system') d['metadata'].namespace = ns;
+    if (['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'].includes(d['kind'])) d['metadata'].name = o.name;
+    if (d['kind'] === 'ClusterRoleBinding') {
+      d['roleRef'].name = o.name;
+      for (const s of d['subjects']) s.namespace = ns;
+    }
+    if (d['kind'] === 'ClusterRole') {
+      for (const r of d['rules']) if (r.resourceNames?.includes('esi')) r.resourceNames = [o.name];
+    }
+    if (d['kind'] === 'Deployment') {
+      d['spec'].replicas = 1;
+      const c = d['spec'].template.spec.containers[0];
+      c.args = (c.args as string[]).map((a) => a
+        .replace(/^--namespace=.*/, `--namespace=${ns}`)
+        .replace(/^--webhook-config=.*/, `--webhook-config=${o.name}`)
+        .replace(/^--controller-class=.*/, `--controller-class=${o.controllerClass}`));
+      c.args.push(`--namespace-selector=kubernetes.io/metadata.name=${o.forNamespace}`);
+    }
+    if (d['kind'] === 'MutatingWebhookConfiguration') {
+      for (const w of d['webhooks']) {
+        w.clientConfig.service.namespace = ns;
+        w.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': o.forNamespace } };
+      }
+    }
+  }
+  await kubectl(info, ['apply', '-f', '-'], { input: docs.map((d) => JSON.stringify(d)).join('\n') });
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    const d = (await podApi<{ status: { availableReplicas?: number } }>(info, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/esi`)).body;
+    const w = (await podApi<{ webhooks: { clientConfig: { caBundle?: string } }[] }>(info, 'GET', `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${o.name}`)).body;
+    if ((d.status.availableReplicas ?? 0) >= 1 && w.webhooks.every((x) => (x.clientConfig.caBundle ?? '') !== '')) break;
+    if (Date.now() > deadline) throw new Error(`esi variant ${o.name} not serving after 240 s\n${await diagnose(info, ns)}`);
+    await sleep(1000);
+  }
+  return {
+    ms: Date.now() - t0,
+    uninstall: async () => {
+      await podApi(info, 'DELETE', `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${o.name}`, undefined, { allow: [404] });
+      for (const k of ['clusterrolebindings', 'clusterroles']) {
+        await podApi(info, 'DELETE', `/apis/rbac.authorization.k8s.io/v1/${k}/${o.name}`, undefined, { allow: [404] });
+      }
+      await podApi(info, 'DELETE', `/api/v1/namespaces/${ns}`, undefined, { allow: [404] });
+    },
+  };
 }
