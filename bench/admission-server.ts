@@ -3,7 +3,7 @@
 // ServiceAccounts in an informer cache the same way). It hands its certificate to the parent, so every
 // server in the comparison serves the same one.
 import { lookupFrom } from '../injector/index.ts';
-import { createWebhookMetrics, issueSelfSigned, silentLogger, startWebhookServer } from '../webhook/index.ts';
+import { createWebhookMetrics, issueSelfSigned, PatchMemo, silentLogger, startWebhookServer } from '../webhook/index.ts';
 
 const NS = 'bench';
 const objects = [
@@ -21,7 +21,8 @@ const server = await startWebhookServer({
   host: '127.0.0.1',
   port: 0,
   tls: { cert: tls.cert, key: tls.key },
-  env: { ready: () => true, context: (namespace) => ({ eso, namespace }) },
+  // as webhook/run.ts builds it: the same pod twice is answered from the memo (webhook/patch-memo.ts)
+  env: { ready: () => true, context: (namespace) => ({ eso, namespace }), memo: new PatchMemo() },
   metrics: createWebhookMetrics(),
   log: silentLogger,
 });

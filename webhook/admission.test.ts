@@ -4,6 +4,7 @@ import { AGENT_CONFIG_ANNOTATION } from '../contract/index.ts';
 import { applyPatch, lookupFrom } from '../injector/index.ts';
 import { TEST_CA_PEM } from '../injector/fixtures.test-util.ts';
 import { admit, parseReview, type AdmissionEnv } from './admission.ts';
+import { PatchMemo } from './patch-memo.ts';
 
 const NS = 'app';
 const objects = [
@@ -151,5 +152,81 @@ describe('admit: regexps are linear and bounded per request (issue 18)', () => {
     expect(out.denialReason).toBe('regexp-budget');
     expect(out.review.response.status).toMatchObject({ code: 403, reason: 'Forbidden' });
     expect(out.review.response.status!.message).toMatch(/^esi\.dev\/external-secrets: ClusterSecretStore "shared".*exceed esi's bound on regexp work per request \(5,000,000 units/);
+  });
+});
+
+describe('admit with a PatchMemo: identical pods (a ReplicaSet\'s) are injected once', () => {
+  const counted = (objs: typeof objects, memo: PatchMemo) => {
+    const calls = { context: 0 };
+    const e: AdmissionEnv = { ready: () => true, memo, context: (namespace) => (calls.context++, { eso: lookupFrom(objs), namespace }) };
+    return { e, calls };
+  };
+  const withUid = (uid: string, object: unknown, extra: Record<string, unknown> = {}) => parseReview({ ...review(object, extra), request: { ...review(object, extra).request, uid } });
+
+  it('answers the second identical pod from the memo: same patch, its own uid, the injector not run', async () => {
+    const memo = new PatchMemo();
+    const { e, calls } = counted(objects, memo);
+    const input = pod({ 'esi.dev/external-secrets': 'db' });
+    const first = await admit(withUid('u-1', input), e);
+    const second = await admit(withUid('u-2', structuredClone(input)), e);
+    expect(calls.context).toBe(1);
+    expect(second.result).toBe('injected');
+    expect(second.review.response.uid).toBe('u-2');
+    expect(second.review.response.patch).toBe(first.review.response.patch);
+    expect(second.patch).toEqual(first.patch);
+    // the memo's answer equals a fresh computation
+    expect((await admit(withUid('u-3', input), { ready: () => true, context: (namespace) => ({ eso: lookupFrom(objects), namespace }) })).review.response).toEqual({ ...second.review.response, uid: 'u-3' });
+  });
+
+  it('computes anew for a different pod, another namespace, and after clear()', async () => {
+    const memo = new PatchMemo();
+    const { e, calls } = counted(objects, memo);
+    await admit(withUid('a', pod({ 'esi.dev/external-secrets': 'db' })), e);
+    await admit(withUid('b', pod({ 'esi.dev/external-secrets': 'db', 'esi.dev/mode': 'init' })), e);
+    expect(calls.context).toBe(2);
+    await admit(withUid('c', pod({ 'esi.dev/external-secrets': 'db' }), { namespace: 'other' }), e);
+    expect(calls.context).toBe(3);
+    memo.clear();
+    await admit(withUid('d', pod({ 'esi.dev/external-secrets': 'db' })), e);
+    expect(calls.context).toBe(4);
+  });
+
+  it('follows a changed ExternalSecret once the memo is cleared, as webhook/run.ts does on every cache change', async () => {
+    const memo = new PatchMemo();
+    let current = objects;
+    const e: AdmissionEnv = { ready: () => true, memo, context: (namespace) => ({ eso: lookupFrom(current), namespace }) };
+    const input = pod({ 'esi.dev/external-secrets': 'db' });
+    const keyOf = async (uid: string) => {
+      const out = await admit(withUid(uid, input), e);
+      const ops = JSON.parse(Buffer.from(out.review.response.patch!, 'base64').toString('utf8'));
+      return JSON.parse(applyPatch(input, ops).metadata.annotations![AGENT_CONFIG_ANNOTATION]!).externalSecrets[0].externalSecret.spec.data[0].remoteRef.key as string;
+    };
+    expect(await keyOf('1')).toBe('k');
+    current = [objects[0]!, { ...objects[1]!, spec: { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'pw', remoteRef: { key: 'k2' } }] } }];
+    memo.clear();
+    expect(await keyOf('2')).toBe('k2');
+  });
+
+  it('keeps no denial: a pod denied once is judged again (its ExternalSecret may exist by now)', async () => {
+    const memo = new PatchMemo();
+    const { e, calls } = counted(objects, memo);
+    const denied = pod({ 'esi.dev/external-secrets': 'nope' });
+    expect((await admit(withUid('1', denied), e)).result).toBe('denied');
+    expect((await admit(withUid('2', denied), e)).result).toBe('denied');
+    expect(calls.context).toBe(2);
+    expect(memo.size).toBe(0);
+  });
+
+  it('drops entries past their age and the oldest past its size', () => {
+    let now = 0;
+    const memo = new PatchMemo({ maxEntries: 2, maxAgeMs: 1000, now: () => now });
+    const a = { result: 'unchanged' as const, ops: [], warnings: [] };
+    memo.set('a', a);
+    now = 1001;
+    expect(memo.get('a')).toBeUndefined();
+    memo.set('a', a);
+    memo.set('b', a);
+    memo.set('c', a);
+    expect([memo.get('a'), memo.get('b'), memo.get('c')]).toEqual([undefined, a, a]);
   });
 });

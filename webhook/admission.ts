@@ -6,6 +6,7 @@ import { describeError, isObject, type Pod } from '../core/index.ts';
 import { INJECT_LABEL } from '../contract/index.ts';
 import { withRegexpBudget } from '../eso/index.ts';
 import { CaNotFound, InjectionDenied, injectPod, type CaRef, type InjectContext, type PatchOp } from '../injector/index.ts';
+import { PatchMemo, type MemoizedAnswer } from './patch-memo.ts';
 
 export interface AdmissionRequest {
   uid: string;
@@ -58,6 +59,11 @@ export interface AdmissionEnv {
    * demand) so that `context()` can serve it; admission retries once after it.
    */
   fetchCa?(ref: CaRef): Promise<void>;
+  /**
+   * Answers for pods seen before (webhook/patch-memo.ts); whoever serves `context()` clears it when
+   * what `context()` returns changes.
+   */
+  memo?: PatchMemo;
 }
 
 const MAX_WARNING = 120;
@@ -79,6 +85,12 @@ export function parseReview(body: unknown): AdmissionRequest {
   return req as unknown as AdmissionRequest;
 }
 
+function answer(uid: string, a: MemoizedAnswer, dryRun: boolean): AdmissionOutcome {
+  const warnings = a.warnings.length ? { warnings: [...a.warnings] } : {};
+  const response: Omit<AdmissionResponse, 'uid'> = a.patch === undefined ? { allowed: true, ...warnings } : { allowed: true, patchType: 'JSONPatch', patch: a.patch, ...warnings };
+  return { review: respond(uid, response), result: a.result, dryRun, patch: [...a.ops] };
+}
+
 function respond(uid: string, r: Omit<AdmissionResponse, 'uid'>): AdmissionReview {
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, ...r } };
 }
@@ -98,6 +110,9 @@ export async function admit(req: AdmissionRequest, env: AdmissionEnv): Promise<A
     const message = 'esi webhook is starting: its ExternalSecret and store caches have not synced yet; retry in a few seconds';
     return { review: respond(req.uid, { allowed: false, status: { code: 503, message, reason: 'ServiceUnavailable' } }), result: 'error', dryRun, patch: [], error: message };
   }
+  const key = env.memo ? PatchMemo.key(namespace, pod) : undefined;
+  const known = key === undefined ? undefined : env.memo!.get(key);
+  if (known) return answer(req.uid, known, dryRun);
   try {
     let r;
     const inject = () => withRegexpBudget(ADMISSION_REGEXP_BUDGET, () => injectPod(pod, env.context(namespace)));
@@ -109,20 +124,12 @@ export async function admit(req: AdmissionRequest, env: AdmissionEnv): Promise<A
       r = inject();
     }
     const warnings = r.warnings.map((w) => (w.length > MAX_WARNING ? w.slice(0, MAX_WARNING - 1) + '…' : w));
-    if (r.patch.length === 0) {
-      return { review: respond(req.uid, { allowed: true, ...(warnings.length ? { warnings } : {}) }), result: 'unchanged', dryRun, patch: [] };
-    }
-    return {
-      review: respond(req.uid, {
-        allowed: true,
-        patchType: 'JSONPatch',
-        patch: Buffer.from(JSON.stringify(r.patch)).toString('base64'),
-        ...(warnings.length ? { warnings } : {}),
-      }),
-      result: 'injected',
-      dryRun,
-      patch: r.patch,
-    };
+    const computed: MemoizedAnswer =
+      r.patch.length === 0
+        ? { result: 'unchanged', ops: [], warnings }
+        : { result: 'injected', patch: Buffer.from(JSON.stringify(r.patch)).toString('base64'), ops: r.patch, warnings };
+    if (key !== undefined) env.memo!.set(key, computed);
+    return answer(req.uid, computed, dryRun);
   } catch (e) {
     if (e instanceof InjectionDenied) {
       const code = e.reason === 'invalid-annotation' || e.reason === 'unknown-annotation' ? 400 : 403;

@@ -1,5 +1,6 @@
 /** The mutating admission webhook: HTTPS server, watch caches, controller loop. */
 export { admit, parseReview, BadReview, type AdmissionEnv, type AdmissionOutcome, type AdmissionRequest, type AdmissionResponse, type AdmissionReview, type AdmissionResult } from './admission.ts';
+export { PatchMemo, type MemoizedAnswer, type PatchMemoOptions } from './patch-memo.ts';
 export { startWebhookServer, type WebhookServer, type WebhookServerOptions, type TlsFiles, type TlsPem } from './server.ts';
 export { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 export { ClusterCache, type WatchedKind, type ChangeListener } from './cache.ts';

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { InjectContext, InjectDefaults, CaRef } from '../injector/index.ts';
 import type { AdmissionEnv } from './admission.ts';
+import { PatchMemo } from './patch-memo.ts';
 import { ClusterCache, describe } from './cache.ts';
 import { PodConfigController, type ApiRateLimit } from './controller.ts';
 import { LeaderElector, type KubeClient, type LeaderElectionTiming } from '../kube/index.ts';
@@ -87,6 +88,9 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
   const nativeSidecars = o.nativeSidecars === undefined || o.nativeSidecars === 'auto' ? await detectNativeSidecars(o.client, o.log) : o.nativeSidecars;
   const cache = new ClusterCache(o.client, o.log);
 
+  // Pods seen before are answered from here; anything contextFor reads changing clears it.
+  const memo = new PatchMemo();
+  cache.onChange(() => memo.clear());
   const cas = new Map<string, { pem?: string; at: number }>();
   const caKey = (r: CaRef) => `${r.kind}/${r.namespace}/${r.name}/${r.key}`;
   const contextFor = (namespace: string): InjectContext => ({
@@ -116,7 +120,9 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
         o.log.warn('cannot read a Vault store CA', { kind: ref.kind, namespace: ref.namespace, name: ref.name, error: describe(e) });
       }
       cas.set(caKey(ref), { ...(pem !== undefined ? { pem } : {}), at: Date.now() });
+      memo.clear();
     },
+    memo,
   };
 
   let selfManaged: SelfManagedTls | undefined;
