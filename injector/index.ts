@@ -8,3 +8,4 @@ export { A as ANNOTATIONS, INJECT_LABEL, readSettings, wantsInjection, parseAgen
 export { applyPatch, deepEqual, pointer, PatchError, type PatchOp } from './json-patch.ts';
 export { AGENT_ENV_ALLOWED, parseAgentEnvList } from './agent-env.ts';
 export { podProblems } from './validate.ts';
+export { runningPodConfig, runningPodInputs, storeSpecOf, type RunningPodInputs, type RunningPodConfig } from './running.ts';

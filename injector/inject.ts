@@ -74,15 +74,8 @@ export function injectPod(pod: Pod, ctx: InjectContext): InjectResult {
     ...(ctx.workloadKind ? { workloadKind: ctx.workloadKind } : {}),
   });
   const { patch, pod: mutated } = emitPatch(pod, plan);
-  const annotationBytes = annotationsSize(mutated.metadata.annotations);
-  if (annotationBytes > ANNOTATIONS_SIZE_LIMIT) {
-    const config = Buffer.byteLength(plan.annotations[AGENT_CONFIG_ANNOTATION] ?? '');
-    throw new InjectionDenied(
-      'too-large',
-      `${AGENT_CONFIG_ANNOTATION}: the resolved agent config is ${config} bytes, and with the pod's other annotations (${annotationBytes - config - AGENT_CONFIG_ANNOTATION.length} bytes) it exceeds Kubernetes' limit of ${ANNOTATIONS_SIZE_LIMIT} bytes for a pod's annotations; split the ${plan.agentConfig.externalSecrets.length} ExternalSecrets over fewer per pod, or shrink their specs (long templates, many data entries)`,
-      AGENT_CONFIG_ANNOTATION,
-    );
-  }
+  const config = Buffer.byteLength(plan.annotations[AGENT_CONFIG_ANNOTATION] ?? '');
+  checkAnnotationsSize(config, annotationsSize(mutated.metadata.annotations) - config - AGENT_CONFIG_ANNOTATION.length, plan.agentConfig.externalSecrets.length);
   const before = new Set(podProblems(pod));
   const introduced = podProblems(mutated).filter((p) => !before.has(p));
   if (introduced.length > 0) {
@@ -92,10 +85,23 @@ export function injectPod(pod: Pod, ctx: InjectContext): InjectResult {
 }
 
 /** Bytes of a pod's annotations as the apiserver counts them: keys plus values, UTF-8. */
-function annotationsSize(annotations: Record<string, string> | undefined): number {
+export function annotationsSize(annotations: Record<string, string> | undefined): number {
   let n = 0;
   for (const [k, v] of Object.entries(annotations ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(String(v));
   return n;
+}
+
+/**
+ * Refuses an agent config of `configBytes` that, with the pod's other annotations (`otherBytes`, keys
+ * plus values), would exceed the apiserver's limit on a pod's annotations.
+ */
+export function checkAnnotationsSize(configBytes: number, otherBytes: number, externalSecrets: number): void {
+  if (configBytes + AGENT_CONFIG_ANNOTATION.length + otherBytes <= ANNOTATIONS_SIZE_LIMIT) return;
+  throw new InjectionDenied(
+    'too-large',
+    `${AGENT_CONFIG_ANNOTATION}: the resolved agent config is ${configBytes} bytes, and with the pod's other annotations (${otherBytes} bytes) it exceeds Kubernetes' limit of ${ANNOTATIONS_SIZE_LIMIT} bytes for a pod's annotations; split the ${externalSecrets} ExternalSecrets over fewer per pod, or shrink their specs (long templates, many data entries)`,
+    AGENT_CONFIG_ANNOTATION,
+  );
 }
 
 const ESO_KINDS = new Set(['ExternalSecret', 'SecretStore', 'ClusterSecretStore']);

@@ -141,6 +141,45 @@ function isJobLike(pod: Pod, workloadKind: string | undefined): boolean {
   return pod.spec.restartPolicy === 'Never' || pod.spec.restartPolicy === 'OnFailure';
 }
 
+/** The service account the pod runs as (`serviceAccount` is its deprecated alias). */
+export function serviceAccountOf(pod: Pod): string {
+  return pod.spec.serviceAccountName ?? (pod.spec['serviceAccount'] as string | undefined) ?? 'default';
+}
+
+export interface AgentConfigInput {
+  namespace: string;
+  namespaceLabels: Record<string, string>;
+  serviceAccountName: string;
+  settings: PodSettings;
+  resolved: Resolved;
+  defaults: InjectDefaults;
+}
+
+/**
+ * The agent's config: a function of the pod's settings, the resolved objects, its namespace and service
+ * account, and nothing else of the pod spec. The webhook's controller recomputes it for running pods from
+ * those alone (webhook/pod-record.ts keeps no spec). Pure.
+ */
+export function agentConfigFor(i: AgentConfigInput): AgentConfig {
+  const { settings, resolved, defaults } = i;
+  return {
+    version: AGENT_CONFIG_VERSION,
+    pod: { namespace: i.namespace, serviceAccountName: i.serviceAccountName },
+    mountPath: settings.mountPath ?? defaults.mountPath,
+    fileMode: settings.fileMode ?? defaults.fileMode,
+    ...(settings.refreshInterval !== undefined ? { refreshInterval: settings.refreshInterval } : {}),
+    ...(settings.onChange ? { onChange: settings.onChange } : {}),
+    externalSecrets: resolved.externalSecrets,
+    stores: resolved.stores,
+    ...(Object.values(resolved.stores).some((s) => s.kind === 'ClusterSecretStore') ? { namespaceLabels: i.namespaceLabels } : {}),
+    ...(Object.keys(resolved.serviceAccountTokens).length
+      ? { serviceAccountTokens: Object.fromEntries(Object.entries(resolved.serviceAccountTokens).map(([provider, t]) => [provider, `${serviceAccountTokenDir(provider)}/${t.path}`])) }
+      : {}),
+    // The class admission checked sync-secret against; the agent writes Secrets only for stores of it.
+    controllerClass: defaults.controllerClass,
+  };
+}
+
 export interface BuildInput {
   pod: Pod;
   namespace: string;
@@ -268,20 +307,7 @@ export function buildPlan(inp: BuildInput): Plan {
   }
 
   const configDir = defaults.configDir;
-  const agentConfig: AgentConfig = {
-    version: AGENT_CONFIG_VERSION,
-    pod: { namespace: inp.namespace, serviceAccountName: spec.serviceAccountName ?? (spec['serviceAccount'] as string | undefined) ?? 'default' },
-    mountPath,
-    fileMode: settings.fileMode ?? defaults.fileMode,
-    ...(settings.refreshInterval !== undefined ? { refreshInterval: settings.refreshInterval } : {}),
-    ...(settings.onChange ? { onChange: settings.onChange } : {}),
-    externalSecrets: resolved.externalSecrets,
-    stores: resolved.stores,
-    ...(Object.values(resolved.stores).some((s) => s.kind === 'ClusterSecretStore') ? { namespaceLabels: inp.namespaceLabels } : {}),
-    ...(tokens.length ? { serviceAccountTokens: Object.fromEntries(tokens.map((t) => [t.provider, `${t.dir}/${t.token.path}`])) } : {}),
-    // The class admission checked sync-secret against; the agent writes Secrets only for stores of it.
-    controllerClass: defaults.controllerClass,
-  };
+  const agentConfig = agentConfigFor({ namespace: inp.namespace, namespaceLabels: inp.namespaceLabels, serviceAccountName: serviceAccountOf(pod), settings, resolved, defaults });
 
   const identity = identityFrom([...userApp, ...userInit], spec.volumes ?? []);
   // fieldRef.apiVersion as the apiserver stores it (it defaults to v1), so a reinvocation or the

@@ -37,8 +37,15 @@ export interface LeaderElectionTiming {
   retryPeriodMs: number;
 }
 
-/** esi's defaults: a shorter lease than client-go's 15 s so a killed leader is replaced within ~10–14 s. */
-export const DEFAULT_LEADER_TIMING: LeaderElectionTiming = { leaseDurationMs: 10_000, renewDeadlineMs: 7_000, retryPeriodMs: 2_000 };
+/**
+ * esi's defaults, shorter than client-go's 15/10/2 s so a killed leader is replaced within 15 s (issue 16):
+ * a candidate takes over at most leaseDuration after it last saw the record change, and it polls every
+ * retryPeriod × (1 … 2.2); it last saw the change at most one such poll after the dead leader's last
+ * renewal, so the takeover comes at most 8 + 2 × 2.2 × 1 = 12.4 s after the kill. The renew deadline
+ * leaves 3 s between a leader that cannot renew giving up and anyone else taking over. Renewing every
+ * second costs the apiserver two requests a second (a GET and a PUT of one small object).
+ */
+export const DEFAULT_LEADER_TIMING: LeaderElectionTiming = { leaseDurationMs: 8_000, renewDeadlineMs: 5_000, retryPeriodMs: 1_000 };
 
 export const JITTER_FACTOR = 1.2;
 

@@ -8,17 +8,24 @@
  * work queue → workers run `reconcile(key)` against the cache → API writes paced by a token bucket;
  * retryable failures (429, 5xx, conflicts, a failed `test`, transport errors) come back with per-key
  * backoff. Every replica keeps the pod cache warm; only the leader (webhook/run.ts) runs the workers.
+ *
+ * At scale (issue 16: 10,000 pods sharing 2,000 ExternalSecrets): the cache keeps no pod spec, only each
+ * pod's re-resolution inputs (webhook/pod-record.ts); the desired config is memoized per namespace and
+ * inputs, so pods with the same inputs resolve once until an object of their namespace (or a
+ * ClusterSecretStore) changes; a pod whose annotation already matches costs a string comparison and no
+ * write. Workers give the event loop back every few milliseconds (setImmediate), so admission requests
+ * served by the same process never wait behind a resync.
  */
 import { EsiError, type KubeObject, type Pod } from '../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, INJECT_LABEL } from '../contract/index.ts';
-import { InjectionDenied, injectPod, pointer, type InjectContext } from '../injector/index.ts';
+import { InjectionDenied, pointer, runningPodConfig, type InjectContext, type RunningPodInputs } from '../injector/index.ts';
 import { describe, type ClusterCache, type WatchedKind } from './cache.ts';
 import { KubeError, type KubeClient } from '../kube/index.ts';
 import { Reflector } from './reflector.ts';
 import type { WebhookLogger } from './log.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { TokenBucket, WorkQueue, type ItemBackoff } from './workqueue.ts';
-import { podRecord } from './pod-record.ts';
+import { podRecord, recordInputs, type PodRecord } from './pod-record.ts';
 
 export interface ApiRateLimit {
   /** Sustained API writes per second. */
@@ -49,17 +56,41 @@ export interface PodConfigControllerOptions {
 
 export type ReconcileResult = 'updated' | 'unchanged' | 'failed' | 'skipped';
 
-/** The desired annotation value for a running pod, or why there is none. Pure. */
-export function desiredAgentConfig(pod: Pod, ctx: InjectContext): { value?: string; error?: string; specDrift: boolean } {
+export interface DesiredConfig {
+  value?: string;
+  error?: string;
+  /** The stores now want spec changes (credential env, Vault token volume) only a restart applies. */
+  specDrift: boolean;
+}
+
+/** The desired annotation value for a running pod's inputs, or why there is none. Pure. */
+export function desiredConfigOf(inputs: RunningPodInputs, ctx: InjectContext): DesiredConfig {
   try {
-    const r = injectPod(pod, ctx);
-    if (!r.plan) return { specDrift: false };
-    const specDrift = r.patch.some((op) => !op.path.startsWith('/metadata/annotations'));
-    return { value: r.plan.annotations[AGENT_CONFIG_ANNOTATION], specDrift };
+    const r = runningPodConfig(inputs, ctx);
+    return { value: r.value, specDrift: r.specDrift };
   } catch (e) {
     return { error: e instanceof InjectionDenied ? e.message : describe(e), specDrift: false };
   }
 }
+
+/** The same for a full pod, as the apiserver has it (reduced as the cache reduces it). Pure. */
+export function desiredAgentConfig(pod: Pod, ctx: InjectContext): DesiredConfig {
+  return desiredConfigOf(recordInputs(podRecord(pod)), ctx);
+}
+
+/** A memoized resolution; `inputs` is the key string itself, so records with equal inputs share one copy. */
+interface Memoized extends DesiredConfig {
+  inputs: string;
+}
+
+/**
+ * How long memoized resolutions live at most: CA bundles of Vault stores come from a TTL'd lookup
+ * (webhook/run.ts), the one input that changes without a watch event.
+ */
+const MEMO_MAX_AGE_MS = 60_000;
+
+/** How long workers run before they give the event loop back to admission requests. */
+const SLICE_MS = 4;
 
 /** Whether a failed API write is worth retrying: throttled, server-side, conflicting, or not delivered. */
 export function retryable(e: unknown): boolean {
@@ -80,6 +111,12 @@ export class PodConfigController {
   #workers: Promise<void>[] = [];
   #resync: NodeJS.Timeout | undefined;
   #lead: AbortController | undefined;
+  /** namespace → inputs → resolution */
+  #memo = new Map<string, Map<string, Memoized>>();
+  #memoBornAt = performance.now();
+  #sliceStart = performance.now();
+  /** Resolutions computed (memo misses): what a resync costs in CPU. */
+  resolutions = 0;
 
   constructor(o: PodConfigControllerOptions) {
     this.#o = o;
@@ -88,7 +125,7 @@ export class PodConfigController {
     // Only pods that opted in: the same label the webhook's objectSelector matches.
     this.#pods = new Reflector(o.client, '/api/v1/pods', 'Pod', 'v1', {
       query: { labelSelector: `${INJECT_LABEL}=true` },
-      transform: podRecord,
+      transform: (o) => this.#share(podRecord(o)),
       ...(o.pageSize ? { pageSize: o.pageSize } : {}),
       onError: (err, retryMs) => o.log.warn('pod watch failed; retrying', { error: describe(err), retryMs }),
     });
@@ -149,9 +186,50 @@ export class PodConfigController {
 
   #onChange(kind: WatchedKind, obj: KubeObject): void {
     // A ClusterSecretStore can matter anywhere; the rest only in their namespace.
-    if (kind === 'ClusterSecretStore') this.enqueueAll();
-    else if (kind === 'Namespace') this.enqueueNamespace(obj.metadata.name!);
-    else if (obj.metadata.namespace) this.enqueueNamespace(obj.metadata.namespace);
+    if (kind === 'ClusterSecretStore') {
+      this.#memo.clear();
+      this.enqueueAll();
+    } else {
+      const ns = kind === 'Namespace' ? obj.metadata.name : obj.metadata.namespace;
+      if (!ns) return;
+      this.#memo.delete(ns);
+      this.enqueueNamespace(ns);
+    }
+  }
+
+  /** The desired config of a record: memoized per namespace and inputs. */
+  #desired(rec: PodRecord): Memoized {
+    if (performance.now() - this.#memoBornAt > MEMO_MAX_AGE_MS) {
+      this.#memo.clear();
+      this.#memoBornAt = performance.now();
+    }
+    const ns = rec.metadata.namespace ?? 'default';
+    let byInputs = this.#memo.get(ns);
+    if (!byInputs) this.#memo.set(ns, (byInputs = new Map()));
+    let d = byInputs.get(rec.inputs);
+    if (!d) {
+      this.resolutions += 1;
+      d = { ...desiredConfigOf(recordInputs(rec), this.#o.contextFor(ns)), inputs: rec.inputs };
+      byInputs.set(rec.inputs, d);
+    }
+    return d;
+  }
+
+  /** A record arriving shares the memo's strings when equal (10,000 pods, a few thousand distinct configs). */
+  #share(rec: PodRecord): PodRecord {
+    const d = this.#memo.get(rec.metadata.namespace ?? 'default')?.get(rec.inputs);
+    if (d) {
+      rec.inputs = d.inputs;
+      if (d.value !== undefined && d.value === rec.agentConfig) rec.agentConfig = d.value;
+    }
+    return rec;
+  }
+
+  /** Gives the event loop to pending I/O (admission requests) once the current slice is used up. */
+  async #yieldIfDue(): Promise<void> {
+    if (performance.now() - this.#sliceStart < SLICE_MS) return;
+    await new Promise<void>((r) => setImmediate(r));
+    this.#sliceStart = performance.now();
   }
 
   #manages(namespace: string): boolean {
@@ -179,6 +257,7 @@ export class PodConfigController {
   async #worker(queue: WorkQueue): Promise<void> {
     for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
       try {
+        await this.#yieldIfDue();
         const result = await this.reconcile(key);
         queue.forget(key);
         if (result !== 'skipped') this.#o.metrics.podConfigUpdates.inc({ result });
@@ -202,19 +281,22 @@ export class PodConfigController {
   /** Brings one pod's agent config up to date. Throws when the API write failed (the worker retries). */
   async reconcile(key: string): Promise<ReconcileResult> {
     const slash = key.indexOf('/');
-    const pod = this.#pods.get(key.slice(slash + 1), key.slice(0, slash)) as Pod | undefined;
-    if (!pod) return 'skipped';
-    const md = pod.metadata;
-    const phase = (pod as unknown as { status?: { phase?: string } }).status?.phase;
-    const current = md.annotations?.[AGENT_CONFIG_ANNOTATION];
-    if (current === undefined || md['deletionTimestamp'] || phase === 'Succeeded' || phase === 'Failed') return 'skipped';
-    const want = desiredAgentConfig(pod, this.#o.contextFor(md.namespace ?? 'default'));
+    const rec = this.#pods.get(key.slice(slash + 1), key.slice(0, slash)) as PodRecord | undefined;
+    if (!rec) return 'skipped';
+    const md = rec.metadata;
+    const current = rec.agentConfig;
+    if (current === undefined || md.deletionTimestamp || rec.phase === 'Succeeded' || rec.phase === 'Failed') return 'skipped';
+    const want = this.#desired(rec);
+    rec.inputs = want.inputs;
     const where = { namespace: md.namespace, pod: md.name };
     if (want.error !== undefined || want.value === undefined) {
       this.#o.log.warn('cannot re-resolve the agent config of a running pod; leaving it as it is', { ...where, error: want.error ?? 'not injected' });
       return 'failed';
     }
-    if (want.value === current) return 'unchanged';
+    if (want.value === current) {
+      rec.agentConfig = want.value; // one string for every pod with this config
+      return 'unchanged';
+    }
     if (want.specDrift) {
       this.#o.log.warn('the changed ExternalSecret or store needs pod spec changes (volumes, env); restart the pod to apply them', where);
     }

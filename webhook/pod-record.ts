@@ -1,20 +1,30 @@
 /**
- * What the controller keeps of an injected pod, stripped on receipt: its identity, the opt-in label, the
- * `esi.dev/*` annotations (settings, the agent config, esi's ownership record), owner kinds, deletion
- * mark, phase, and the spec. The spec stays because re-resolving a running pod's config runs the same
- * injector as admission (service account, the identity env and token mounts the agent copies, the
- * on-change target, esi's own containers for spec-drift detection). Dropped: status (but phase),
- * managedFields, every other label and annotation.
+ * What the controller keeps of an injected pod, computed once when the pod arrives (list, watch event,
+ * the answer to its own patch): its identity, deletion mark and phase, the `esi.dev/agent-config` value
+ * it carries, and `inputs` — everything else its desired config is a function of (namespace, service
+ * account, the `esi.dev/*` settings, the size of its other annotations, what the stores put into its
+ * spec; injector/running.ts), as one string. No spec, no status but the phase, no other labels or
+ * annotations: a pod costs its config string plus a few hundred bytes, and pods with the same inputs
+ * share one resolution (webhook/controller.ts keys its memo by `inputs`).
  */
-import type { KubeObject } from '../core/index.ts';
-import { ANNOTATION_PREFIX, INJECT_LABEL } from '../contract/index.ts';
+import type { KubeObject, Pod } from '../core/index.ts';
+import { AGENT_CONFIG_ANNOTATION } from '../contract/index.ts';
+import { runningPodInputs, type RunningPodInputs } from '../injector/index.ts';
 
-export function podRecord(o: KubeObject): KubeObject {
+export interface PodRecord extends KubeObject {
+  metadata: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string };
+  phase?: string;
+  /** The pod's `esi.dev/agent-config` now (undefined: not injected, nothing to keep current). */
+  agentConfig?: string;
+  /** JSON of RunningPodInputs without the namespace (the memo key within a namespace). */
+  inputs: string;
+}
+
+export function podRecord(o: KubeObject): PodRecord {
   const md = o.metadata;
-  const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(md.annotations ?? {})) if (k.startsWith(ANNOTATION_PREFIX)) annotations[k] = v;
-  const inject = md.labels?.[INJECT_LABEL];
+  const { namespace: _ns, ...inputs } = runningPodInputs(o as Pod);
   const phase = (o['status'] as { phase?: string } | undefined)?.phase;
+  const config = md.annotations?.[AGENT_CONFIG_ANNOTATION];
   return {
     apiVersion: o.apiVersion,
     kind: o.kind,
@@ -23,12 +33,15 @@ export function podRecord(o: KubeObject): KubeObject {
       namespace: md.namespace,
       ...(md.uid ? { uid: md.uid } : {}),
       ...(md.resourceVersion ? { resourceVersion: md.resourceVersion } : {}),
-      ...(inject !== undefined ? { labels: { [INJECT_LABEL]: inject } } : {}),
-      annotations,
-      ...(md.ownerReferences ? { ownerReferences: md.ownerReferences.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, uid: r.uid })) } : {}),
-      ...(md['deletionTimestamp'] ? { deletionTimestamp: md['deletionTimestamp'] } : {}),
+      ...(md['deletionTimestamp'] ? { deletionTimestamp: md['deletionTimestamp'] as string } : {}),
     },
-    spec: o['spec'],
-    ...(phase ? { status: { phase } } : {}),
+    ...(phase ? { phase } : {}),
+    ...(typeof config === 'string' ? { agentConfig: config } : {}),
+    inputs: JSON.stringify(inputs),
   };
+}
+
+/** The inputs of a record, for re-resolving it. */
+export function recordInputs(r: PodRecord): RunningPodInputs {
+  return { namespace: r.metadata.namespace ?? 'default', ...(JSON.parse(r.inputs) as Omit<RunningPodInputs, 'namespace'>) };
 }

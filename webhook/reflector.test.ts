@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { olderVersion, reflectorBackoff } from './reflector.ts';
-import { podRecord } from './pod-record.ts';
+import { podRecord, recordInputs } from './pod-record.ts';
 import { esoRecord } from './cache.ts';
 
 describe('reflector helpers', () => {
@@ -37,22 +37,24 @@ describe('cache records keep what reconciling reads', () => {
     status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'app' }] },
   };
 
-  it('a pod: identity, the opt-in label, esi annotations, owner kinds, spec, phase; no managedFields or other status', () => {
-    expect(podRecord(pod)).toEqual({
+  it('a pod: identity, deletion mark, phase, the agent config, and the inputs of re-resolving it; no spec, labels, managedFields or other status', () => {
+    const rec = podRecord(pod);
+    expect(rec).toEqual({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: {
-        name: 'p',
-        namespace: 'ns',
-        uid: 'u',
-        resourceVersion: '7',
-        labels: { 'esi.dev/inject': 'true' },
-        annotations: { 'esi.dev/external-secrets': 'db', 'esi.dev/agent-config': '{}' },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'r' }],
-      },
-      spec: pod.spec,
-      status: { phase: 'Running' },
+      metadata: { name: 'p', namespace: 'ns', uid: 'u', resourceVersion: '7' },
+      phase: 'Running',
+      agentConfig: '{}',
+      inputs: rec.inputs,
     });
+    expect(recordInputs(rec)).toEqual({
+      namespace: 'ns',
+      serviceAccountName: 'default',
+      settings: { 'esi.dev/external-secrets': 'db' },
+      otherAnnotationBytes: 'esi.dev/external-secrets'.length + 2 + 'kubectl.kubernetes.io/restartedAt'.length + 1,
+      storeSpec: '|',
+    });
+    expect(JSON.stringify(rec)).not.toContain('containers');
   });
 
   it('an ESO object: no status, no managedFields, no last-applied copy', () => {

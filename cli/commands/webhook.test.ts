@@ -28,6 +28,9 @@ describe('esi webhook', () => {
     expect((await run(['--tls-cert', 'a', '--tls-key', 'b', '--leader-elect', 'yes'])).stderr).toMatch(/--leader-elect "yes": use true or false/);
     expect((await run(['--tls-cert', 'a', '--tls-key', 'b', '--kube-api-qps', '0'])).stderr).toMatch(/--kube-api-qps "0": expected a positive number/);
     expect((await run(['--tls-cert', 'a', '--tls-key', 'b', '--namespace-selector', 'team'])).stderr).toMatch(/--namespace-selector "team": expected label=value pairs/);
+    expect((await run(['--tls-cert', 'a', '--tls-key', 'b', '--kube-api-burst', '0'])).stderr).toMatch(/--kube-api-burst "0": expected a whole number >= 1/);
+    expect((await run(['--tls-cert', 'a', '--tls-key', 'b', '--leader-election-lease-duration', 'soon'])).stderr).toMatch(/--leader-election-lease-duration "soon": expected a duration such as 8s/);
+    expect((await run(['--tls-cert', 'a', '--tls-key', 'b', '--leader-election-renew-deadline', '9s'])).stderr).toMatch(/leaseDuration must be greater than renewDeadline/);
   });
 
   it('says why when there is no cluster to talk to', async () => {

@@ -6,7 +6,8 @@ import { HEALTH } from '../../contract/index.ts';
 import { EsiError } from '../../core/index.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inClusterAccess, KubeClient, kubeconfigAccess, SERVICE_ACCOUNT_DIR } from '../../kube/index.ts';
+import { checkTiming, DEFAULT_LEADER_TIMING, inClusterAccess, KubeClient, kubeconfigAccess, SERVICE_ACCOUNT_DIR, type LeaderElectionTiming } from '../../kube/index.ts';
+import { parseGoDuration } from '../../eso/index.ts';
 import { jsonLogger, runWebhook } from '../../webhook/index.ts';
 import { parseFlags, UsageError, wantsHelp, type Command } from '../io.ts';
 
@@ -46,7 +47,14 @@ Options:
   --leader-elect BOOL      only the holder of the Lease esi-controller runs that loop (default true)
   --leader-election-namespace NS
                            namespace of the Lease (default: --namespace, else the service account's)
-  --kube-api-qps N         API writes per second of that loop (default 200; burst the same)
+  --kube-api-qps N         API writes (pod patches) per second of that loop (default 200)
+  --kube-api-burst N       writes it may make at once after a quiet spell (default: the QPS)
+  --leader-election-lease-duration D
+                           how long a candidate waits for a silent leader before taking over (default 8s)
+  --leader-election-renew-deadline D
+                           how long the leader retries a failed renewal before it stops leading (default 5s)
+  --leader-election-retry-period D
+                           between renewals and candidates' attempts (default 1s)
   --namespace-selector K=V[,K=V]
                            that loop manages pods only in namespaces with these labels (default: all;
                            match the webhook configuration's namespaceSelector when several esi run)
@@ -84,6 +92,10 @@ export const webhookCommand: Command = async (argv, io) => {
       'leader-elect': { type: 'string', default: 'true' },
       'leader-election-namespace': { type: 'string' },
       'kube-api-qps': { type: 'string', default: '200' },
+      'kube-api-burst': { type: 'string' },
+      'leader-election-lease-duration': { type: 'string' },
+      'leader-election-renew-deadline': { type: 'string' },
+      'leader-election-retry-period': { type: 'string' },
       'namespace-selector': { type: 'string' },
       'self-managed': { type: 'boolean' },
       namespace: { type: 'string' },
@@ -110,6 +122,25 @@ export const webhookCommand: Command = async (argv, io) => {
   if (elect !== 'true' && elect !== 'false') throw new UsageError(`esi webhook: --leader-elect ${JSON.stringify(elect)}: use true or false`);
   const qps = Number(values['kube-api-qps']);
   if (!(qps > 0) || !Number.isFinite(qps)) throw new UsageError(`esi webhook: --kube-api-qps ${JSON.stringify(values['kube-api-qps'])}: expected a positive number`);
+  const burst = values['kube-api-burst'] === undefined ? Math.max(1, Math.ceil(qps)) : Number(values['kube-api-burst']);
+  if (!Number.isInteger(burst) || burst < 1) throw new UsageError(`esi webhook: --kube-api-burst ${JSON.stringify(values['kube-api-burst'])}: expected a whole number >= 1`);
+  const timing: Partial<LeaderElectionTiming> = {};
+  for (const [flag, field] of [['leader-election-lease-duration', 'leaseDurationMs'], ['leader-election-renew-deadline', 'renewDeadlineMs'], ['leader-election-retry-period', 'retryPeriodMs']] as const) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    let ms: number;
+    try {
+      ms = parseGoDuration(raw);
+    } catch {
+      throw new UsageError(`esi webhook: --${flag} ${JSON.stringify(raw)}: expected a duration such as 8s or 1500ms`);
+    }
+    timing[field] = ms;
+  }
+  try {
+    checkTiming({ ...DEFAULT_LEADER_TIMING, ...timing });
+  } catch (e) {
+    throw new UsageError(`esi webhook: ${(e as Error).message} (--leader-election-lease-duration, --leader-election-renew-deadline, --leader-election-retry-period)`);
+  }
 
   const defaults: Partial<InjectDefaults> = {};
   if (values['controller-class']) defaults.controllerClass = values['controller-class'];
@@ -152,8 +183,8 @@ export const webhookCommand: Command = async (argv, io) => {
     log,
     nativeSidecars: ns === 'auto' ? 'auto' : ns === 'true',
     controller: values.controller === 'true',
-    ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace } } : {}),
-    controllerRateLimit: { qps, burst: Math.max(1, Math.ceil(qps)) },
+    ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, timing } } : {}),
+    controllerRateLimit: { qps, burst },
     ...(namespaceSelector ? { controllerNamespaceSelector: namespaceSelector } : {}),
     ...(values['agent-image'] ? { agentImage: values['agent-image'] } : {}),
     ...(Object.keys(defaults).length > 0 ? { defaults } : {}),

@@ -146,7 +146,7 @@ describe('esi webhook replicas share the work through a Lease', () => {
       const l = await lease();
       return ids.includes(l.spec.holderIdentity ?? '') ? l : undefined;
     });
-    expect(first.spec.leaseDurationSeconds).toBe(10);
+    expect(first.spec.leaseDurationSeconds).toBe(8);
     const [leader, follower] = first.spec.holderIdentity === ids[0] ? [a, b] : [b, a];
     // both are ready to admit
     await until('both ready', async () => ((await metrics(a)).includes('esi_webhook_cache_synced 1') && (await metrics(b)).includes('esi_webhook_cache_synced 1') ? true : undefined));

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Container, Pod } from '../../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, ENV, HEALTH, type AgentConfig } from '../../contract/index.ts';
 import { desiredAgentConfig } from '../../webhook/controller.ts';
+import { injectPod } from '../../injector/index.ts';
 import { adminAccess, kubeApi, kubeRaw } from '../harness/index.ts';
 import { create, ESO, externalSecret, fakeStore, namespace, startTestWebhook, untilCached, type TestWebhook } from './webhook-helpers.ts';
 
@@ -38,8 +39,11 @@ afterAll(async () => {
 describe('the injected pod spec in a real cluster', () => {
   it('is stored as esi emits it: re-injecting the stored pod needs no spec change, so ExternalSecret changes never warn "restart the pod"', async () => {
     const stored = await create<Pod>(`/api/v1/namespaces/${ns}/pods`, podBody('stored', {}, { hostNetwork: false }));
-    const want = desiredAgentConfig(stored, { eso: hook.webhook.cache.lookup(), namespace: ns, cluster: { nativeSidecars: true } });
+    const ctx = { eso: hook.webhook.cache.lookup(), namespace: ns, cluster: { nativeSidecars: true } };
+    expect(injectPod(stored, ctx).patch.filter((op) => !op.path.startsWith('/metadata/annotations'))).toEqual([]);
+    const want = desiredAgentConfig(stored, ctx);
     expect(want.error).toBeUndefined();
+    expect(want.value).toBe(stored.metadata.annotations![AGENT_CONFIG_ANNOTATION]);
     expect(want.specDrift).toBe(false);
 
     // The controller's decision after an ExternalSecret change: a new config, and no spec drift (before,
