@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setMaxListeners } from 'node:events';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { KubeObject, Pod } from '../core/index.ts';
@@ -40,6 +41,8 @@ export interface ScaleOptions {
 }
 
 const ESO = 'external-secrets.io/v1';
+/** The machine's 1-minute load average, beside each figure: on a shared machine it explains most of them. */
+const load = () => loadavg()[0]!.toFixed(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
@@ -256,6 +259,7 @@ export async function runScaleBench(o: ScaleOptions) {
     };
 
     const before = await updated(leader);
+    const loadAtResync = load();
     const stop = { done: false };
     const load = admissionLoad(leader.port, stop);
     const tChange = performance.now();
@@ -266,7 +270,8 @@ export async function runScaleBench(o: ScaleOptions) {
     await load.run;
     const lat = load.lat.sort((x, y) => x - y);
     const p99 = pct(lat, 99);
-    log(`resync: ${o.pods} pods updated in ${resyncS.toFixed(1)} s (${(o.pods / resyncS).toFixed(0)}/s); admission during it: ${lat.length} requests at ${o.admissionRate}/s, p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms, errors ${load.errors()}`);
+    const loadAfterResync = load();
+    log(`resync (load average ${loadAtResync} → ${loadAfterResync}): ${o.pods} pods updated in ${resyncS.toFixed(1)} s (${(o.pods / resyncS).toFixed(0)}/s); admission during it: ${lat.length} requests at ${o.admissionRate}/s, p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms, errors ${load.errors()}`);
 
     // --- failover: SIGKILL the leader a third of the way through the next resync
     const follower = replicas.find((r) => r !== leader)!;
@@ -274,6 +279,8 @@ export async function runScaleBench(o: ScaleOptions) {
     const leaderBefore = await updated(leader);
     await setRegion('us-west-2');
     await until('a third of the pods updated', 600_000, async () => ((await updated(leader)) - leaderBefore >= o.pods / 3 ? true : undefined), 100);
+    const leaderAtKill = await updated(leader);
+    const loadAtKill = load();
     leader.proc.kill('SIGKILL');
     const tKill = performance.now();
     await leader.exited;
@@ -295,7 +302,9 @@ export async function runScaleBench(o: ScaleOptions) {
       }
       cont = page.metadata.continue ?? '';
     } while (cont);
-    log(`failover: leader SIGKILLed after ${o.pods / 3 | 0}+ updates; the other replica updated pods ${failoverS.toFixed(1)} s later; ${seen} pods checked, ${lost} missed the change`);
+    // Writes of that resync by both: above the pod count only by the leader's writes in flight at the kill.
+    const rewritten = leaderAtKill - leaderBefore + (await updated(follower)) - followerBefore - o.pods;
+    log(`failover (load average ${loadAtKill}): leader SIGKILLed after ${leaderAtKill - leaderBefore} updates; the other replica updated pods ${failoverS.toFixed(1)} s later; ${seen} pods checked, ${lost} missed the change; written twice: ${Math.max(0, rewritten)}`);
     admissionAgent.destroy();
     tlsAgent.destroy();
     for (const r of replicas) if (r.proc.exitCode === null) r.proc.kill('SIGTERM');
@@ -307,7 +316,8 @@ export async function runScaleBench(o: ScaleOptions) {
     const backend = await backendSpread(o);
     log(`backend: ${o.agents} agents, refresh ${o.refreshSeconds} s: first syncs ${backend.firstSyncCalls} calls in ${backend.firstSyncSeconds} s; next interval ${backend.calls} calls, mean ${backend.mean.toFixed(1)}/s, peak ${backend.peak}/s → peak/mean ${backend.ratio.toFixed(2)}`);
 
-    return { pods: o.pods, createS, rssBase, rssPods, perK, resyncS, p99, admissionRequests: lat.length, failoverS, lost, seen, backend };
+    const loadAtEnd = load();
+    return { pods: o.pods, createS, rssBase, rssPods, perK, resyncS, p99, admissionRequests: lat.length, failoverS, lost, seen, rewritten: Math.max(0, rewritten), backend, load: { resync: `${loadAtResync} → ${loadAfterResync}`, failover: loadAtKill, end: loadAtEnd } };
   } finally {
     for (const r of replicas) if (r.proc.exitCode === null) r.proc.kill('SIGKILL');
     for (const p of [...procs].reverse()) await stopProcess(p).catch(() => undefined);

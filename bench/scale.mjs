@@ -61,6 +61,7 @@ try {
     log,
   });
   console.log(JSON.stringify({ bench: 'scale', ...r, backend: { ...r.backend, perSecond: r.backend.perSecond.join(' ') } }));
+  console.log(`scale: load average (1 min) ${r.load.resync} during the resync, ${r.load.failover} at the failover, ${r.load.end} at the end`);
   console.log(
     `scale: ${r.pods} pods, resync ${r.resyncS.toFixed(1)} s, webhook ${r.perK.toFixed(2)} MiB/1k pods, admission p99 ${r.p99.toFixed(1)} ms during resync, failover ${r.failoverS.toFixed(1)} s, lost ${r.lost}, backend peak/mean ${r.backend.ratio.toFixed(2)}`,
   );
