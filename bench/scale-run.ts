@@ -42,7 +42,7 @@ export interface ScaleOptions {
 
 const ESO = 'external-secrets.io/v1';
 /** The machine's 1-minute load average, beside each figure: on a shared machine it explains most of them. */
-const load = () => loadavg()[0]!.toFixed(1);
+const loadAverage = () => loadavg()[0]!.toFixed(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
@@ -259,7 +259,7 @@ export async function runScaleBench(o: ScaleOptions) {
     };
 
     const before = await updated(leader);
-    const loadAtResync = load();
+    const loadAtResync = loadAverage();
     const stop = { done: false };
     const load = admissionLoad(leader.port, stop);
     const tChange = performance.now();
@@ -270,7 +270,7 @@ export async function runScaleBench(o: ScaleOptions) {
     await load.run;
     const lat = load.lat.sort((x, y) => x - y);
     const p99 = pct(lat, 99);
-    const loadAfterResync = load();
+    const loadAfterResync = loadAverage();
     log(`resync (load average ${loadAtResync} → ${loadAfterResync}): ${o.pods} pods updated in ${resyncS.toFixed(1)} s (${(o.pods / resyncS).toFixed(0)}/s); admission during it: ${lat.length} requests at ${o.admissionRate}/s, p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms, errors ${load.errors()}`);
 
     // --- failover: SIGKILL the leader a third of the way through the next resync
@@ -280,7 +280,7 @@ export async function runScaleBench(o: ScaleOptions) {
     await setRegion('us-west-2');
     await until('a third of the pods updated', 600_000, async () => ((await updated(leader)) - leaderBefore >= o.pods / 3 ? true : undefined), 100);
     const leaderAtKill = await updated(leader);
-    const loadAtKill = load();
+    const loadAtKill = loadAverage();
     leader.proc.kill('SIGKILL');
     const tKill = performance.now();
     await leader.exited;
@@ -316,7 +316,7 @@ export async function runScaleBench(o: ScaleOptions) {
     const backend = await backendSpread(o);
     log(`backend: ${o.agents} agents, refresh ${o.refreshSeconds} s: first syncs ${backend.firstSyncCalls} calls in ${backend.firstSyncSeconds} s; next interval ${backend.calls} calls, mean ${backend.mean.toFixed(1)}/s, peak ${backend.peak}/s → peak/mean ${backend.ratio.toFixed(2)}`);
 
-    const loadAtEnd = load();
+    const loadAtEnd = loadAverage();
     return { pods: o.pods, createS, rssBase, rssPods, perK, resyncS, p99, admissionRequests: lat.length, failoverS, lost, seen, rewritten: Math.max(0, rewritten), backend, load: { resync: `${loadAtResync} → ${loadAfterResync}`, failover: loadAtKill, end: loadAtEnd } };
   } finally {
     for (const r of replicas) if (r.proc.exitCode === null) r.proc.kill('SIGKILL');
