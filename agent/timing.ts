@@ -2,40 +2,16 @@
  * Time arithmetic of the refresh loop, pure: Go duration text (ESO's `refreshInterval`), refresh jitter,
  * retry backoff, and the staleness bound.
  */
+import { parseDurationMs } from '../core/go/time.ts';
 import { ValidationError } from '../core/index.ts';
 
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  'µs': 1e-3,
-  'μs': 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** Parses a Go `time.Duration` string (`1h0m0s`, `30s`, `1.5h`, `0`) into milliseconds. */
+/** Parses Go `time.Duration` text (`1h0m0s`, `30s`, `1.5h`, `0`; core/go/time.ts) into milliseconds. */
 export function parseGoDuration(text: string, field = 'refreshInterval'): number {
-  let s = text.trim();
-  let sign = 1;
-  if (s.startsWith('-') || s.startsWith('+')) {
-    if (s[0] === '-') sign = -1;
-    s = s.slice(1);
+  try {
+    return parseDurationMs(text.trim());
+  } catch {
+    throw new ValidationError(`${field}: invalid duration ${JSON.stringify(text)}`);
   }
-  if (s === '0') return 0;
-  if (s === '') throw new ValidationError(`${field}: invalid duration ${JSON.stringify(text)}`);
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) throw new ValidationError(`${field}: invalid duration ${JSON.stringify(text)}`);
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return sign * total;
 }
 
 export interface BackoffPolicy {

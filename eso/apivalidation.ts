@@ -6,7 +6,7 @@
  */
 import type { Secret } from '../core/index.ts';
 import { compareBytes } from './hash.ts';
-import { goQuote } from './goquote.ts';
+import { goQuote } from '../core/go/strconv.ts';
 import { unmarshalAny } from './gojson/index.ts';
 
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;

@@ -12,7 +12,7 @@ import { decode, decodeMap } from './decoding.ts';
 import { applyRewrites } from './rewrite.ts';
 import { compareBytes } from './hash.ts';
 import type { TemplateEngine } from './templating.ts';
-import { goQuote } from './goquote.ts';
+import { goQuote } from '../core/go/strconv.ts';
 
 /** The store a data/dataFrom entry reads from: its own sourceRef.storeRef, else the ES's secretStoreRef. */
 export function storeRefFor(es: ExternalSecret, sourceStoreRef?: SecretStoreRef): Required<SecretStoreRef> {

@@ -32,7 +32,7 @@ export {
 export { validateExternalSecret, externalSecretErrors, secretTemplateErrors, storeConditionErrors } from './validate.ts';
 export { storeAllowsNamespace, storeIsManaged, labelSelectorMatches, conditionDeniedMessage } from './conditions.ts';
 export { compileGoRegexp, goMatchString, goReplaceAllString, GoRegexpError, RegexpBudgetExceeded, withRegexpBudget, loadRegexpEngine, type GoRegexp } from './goregexp.ts';
-export { goQuote } from './goquote.ts';
+export { goQuote } from '../core/go/strconv.ts';
 export { applyRewrites } from './rewrite.ts';
 export { convertKeys, convertKey, validateKeys } from './keys.ts';
 export { decode, decodeMap, goBase64Decode } from './decoding.ts';

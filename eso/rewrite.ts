@@ -7,7 +7,7 @@ import { EsiError } from '../core/index.ts';
 import { EsoError, wrapError } from './errors.ts';
 import { compareBytes } from './hash.ts';
 import { compileGoRegexp, goReplaceAllString } from './goregexp.ts';
-import { goQuote } from './goquote.ts';
+import { goQuote } from '../core/go/strconv.ts';
 import { goByteValue, marshal, unmarshalObject, type GoValue } from './gojson/index.ts';
 import { newDataMap, type SecretDataMap } from './provider.ts';
 import type { TemplateEngine } from './templating.ts';

@@ -12,7 +12,7 @@ import { requireTemplateEngine, type TemplateEngine, type WorkingSecret } from '
 import type { ExternalSecret, TemplateRef } from './types.ts';
 import { secretTemplateErrors } from './validate.ts';
 import { secretApiErrors, secretInvalidMessage } from './apivalidation.ts';
-import { goQuote } from './goquote.ts';
+import { goQuote } from '../core/go/strconv.ts';
 
 export const LABEL_MANAGED = 'reconcile.external-secrets.io/managed';
 export const LABEL_CREATED_BY = 'reconcile.external-secrets.io/created-by';

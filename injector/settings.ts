@@ -16,6 +16,7 @@ import {
   shownValue,
   signalProblem,
 } from '../contract/index.ts';
+import { isUnsignedDuration } from '../core/go/time.ts';
 import { parseGoDuration } from '../eso/index.ts';
 import { parseAgentEnvAnnotation } from './agent-env.ts';
 import { badAnnotation, InjectionDenied } from './errors.ts';
@@ -56,7 +57,6 @@ export interface PodSettings {
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const GO_DURATION = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$/;
 
 /** The annotations esi reads or writes; anything else under `esi.dev/` is most likely a typo. */
 export function isKnownAnnotation(key: string): boolean {
@@ -86,11 +86,6 @@ function list(annotation: string, raw: string, what: string, re: RegExp, example
     }
   }
   return [...new Set(items)];
-}
-
-/** Go duration text, as ESO's refreshInterval takes it (`1h`, `15m`, `90s`, `1h30m`, `0` = never). */
-export function isGoDuration(s: string): boolean {
-  return s === '0' || GO_DURATION.test(s);
 }
 
 function parseFileMode(raw: string): number {
@@ -219,7 +214,7 @@ export function readSettings(annotations: Record<string, string> | undefined): P
   }
   const ri = ann[A.refreshInterval];
   if (ri !== undefined) {
-    if (!isGoDuration(ri.trim())) throw badAnnotation(A.refreshInterval, ri, 'give a duration such as "30s", "5m" or "1h30m" ("0" disables refresh)');
+    if (!isUnsignedDuration(ri.trim())) throw badAnnotation(A.refreshInterval, ri, 'give a duration such as "30s", "5m" or "1h30m" ("0" disables refresh)');
     const problem = refreshIntervalProblem(parseGoDuration(ri.trim()));
     if (problem) throw badAnnotation(A.refreshInterval, ri, problem);
     s.refreshInterval = ri.trim();

@@ -5,6 +5,7 @@
  * decodes, reporting the first type mismatch. Strings decode as Go decodes them: invalid UTF-8 bytes and
  * unpaired `\uD800`-style escapes become U+FFFD.
  */
+import { goQuote } from '../../core/go/strconv.ts';
 import { GoJsonError } from './errors.ts';
 import { parseFloatGo } from './float.ts';
 import { decodeRune, RUNE_ERROR } from './utf8.ts';
@@ -23,24 +24,8 @@ type Node =
 function quoteChar(c: number): string {
   if (c === 0x27) return `'\\''`;
   if (c === 0x22) return `'"'`;
-  return `'${goQuoteRune(c)}'`;
-}
-
-function goQuoteRune(c: number): string {
-  switch (c) {
-    case 0x07: return '\\a';
-    case 0x08: return '\\b';
-    case 0x0c: return '\\f';
-    case 0x0a: return '\\n';
-    case 0x0d: return '\\r';
-    case 0x09: return '\\t';
-    case 0x0b: return '\\v';
-    case 0x5c: return '\\\\';
-  }
-  if (c < 0x20 || c === 0x7f) return `\\x${c.toString(16).padStart(2, '0')}`;
-  // string(byte) in Go is the rune U+00XX: C1 controls, NBSP and the soft hyphen are not printable.
-  if ((c >= 0x80 && c <= 0xa0) || c === 0xad) return `\\u00${c.toString(16).padStart(2, '0')}`;
-  return String.fromCharCode(c);
+  // string(c) is the rune U+00XX: C1 controls, NBSP and the soft hyphen are not printable.
+  return `'${goQuote(String.fromCharCode(c)).slice(1, -1)}'`;
 }
 
 class Scanner {

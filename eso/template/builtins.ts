@@ -1,8 +1,8 @@
 /** text/template's builtin functions (and, or, not, len, index, print*, html, js, urlquery, call, eq…). */
-import { decodeRune } from './bytes.ts';
+import { decodeRune } from '../../core/go/utf8.ts';
 import { CallError, type FuncDef } from './exec.ts';
 import { sprint, sprintf, sprintln } from './fmt.ts';
-import { isPrint } from './strconv.ts';
+import { isPrint } from '../../core/go/strconv.ts';
 import {
   GoInt, GoMap, GoSlice, type GoValue, isTrue, kindOf, NO_VALUE, typeName, type Value,
 } from './value.ts';

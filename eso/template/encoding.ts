@@ -1,6 +1,6 @@
 /** Go encoding/json and encoding/base64|base32 behaviour the template functions rely on. */
-import { decodeRune, fromBytes, fromText, RUNE_ERROR, toBytes, toText } from './bytes.ts';
-import { formatFloat } from './strconv.ts';
+import { decodeRune, fromBytes, fromText, RUNE_ERROR, toBytes, toText } from '../../core/go/utf8.ts';
+import { formatFloat } from '../../core/go/strconv.ts';
 import { GoFunc, GoInt, GoMap, GoObject, GoSlice, GoTime, type GoValue, sortedKeys, typeName } from './value.ts';
 import { formatTime } from './time.ts';
 import { GoJsonError, unmarshalAny } from '../gojson/index.ts';

@@ -2,7 +2,7 @@
  * Executing one template as ESO does (`runtime/template/v2` execute) and ESO's v2.Execute over a
  * template map (scopes Values / KeysAndValues, targets Data / Labels / Annotations).
  */
-import { fromBytes, fromText, toBytes, toText } from './bytes.ts';
+import { fromBytes, fromText, toBytes, toText } from '../../core/go/utf8.ts';
 import { TemplateError, TemplateExecError } from './errors.ts';
 import { Executor } from './exec.ts';
 import { esoFuncMap } from './funcs.ts';

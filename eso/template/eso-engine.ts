@@ -7,7 +7,7 @@ import { describeError } from '../../core/index.ts';
 import { decode } from '../decoding.ts';
 import type { DecodingStrategy } from '../types.ts';
 import type { TemplateEngine, TemplateScope, WorkingSecret } from '../templating.ts';
-import { fromBytes, toBytes, toText } from './bytes.ts';
+import { fromBytes, toBytes, toText } from '../../core/go/utf8.ts';
 import { renderTemplate, type ExecuteOptions } from './engine.ts';
 import { ApplyTemplateError } from './errors.ts';
 import { unmarshalStringMap, YamlError } from './yaml.ts';

@@ -1,6 +1,6 @@
 /** ESO's own template functions (runtime/template/v2): PEM, certificates, JWK, YAML, RSA decryption. */
 import { createPrivateKey, createPublicKey, privateDecrypt, constants, X509Certificate } from 'node:crypto';
-import { fromText, toText } from './bytes.ts';
+import { fromText, toText } from '../../core/go/utf8.ts';
 import { CallError, type FuncDef } from './exec.ts';
 import { filterCertChain } from './cert-chain.ts';
 import { pemToPkcs12, pemTruststoreToPKCS12, Pkcs12Error, pkcs12certPass, pkcs12keyPass } from './eso-pkcs12.ts';

@@ -5,7 +5,7 @@ import {
   type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type Node, type NumberNode,
   nodeString, type PipeNode, type RangeNode, type Tree, type VariableNode,
 } from './parse.ts';
-import { quote } from './strconv.ts';
+import { quote } from '../../core/go/strconv.ts';
 import {
   GoFunc, GoInt, GoMap, GoObject, GoSlice, type GoValue, isTrue, NO_VALUE, sortedKeys, typeName, type Value,
 } from './value.ts';

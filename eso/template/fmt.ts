@@ -1,7 +1,7 @@
 /** Go's fmt printing (Sprint, Sprintln, Sprintf) over engine values, verb for verb. */
-import { decodeRune, encodeRune, fromText, runeCount } from './bytes.ts';
+import { decodeRune, encodeRune, fromText, runeCount } from '../../core/go/utf8.ts';
 import { timeString } from './time.ts';
-import { canBackquote, formatBinaryFloat, formatFloat, formatHexFloat, isPrint, quote, quoteRune } from './strconv.ts';
+import { canBackquote, formatBinaryFloat, formatFloat, formatHexFloat, isPrint, quote, quoteRune } from '../../core/go/strconv.ts';
 import { GoInt, GoMap, GoObject, GoSlice, GoTime, type GoValue, kindOf, sortedKeys, typeName } from './value.ts';
 
 interface Flags {

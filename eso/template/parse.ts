@@ -1,10 +1,10 @@
 /**
  * Lexer and parser with Go text/template's grammar, positions and error messages. All text here is a
- * byte string (see bytes.ts) so positions are byte offsets, as Go reports them.
+ * byte string (see core/go/utf8.ts) so positions are byte offsets, as Go reports them.
  */
-import { decodeRune } from './bytes.ts';
+import { decodeRune } from '../../core/go/utf8.ts';
 import { TemplateParseError } from './errors.ts';
-import { parseGoFloat, parseGoInt, quote, SyntaxErr, unquote, unquoteChar } from './strconv.ts';
+import { parseGoFloat, parseGoInt, quote, SyntaxErr, unquote, unquoteChar } from '../../core/go/strconv.ts';
 
 // ---------------------------------------------------------------------------------------------- lexer
 

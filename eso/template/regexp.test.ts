@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from './engine.ts';
-import { toText } from './bytes.ts';
+import { toText } from '../../core/go/utf8.ts';
 import { oracleBinary, runOracle } from './testdata/oracle.ts';
 import { PATHOLOGICAL } from '../testdata/pathological-regexps.ts';
 

@@ -7,7 +7,7 @@
  */
 import { EsiError } from '../../core/index.ts';
 import { compileGoRegexp, goAllMatches, goMatchString, goReplaceAll, GoSearch, loadRegexpEngine } from '../goregexp.ts';
-import { decodeRune, fromText, isValidUTF8, toText } from './bytes.ts';
+import { decodeRune, fromText, isValidUTF8, toText } from '../../core/go/utf8.ts';
 
 // The template engine is itself loaded on demand; it brings the regexp engine with it.
 await loadRegexpEngine();

@@ -4,7 +4,7 @@
  * on the pointer; IncPatch, SetPrerelease and the like return a `semver.Version` value, whose method set has the value-receiver
  * methods alone, as Go's reflection sees it.
  */
-import { toText, fromText } from './bytes.ts';
+import { toText, fromText } from '../../core/go/utf8.ts';
 import { CallError, type FuncDef, type ParamType } from './exec.ts';
 import { compareVersions, newVersion, SemverError, type Version } from './semver.ts';
 import { GoInt, GoObject, GoSlice, type GoValue, NO_VALUE, type Value } from './value.ts';

@@ -8,13 +8,13 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { isIPv4 } from 'node:net';
-import { toText } from './bytes.ts';
+import { toText } from '../../core/go/utf8.ts';
 import { bitString, bool, children, ctx, integer, nullValue, octets, oid, parseOne, seq, set, TAG, tlv } from './der.ts';
 import { b64decode } from './encoding.ts';
 import { CallError } from './exec.ts';
 import { pemDecode, pemEncode } from './pem.ts';
 import { sprint } from './fmt.ts';
-import { quote } from './strconv.ts';
+import { quote } from '../../core/go/strconv.ts';
 import { GoObject, GoSlice, type GoValue } from './value.ts';
 import { CertificateParseError, parseCertificate } from './x509.ts';
 
@@ -180,7 +180,7 @@ export function createCertificate(s: CertSpec): Buffer {
     throw new CreateCertificateError("x509: provided PrivateKey doesn't match parent's PublicKey");
   }
   for (const name of s.dns) {
-    if (/[^\x00-\x7f]/.test(name)) throw new CreateCertificateError(`x509: ${quoteGo(name)} cannot be encoded as an IA5String`);
+    if (/[^\x00-\x7f]/.test(name)) throw new CreateCertificateError(`x509: ${quote(name)} cannot be encoded as an IA5String`);
   }
   const ku = 1 | 4 | (s.isCA ? 32 : 0); // DigitalSignature | KeyEncipherment (| CertSign)
   const extensions = [
@@ -207,11 +207,6 @@ export function createCertificate(s: CertSpec): Buffer {
   );
   const signature = sign(sig.hash, tbs, signer.key);
   return seq(tbs, algId, bitString(signature));
-}
-
-/** strconv.Quote, as fmt's %q prints a Go string in x509's IA5 error */
-function quoteGo(s: string): string {
-  return quote(s);
 }
 
 // ------------------------------------------------------------------------------ the template values

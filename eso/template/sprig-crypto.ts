@@ -6,10 +6,10 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, scryptSync } from 'node:crypto';
 import { encodeBase64, hashSync } from 'bcryptjs';
-import { fromBytes, fromText, isValidUTF8, toBytes, toText } from './bytes.ts';
+import { fromBytes, fromText, isValidUTF8, toBytes, toText } from '../../core/go/utf8.ts';
 import { b64decode, b64encode } from './encoding.ts';
 import { CallError } from './exec.ts';
-import { isPrint } from './strconv.ts';
+import { isPrint } from '../../core/go/strconv.ts';
 
 /** The caller's random source, asked for only when a function needs one (so `{SHA}` htpasswd needs none). */
 export type RandomBytes = () => (n: number) => Uint8Array;

@@ -5,17 +5,18 @@
  * they fail with a clear error, because the engine itself is pure.
  */
 import { createHash } from 'node:crypto';
-import { decodeRune, encodeRune, fromRunes, fromText, runes, toText } from './bytes.ts';
+import { decodeRune, encodeRune, fromRunes, fromText, runes, toText } from '../../core/go/utf8.ts';
 import { b32decode, b32encode, b64decode, b64encode, marshalJSON, unmarshalJSON } from './encoding.ts';
 import { CallError, type FuncDef, type ParamType } from './exec.ts';
 import { sprint, sprintf } from './fmt.ts';
-import { canBackquote, quote as goQuote, formatFloat, parseGoFloat, parseGoInt } from './strconv.ts';
+import { canBackquote, quote as goQuote, formatFloat, parseGoFloat, parseGoInt } from '../../core/go/strconv.ts';
 import { goRegexp, expandTemplate, regexQuoteMeta } from './regexp.ts';
 import { formatURL, parseURL, type GoURL } from './url.ts';
 import {
   GoInt, GoMap, GoSlice, GoTime, type GoValue, int64, isTrue, kindOf, NO_VALUE, sortedKeys, typeName, type Value,
 } from './value.ts';
-import { durationString, formatTime, inZone, parseDuration, parseTime } from './time.ts';
+import { durationString, parseDuration } from '../../core/go/time.ts';
+import { formatTime, inZone, parseTime } from './time.ts';
 import { semverCheck } from './semver.ts';
 import { semverFunc } from './semver-value.ts';
 import { buildCustomCert, type CertEnv, genCA, genPrivateKey, genSelfSignedCert, genSignedCert } from './sprig-certs.ts';

@@ -14,7 +14,7 @@ import { CASES, STANDARD_DATA } from './testdata/cases.ts';
 import { dataArb, templateArb } from './testdata/generate.ts';
 import { oracleBinary, runOracle, type OracleResult } from './testdata/oracle.ts';
 import { unmarshalStringMap } from './yaml.ts';
-import { toText } from './bytes.ts';
+import { toText } from '../../core/go/utf8.ts';
 
 /** Cases whose Go error/output text esi knowingly does not reproduce (both still fail / differ only in prose). */
 const KNOWN_TEXT_DIFFERENCES = new Set([

@@ -1,7 +1,10 @@
 /**
  * Go time values and layouts for sprig's date functions. Time zones: UTC and fixed offsets exactly,
  * IANA names through Intl (the controller's Local zone is UTC in ESO's distroless image, so Local = UTC).
+ * Durations are core/go/time.ts's.
  */
+import { timeQuote } from '../../core/go/time.ts';
+
 export class GoTime {
   constructor(
     /** nanoseconds since the Unix epoch */
@@ -218,61 +221,19 @@ export function inZone(unixNano: bigint, zone: string): GoTime {
   return new GoTime(unixNano, offset, name);
 }
 
-/** time.Duration.String() for nanoseconds */
-export function durationString(ns: bigint): string {
-  if (ns === 0n) return '0s';
-  const neg = ns < 0n;
-  let u = neg ? -ns : ns;
-  let out: string;
-  if (u < 1_000_000_000n) {
-    let unit: string;
-    let div: bigint;
-    if (u < 1000n) return (neg ? '-' : '') + u.toString() + 'ns';
-    if (u < 1_000_000n) {
-      unit = 'µs';
-      div = 1000n;
-    } else {
-      unit = 'ms';
-      div = 1_000_000n;
-    }
-    out = fracString(u, div) + unit;
-  } else {
-    const h = u / 3_600_000_000_000n;
-    u -= h * 3_600_000_000_000n;
-    const m = u / 60_000_000_000n;
-    u -= m * 60_000_000_000n;
-    out = fracString(u, 1_000_000_000n) + 's';
-    if (h > 0n) out = `${h}h${m}m${out}`;
-    else if (m > 0n) out = `${m}m${out}`;
-  }
-  return (neg ? '-' : '') + out;
-}
-
-function fracString(v: bigint, div: bigint): string {
-  const whole = v / div;
-  const frac = v % div;
-  if (frac === 0n) return whole.toString();
-  const width = div.toString().length - 1;
-  return whole.toString() + '.' + frac.toString().padStart(width, '0').replace(/0+$/, '');
-}
-
 export class TimeParseError extends Error {}
 
 const shortMonths = longMonths.map((m) => m.slice(0, 3));
 const shortDays = longDays.map((d) => d.slice(0, 3));
-
-function quoteGo(s: string): string {
-  return JSON.stringify(s);
-}
 
 /** time.Parse(layout, value) in UTC (ParseInLocation with Local = UTC); throws Go's message. */
 export function parseTime(layout: string, value: string): GoTime {
   const alayout = layout;
   const avalue = value;
   const fail = (valueElem: string, layoutElem: string, msg = ''): never => {
-    if (msg) throw new TimeParseError(`parsing time ${quoteGo(avalue)}${msg}`);
+    if (msg) throw new TimeParseError(`parsing time ${timeQuote(avalue)}${msg}`);
     throw new TimeParseError(
-      `parsing time ${quoteGo(avalue)} as ${quoteGo(alayout)}: cannot parse ${quoteGo(valueElem)} as ${quoteGo(layoutElem)}`,
+      `parsing time ${timeQuote(avalue)} as ${timeQuote(alayout)}: cannot parse ${timeQuote(valueElem)} as ${timeQuote(layoutElem)}`,
     );
   };
   let year = 1;
@@ -462,7 +423,7 @@ export function parseTime(layout: string, value: string): GoTime {
     if (range) fail('', '', `: ${range} out of range`);
     if (!ok) fail(before, tok);
   }
-  if (rest.length > 0) fail(rest, '', `: extra text: ${quoteGo(rest)}`);
+  if (rest.length > 0) fail(rest, '', `: extra text: ${timeQuote(rest)}`);
   if (pmSet && hour < 12) hour += 12;
   else if (amSet && hour === 12) hour = 0;
   if (yday >= 0) {
@@ -487,32 +448,3 @@ function layoutHasFrac(layout: string): boolean {
   return tokens(layout).some((c) => c[0] === 'T' && (c[1] === '.' || c[1] === ','));
 }
 
-/** time.ParseDuration → nanoseconds; throws Go's message. */
-export function parseDuration(s: string): bigint {
-  const orig = s;
-  const bad = (): never => {
-    throw new TimeParseError(`time: invalid duration ${quoteGo(orig)}`);
-  };
-  let neg = false;
-  if (s[0] === '-' || s[0] === '+') {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  if (s === '0') return 0n;
-  if (s === '') bad();
-  const units: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  let total = 0;
-  while (s !== '') {
-    const m = /^([0-9]*)(\.[0-9]*)?/.exec(s)!;
-    if (m[0] === '' || m[0] === '.') bad();
-    s = s.slice(m[0].length);
-    const u = /^[^0-9.]+/.exec(s);
-    if (!u) throw new TimeParseError(`time: missing unit in duration ${quoteGo(orig)}`);
-    const unit = units[u[0]];
-    if (unit === undefined) throw new TimeParseError(`time: unknown unit ${quoteGo(u[0])} in duration ${quoteGo(orig)}`);
-    s = s.slice(u[0].length);
-    total += parseFloat(m[0]) * unit;
-  }
-  if (total > 9.223372036854775807e18) bad();
-  return BigInt(Math.round(neg ? -total : total));
-}

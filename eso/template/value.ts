@@ -1,5 +1,5 @@
 /**
- * Go values as the engine sees them. A Go string is a byte string (bytes.ts); `int` is a bigint; other
+ * Go values as the engine sees them. A Go string is a byte string (core/go/utf8.ts); `int` is a bigint; other
  * integer types are GoInt; float64 is a number; `nil` (a nil interface{}) is null; NO_VALUE is an
  * invalid reflect.Value (what `<no value>` prints). Slices and maps remember their Go element type,
  * because Go's reflection-based calls reject e.g. a map[string]string where map[string]interface{} is

@@ -7,9 +7,9 @@
  * follows yaml.v2's resolve() so `yes`→true, `0755`→493, `1_000`→1000, `n`→false.
  */
 import { isMap, isScalar, isSeq, parseAllDocuments, Scalar, type Node as YNode } from 'yaml';
-import { fromText, toText } from './bytes.ts';
+import { fromText, toText } from '../../core/go/utf8.ts';
 import { jsonFloat, marshalJSON } from './encoding.ts';
-import { formatFloat, formatFloat32, parseGoFloat, parseGoInt } from './strconv.ts';
+import { formatFloat, formatFloat32, parseGoFloat, parseGoInt } from '../../core/go/strconv.ts';
 import { GoMap, GoSlice, type GoValue } from './value.ts';
 
 export class YamlError extends Error {}

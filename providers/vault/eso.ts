@@ -8,6 +8,7 @@
  * One `VaultKvClient` lives for one sync and reads each API path (with its query) at most once.
  */
 import { EsiError, NoSecretError } from '../../core/index.ts';
+import { goQuote } from '../../core/go/strconv.ts';
 import {
   compareGoStrings,
   compileFindRegexp,
@@ -155,26 +156,12 @@ export function parseVaultSecret(res: VaultHttpResult): VaultSecret | null {
 
 // ---- values --------------------------------------------------------------------------------------------
 
-/** Go's `%q` (strconv.Quote) for the property names ESO prints. */
-export function goQuoteQ(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    const named: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v', 0x22: '\\"', 0x5c: '\\\\' };
-    if (named[c]) out += named[c];
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (c >= 0x80 && c < 0xa0) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /** ESO's getSecretValue (ESO providers/v1/vault/client_get.go). */
 export function vaultSecretValue(data: GoObject | null, property: string | undefined): Uint8Array {
   if (data === null) throw new NoSecretError();
   // Whole JSON without property; real top-level keys (dots and all) before gjson syntax.
   const val = vaultValueOf(data, property);
-  if (val === undefined) throw new EsiError('property-not-found', `cannot find secret data for key: ${goQuoteQ(property!)}`);
+  if (val === undefined) throw new EsiError('property-not-found', `cannot find secret data for key: ${goQuote(property!)}`);
   return val;
 }
 

@@ -1,5 +1,10 @@
-/** The pieces of Go's strconv the engine needs: Unquote, Quote, number parsing and float formatting. */
-import { decodeRune, encodeRune, RUNE_ERROR } from './bytes.ts';
+/**
+ * Go's strconv, the pieces esi needs: Quote (and so fmt's `%q`), Unquote, number parsing and float
+ * formatting, over byte strings (utf8.ts). The one port of these behaviours: the template engine, ESO's
+ * error texts and the providers use it; the template differential tests (eso/template/*.diff.test.ts)
+ * check it against Go.
+ */
+import { decodeRune, encodeRune, fromText, RUNE_ERROR, toText } from './utf8.ts';
 
 export class SyntaxErr extends Error {}
 
@@ -116,6 +121,14 @@ export function quote(s: string, ascii = false, q = '"'): string {
     i += w;
   }
   return out + q;
+}
+
+/**
+ * Go's `%q` of a string (strconv.Quote) for a JS string, as ESO's messages print keys and names: the
+ * string is UTF-8 encoded as Go holds it (a lone surrogate becomes U+FFFD), printable runes are kept.
+ */
+export function goQuote(s: string): string {
+  return toText(quote(fromText(s)));
 }
 
 function quoteRuneBody(r: number, q: string, ascii: boolean, raw: string): string {

@@ -1,7 +1,8 @@
 /**
- * Go strings are byte strings. The engine keeps every Go string as a JS "byte string": one UTF-16 code
- * unit per byte (0–255), so binary secret values survive unchanged and `len`, slicing and byte-wise
- * functions behave as in Go. These helpers convert at the edges and decode runes where Go does.
+ * Go strings are byte strings (Go's unicode/utf8). The template engine and the strconv port keep every Go
+ * string as a JS "byte string": one UTF-16 code unit per byte (0–255), so binary secret values survive
+ * unchanged and `len`, slicing and byte-wise functions behave as in Go. These helpers convert at the
+ * edges and decode runes where Go does.
  */
 const encoder = new TextEncoder();
 
