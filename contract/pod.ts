@@ -52,7 +52,18 @@ export const ENV = {
   logLevel: 'ESI_LOG_LEVEL',
   /** Set by a user in an app container as a fallback on-change marker (see ON_CHANGE_MARKER_DIR). */
   containerName: 'ESI_CONTAINER_NAME',
+  /** Node's own: the injector sets it to AGENT_NODE_OPTIONS; no pod may (injector/agent-env.ts). */
+  nodeOptions: 'NODE_OPTIONS',
 } as const;
+
+/**
+ * What the injector puts in NODE_OPTIONS of every agent container. A 1 MiB semi-space keeps V8's young
+ * generation from growing to several MiB while the agent starts (loading a provider's SDK allocates a
+ * lot) and then staying that size for the pod's life: about 2 MiB less idle RSS with a Vault store and
+ * 3 MiB with AWS (bench/peers). An idle agent allocates little, so the smaller space costs no measurable
+ * CPU. Node allows this V8 flag in NODE_OPTIONS (https://nodejs.org/api/cli.html#node_optionsoptions).
+ */
+export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1';
 
 /** The downward-API fields behind ENV.podName / podNamespace / podUid. */
 export const POD_FIELD_ENV: readonly { name: string; fieldPath: string }[] = [

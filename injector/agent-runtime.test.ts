@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTerminationMessage } from '../agent/termination.ts';
 import type { Container, Pod } from '../core/index.ts';
-import { ENV, HEALTH } from '../contract/index.ts';
+import { AGENT_NODE_OPTIONS, ENV, HEALTH } from '../contract/index.ts';
 import { AGENT_ENV_ALLOWED, parseAgentEnvList } from './agent-env.ts';
 import { InjectionDenied } from './errors.ts';
 import { injectPod, type InjectContext } from './inject.ts';
@@ -41,7 +41,14 @@ describe('agent endpoint env', () => {
   it('copies the AWS SDK endpoint variables from the app containers, like identity', () => {
     const p = injectPod(pod({}, { containers: [{ name: 'app', image: 'a', env: [{ name: 'AWS_ENDPOINT_URL_SECRETS_MANAGER', value: 'https://sm.vpce' }, { name: 'NODE_OPTIONS', value: '--inspect' }] }] }), ctx()).pod;
     expect(env(sidecar(p))['AWS_ENDPOINT_URL_SECRETS_MANAGER']).toBe('https://sm.vpce');
-    expect(env(sidecar(p))['NODE_OPTIONS']).toBeUndefined();
+    // the app's NODE_OPTIONS stays the app's: the agent runs with esi's own
+    expect(env(sidecar(p))['NODE_OPTIONS']).toBe(AGENT_NODE_OPTIONS);
+  });
+
+  it('gives every agent container esi\'s NODE_OPTIONS (a small V8 young generation: less idle RSS)', () => {
+    const p = injectPod(pod({ 'esi.dev/mode': 'both' }), ctx({ cluster: { nativeSidecars: false } })).pod; // an init agent and a classic sidecar
+    expect(agents(p).length).toBeGreaterThanOrEqual(2);
+    for (const c of agents(p)) expect(env(c)['NODE_OPTIONS']).toBe(AGENT_NODE_OPTIONS);
   });
 
   it('layers the cluster default, the app env and esi.dev/agent-env, the pod annotation last', () => {

@@ -7,6 +7,7 @@ import {
   AGENT_CONFIG_ANNOTATION,
   AGENT_CONFIG_FILE,
   AGENT_CONFIG_VERSION,
+  AGENT_NODE_OPTIONS,
   CONFIG_DIR,
   DEFAULT_CONTROLLER_CLASS,
   DEFAULT_FILE_MODE,
@@ -317,6 +318,7 @@ export function buildPlan(inp: BuildInput): Plan {
     ...identity.env,
     ...agentEnv(defaults.agentEnv, [...userApp, ...userInit], settings.agentEnv),
     ...resolved.credentialEnv,
+    { name: ENV.nodeOptions, value: AGENT_NODE_OPTIONS },
   ];
   const healthPort = agentHealthPort(pod, [...userApp, ...userInit], inp.namespace, settings.agentPort, defaults.startupProbe.port);
   const agentMounts: VolumeMount[] = [

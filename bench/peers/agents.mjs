@@ -11,6 +11,9 @@ import { freePort, startComponent, startMoto, waitHttp } from '../lib.mjs';
 
 const esiEntry = new URL('../../dist/esi.mjs', import.meta.url).pathname;
 
+/** NODE_OPTIONS the injector gives every agent container (contract/pod.ts AGENT_NODE_OPTIONS; test/unit/bench-peers.test.ts keeps the two equal). */
+export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1';
+
 /** An OpenBao dev server (KV v2 at secret/) on a free loopback port. */
 async function startBao(work, children) {
   const port = await freePort();
@@ -142,7 +145,7 @@ export async function measureAgents(o) {
       const cfg = join(dir, 'agent-config');
       writeFileSync(cfg, JSON.stringify(esiConfig(store === 'vault' ? vaultStore : awsStore, refs[keys], join(dir, 'mnt'))));
       // As the image runs it: node /app/dist/esi.mjs agent --config FILE --mode MODE (injector/plan.ts)
-      proc = spawn(node, [esiEntry, 'agent', '--config', cfg, '--mode', mode, '--listen', mode === 'init' ? 'off' : '127.0.0.1:0'], { env: { ...baseEnv, ...storeEnv[store] }, stdio: ['ignore', 'ignore', 'pipe'] });
+      proc = spawn(node, [esiEntry, 'agent', '--config', cfg, '--mode', mode, '--listen', mode === 'init' ? 'off' : '127.0.0.1:0'], { env: { ...baseEnv, ...storeEnv[store], NODE_OPTIONS: AGENT_NODE_OPTIONS }, stdio: ['ignore', 'ignore', 'pipe'] });
       const data = join(dir, 'mnt', 'app', '..data');
       complete = () => existsSync(data);
     } else if (tool === 'bao') {
