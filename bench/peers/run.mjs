@@ -126,7 +126,7 @@ if (result.agents) {
 if (result.webhooks) {
   const w = result.webhooks.results;
   const pick = (id, phase, k) => w[id][phase].map((r) => r[k]);
-  for (const [phase, label] of [['r50', '50 req/s'], ['r500', '500 req/s']]) {
+  for (const [phase, label] of [['r50', '50 req/s'], ['r500', '500 req/s'], ['r500distinct', '500 req/s, every pod different (esi injects each: no memo hits)']]) {
     for (const k of ['p50', 'p99']) {
       const e = pick('esi', phase, k);
       const g = pick('go', phase, k);

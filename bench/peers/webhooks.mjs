@@ -17,8 +17,12 @@ import { freePort } from '../lib.mjs';
 
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/web';
 
-/** One AdmissionReview for a two-container pod both webhooks mutate. */
-function review(i) {
+/**
+ * One AdmissionReview for a two-container pod both webhooks mutate. `distinct`: a label only this pod has,
+ * so no two requests carry the same pod (esi then never answers from its memo of a ReplicaSet's pods,
+ * webhook/patch-memo.ts); otherwise every pod is the same, as a rollout's are.
+ */
+function review(i, distinct = false) {
   return JSON.stringify({
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
@@ -32,7 +36,7 @@ function review(i) {
       object: {
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { generateName: 'web-', namespace: 'bench', labels: { app: 'web', 'esi.dev/inject': 'true' }, annotations: { 'esi.dev/external-secrets': 'db,api,tls', 'esi.dev/refresh-interval': '5m' } },
+        metadata: { generateName: 'web-', namespace: 'bench', labels: { app: 'web', 'esi.dev/inject': 'true', ...(distinct ? { 'bench.esi.dev/pod': String(i) } : {}) }, annotations: { 'esi.dev/external-secrets': 'db,api,tls', 'esi.dev/refresh-interval': '5m' } },
         spec: {
           serviceAccountName: 'web',
           containers: [
@@ -92,8 +96,8 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100
 function client(port, ca, concurrency) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca });
   let seq = 0;
-  const post = () => {
-    const body = review(seq++);
+  const post = (distinct = false) => {
+    const body = review(seq++, distinct);
     const t0 = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, path: '/mutate', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
@@ -112,7 +116,7 @@ function client(port, ca, concurrency) {
   return { post, close: () => agent.destroy() };
 }
 
-async function fixedRate(post, rate, seconds) {
+async function fixedRate(post, rate, seconds, distinct = false) {
   const total = Math.round(rate * seconds);
   const lat = [];
   const start = performance.now();
@@ -121,7 +125,7 @@ async function fixedRate(post, rate, seconds) {
   // Open loop: each tick sends whatever the schedule says is due (timers are too coarse for 2 ms gaps).
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
-    for (; sent < due; sent++) pending.push(post().then((r) => lat.push(r.ms)));
+    for (; sent < due; sent++) pending.push(post(distinct).then((r) => lat.push(r.ms)));
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(pending);
@@ -222,11 +226,11 @@ export async function measureWebhooks(o) {
       // warm-up: JIT and every keep-alive connection opened (TLS handshakes are not what is measured)
       for (let i = 0; i < 20; i++) await Promise.all(Array.from({ length: o.concurrency }, () => s.client.post()));
     }
-    o.log(`webhooks ready (JSONPatch operations per pod: ${servers.map((s) => `${s.id} ${s.patchOps}`).join(', ')}); ${o.reps} rounds of 50 req/s, 500 req/s and saturation (${o.concurrency} in flight), ${o.seconds} s each`);
+    o.log(`webhooks ready (JSONPatch operations per pod: ${servers.map((s) => `${s.id} ${s.patchOps}`).join(', ')}); ${o.reps} rounds of 50 req/s, 500 req/s (the same pod, then every pod different) and saturation (${o.concurrency} in flight), ${o.seconds} s each`);
 
-    const results = Object.fromEntries(servers.map((s) => [s.id, { r50: [], r500: [], sat: [] }]));
+    const results = Object.fromEntries(servers.map((s) => [s.id, { r50: [], r500: [], r500distinct: [], sat: [] }]));
     for (let rep = 0; rep < o.reps; rep++) {
-      for (const [phase, run] of [['r50', (p) => fixedRate(p, 50, o.seconds)], ['r500', (p) => fixedRate(p, 500, o.seconds)], ['sat', (p) => saturation(p, o.concurrency, o.seconds)]]) {
+      for (const [phase, run] of [['r50', (p) => fixedRate(p, 50, o.seconds)], ['r500', (p) => fixedRate(p, 500, o.seconds)], ['r500distinct', (p) => fixedRate(p, 500, o.seconds, true)], ['sat', (p) => saturation(p, o.concurrency, o.seconds)]]) {
         const order = servers.map((_, j) => servers[(rep + j) % servers.length]);
         for (const s of order) results[s.id][phase].push(await run(s.client.post));
       }
