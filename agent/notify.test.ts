@@ -73,6 +73,12 @@ describe('finding a container\'s process in a shared PID namespace', () => {
     const r = await notifyApp({ signal: { signal: 'HUP', container: 'app' } }, ['db'], 3, { procRoot: proc, kill: (pid, sig) => void sent.push([pid, sig]) });
     expect(sent).toEqual([[12, 'SIGHUP']]);
     expect(r).toContain('SIGHUP to container app (pid 12)');
+    // A container of another uid: kill(2) answers EPERM (the agent has no CAP_KILL); the error says what to change.
+    const eperm = () => {
+      throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+    };
+    await expect(notifyApp({ signal: { signal: 'HUP', container: 'app' } }, ['db'], 4, { procRoot: proc, kill: eperm }))
+      .rejects.toThrow(/SIGHUP to container app \(pid 12\): kill EPERM; the agent \(uid \d+\) may signal only processes of its own uid: set runAsUser on container app \(esi then runs the agent as that uid\), or use a reload URL/);
     expect(signalNumber('sigusr1')).toBe('SIGUSR1');
     expect(() => signalNumber('NOPE')).toThrow(/unknown signal/);
   });

@@ -87,9 +87,12 @@ export async function findContainerProcess(container: string, opts: { procRoot?:
   if (groups.size === 1) return [...groups.values()][0]![0]!;
   throw new EsiError(
     'on-change',
-    `on-change: cannot find the process of container ${JSON.stringify(container)}: ${groups.size === 0 ? 'no other container\'s processes are visible (is shareProcessNamespace: true set on the pod?)' : `${groups.size} containers' processes are visible and none has ${marker} readable in its environment nor the mount ${markerMount} (was the pod injected with this esi.dev/on-change? run the agent as the app's uid, or set ${marker} in that container)`}`,
+    `on-change: cannot find the process of container ${JSON.stringify(container)}: ${groups.size === 0 ? 'no other container\'s processes are visible (is shareProcessNamespace: true set on the pod?)' : `${groups.size} containers' processes are visible and none has ${marker} readable in its environment nor the mount ${markerMount} (was the pod injected with this esi.dev/on-change? set runAsUser on that container, so the agent runs as its uid, or set ${marker} in it)`}`,
   );
 }
+
+/** The agent's own uid (65532 in the image; another when run by hand). */
+const agentUid = (): number | string => process.getuid?.() ?? 'unknown';
 
 export function signalNumber(name: string): NodeJS.Signals {
   const n = (name.toUpperCase().startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`) as NodeJS.Signals;
@@ -122,7 +125,12 @@ export async function notifyApp(onChange: OnChange, changed: string[], version: 
     try {
       (opts.kill ?? process.kill)(pid, sig);
     } catch (e) {
-      throw new EsiError('on-change', `on-change: ${sig} to container ${onChange.signal.container} (pid ${pid}): ${(e as Error).message}`);
+      // The agent has no capabilities (no CAP_KILL): kill(2) needs the target's uid to be its own. The
+      // injector runs the agent as the target container's runAsUser when the pod spec names one.
+      const hint = (e as NodeJS.ErrnoException).code === 'EPERM'
+        ? `; the agent (uid ${agentUid()}) may signal only processes of its own uid: set runAsUser on container ${onChange.signal.container} (esi then runs the agent as that uid), or use a reload URL`
+        : '';
+      throw new EsiError('on-change', `on-change: ${sig} to container ${onChange.signal.container} (pid ${pid}): ${(e as Error).message}${hint}`);
     }
     return `${sig} to container ${onChange.signal.container} (pid ${pid})`;
   }

@@ -118,9 +118,8 @@ export const fmtMs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * An AWS Secrets Manager secret in moto, a SecretStore and an ExternalSecret `db` (key `password`) in `ns`,
- * and the identity pieces an app container and its pod need, as the EKS webhooks would add them: IRSA
- * (a token with audience sts.amazonaws.com, moto's STS) or EKS Pod Identity (a token with audience
- * pods.eks.amazonaws.com, the harness's emulator at EKS's address; register the association separately).
+ * service account `app`, and its identity pieces (awsPodIdentity; for Pod Identity register the
+ * association separately).
  */
 export async function awsFixture(info: PodClusterInfo, ns: string, h: { awsRegion: string; awsAccountId: string }, put: (name: string, v: string) => Promise<unknown>, value: string, identity: 'irsa' | 'pod-identity' = 'irsa') {
   const secretName = `pods/${ns}/db`;
@@ -137,22 +136,31 @@ export async function awsFixture(info: PodClusterInfo, ns: string, h: { awsRegio
       data: [{ secretKey: 'password', remoteRef: { key: secretName } }],
     },
   });
+  const id = awsPodIdentity(info, h, identity);
+  return { secretName, ...id, podSpec: { ...id.podSpec, serviceAccountName: 'app' } };
+}
+
+/**
+ * What the EKS webhooks add to a pod for its AWS identity: IRSA (role env, a token with audience
+ * sts.amazonaws.com for moto's STS) or EKS Pod Identity (the emulator's URL at EKS's address, a token
+ * with audience pods.eks.amazonaws.com); endpoints aimed at moto.
+ */
+export function awsPodIdentity(info: PodClusterInfo, h: { awsRegion: string; awsAccountId: string }, identity: 'irsa' | 'pod-identity' = 'irsa') {
   const irsa = identity === 'irsa';
   const tokenDir = irsa ? '/var/run/secrets/eks.amazonaws.com/serviceaccount' : '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount';
   const tokenFile = irsa ? 'token' : 'eks-pod-identity-token';
+  const roleArn = `arn:aws:iam::${h.awsAccountId}:role/pods-app`;
   return {
-    secretName,
-    roleArn: `arn:aws:iam::${h.awsAccountId}:role/pods-app`,
+    roleArn,
     env: [
       ...(irsa
-        ? [{ name: 'AWS_ROLE_ARN', value: `arn:aws:iam::${h.awsAccountId}:role/pods-app` }, { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${tokenDir}/${tokenFile}` }]
+        ? [{ name: 'AWS_ROLE_ARN', value: roleArn }, { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${tokenDir}/${tokenFile}` }]
         : [{ name: 'AWS_CONTAINER_CREDENTIALS_FULL_URI', value: info.podIdentityUrl }, { name: 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', value: `${tokenDir}/${tokenFile}` }]),
       { name: 'AWS_REGION', value: h.awsRegion },
       { name: 'AWS_ENDPOINT_URL', value: info.motoUrl },
     ],
     volumeMounts: [{ name: 'aws-iam-token', mountPath: tokenDir, readOnly: true }],
     podSpec: {
-      serviceAccountName: 'app',
       terminationGracePeriodSeconds: 2,
       // The projected token is 0600 root unless an fsGroup makes it group-readable: app and agent run as
       // different users (the usual IRSA advice for non-root containers).

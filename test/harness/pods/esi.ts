@@ -70,10 +70,8 @@ export async function installEsiVariant(info: PodClusterInfo, o: { name: string;
     if (d['kind'] === 'Namespace') d['metadata'].name = ns;
     if (d['metadata'].namespace === 'esi-system') d['metadata'].namespace = ns;
     if (['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'].includes(d['kind'])) d['metadata'].name = o.name;
-    if (d['kind'] === 'ClusterRoleBinding') {
-      d['roleRef'].name = o.name;
-      for (const s of d['subjects']) s.namespace = ns;
-    }
+    if (d['kind'] === 'ClusterRoleBinding') d['roleRef'].name = o.name;
+    for (const s of d['subjects'] ?? []) s.namespace = ns;
     if (d['kind'] === 'ClusterRole') {
       for (const r of d['rules']) if (r.resourceNames?.includes('esi')) r.resourceNames = [o.name];
     }
@@ -99,7 +97,11 @@ export async function installEsiVariant(info: PodClusterInfo, o: { name: string;
     const d = (await podApi<{ status: { availableReplicas?: number } }>(info, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/esi`)).body;
     const w = (await podApi<{ webhooks: { clientConfig: { caBundle?: string } }[] }>(info, 'GET', `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${o.name}`)).body;
     if ((d.status.availableReplicas ?? 0) >= 1 && w.webhooks.every((x) => (x.clientConfig.caBundle ?? '') !== '')) break;
-    if (Date.now() > deadline) throw new Error(`esi variant ${o.name} not serving after 240 s\n${await diagnose(info, ns)}`);
+    const pods = (await podApi<{ items: { status: { containerStatuses?: { restartCount: number }[] } }[] }>(info, 'GET', `/api/v1/namespaces/${ns}/pods`)).body.items;
+    const crashing = pods.some((p) => (p.status.containerStatuses ?? []).some((c) => c.restartCount >= 2));
+    if (crashing || Date.now() > deadline) {
+      throw new Error(`esi variant ${o.name} not serving (${crashing ? 'its container keeps restarting' : 'after 240 s'})\n${await diagnose(info, ns)}`);
+    }
     await sleep(1000);
   }
   return {
