@@ -5,7 +5,7 @@ import { jsonLogger, silentLogger } from './log.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../contract/index.ts';
 import { AtomicDirWriter, createMetrics, READY_FILE_NAME, runAgent, VERSION_FILE_NAME, type AgentEvent, type RunAgentOptions } from './index.ts';
-import { fakeConfig } from './test-fixtures.ts';
+import { fakeConfig } from '../test/helpers/agent-fixtures.ts';
 
 let dir: string;
 beforeEach(async () => {

@@ -9,7 +9,7 @@ import { silentLogger } from './log.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../contract/index.ts';
 import { AtomicDirWriter, READY_FILE_NAME, runAgent, STATE_FILE_NAME, validateAgentConfig, VERSION_FILE_NAME } from './index.ts';
-import { fakeConfig } from './test-fixtures.ts';
+import { fakeConfig } from '../test/helpers/agent-fixtures.ts';
 
 let dir: string;
 beforeEach(async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AGENT_CONFIG_ANNOTATION, ANNOTATIONS_SIZE_LIMIT } from '../contract/index.ts';
 import type { Pod } from '../core/index.ts';
 import { applyPatch, injectManifests, injectPod, InjectionDenied, lookupFrom, type InjectContext } from './index.ts';
-import { externalSecret, pod, store, TEST_CA_PEM } from './fixtures.test-util.ts';
+import { externalSecret, pod, store, TEST_CA_PEM } from '../test/helpers/injector-fixtures.ts';
 
 const objects = [store('fake'), externalSecret('db')];
 const ctx = (extra: Partial<InjectContext> = {}, objs = objects): InjectContext => ({ eso: lookupFrom(objs), ...extra });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isObject, type Container, type Pod, type Volume } from '../core/index.ts';
 import { applyPatch, injectPod, InjectionDenied, lookupFrom, podProblems, type InjectContext } from './index.ts';
-import { externalSecret, NS, store } from './fixtures.test-util.ts';
+import { externalSecret, NS, store } from '../test/helpers/injector-fixtures.ts';
 
 const CONTAINER_NAMES = ['app', 'web', 'esi-agent', 'esi-agent-init', 'esi-agent-2', 'proxy'];
 const VOLUME_NAMES = ['data', 'esi-secrets', 'esi-config', 'esi-secrets-2', 'esi-vault-token', 'cfg'];

@@ -4,7 +4,7 @@ import { AGENT_CONFIG_ANNOTATION, ON_CHANGE_MARKER_DIR, type AgentConfig } from 
 import { credentialEnvNames } from '../providers/index.ts';
 import { AGENT_HEALTH_PORT, AGENT_STARTUP_PATH } from '../agent/index.ts';
 import { applyPatch, describePlan, injectManifests, injectPod, InjectionDenied, lookupFrom, podProblems, type InjectContext } from './index.ts';
-import { clusterStore, externalSecret, NS, pod, store, TEST_CA_PEM } from './fixtures.test-util.ts';
+import { clusterStore, externalSecret, NS, pod, store, TEST_CA_PEM } from '../test/helpers/injector-fixtures.ts';
 
 const baseObjects = [store('fake'), externalSecret('db'), externalSecret('api')];
 const ctx = (extra: Partial<InjectContext> = {}, objects = baseObjects): InjectContext => ({ eso: lookupFrom(objects), ...extra });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION } from '../contract/index.ts';
 import { injectPod, InjectionDenied, lookupFrom, runningPodConfig, runningPodInputs, type InjectContext } from './index.ts';
-import { clusterStore, externalSecret, NS, pod, store } from './fixtures.test-util.ts';
+import { clusterStore, externalSecret, NS, pod, store } from '../test/helpers/injector-fixtures.ts';
 
 const vault = (audience: string) =>
   store('vault', { vault: { server: 'https://vault:8200', auth: { kubernetes: { role: 'app', serviceAccountRef: { name: 'default', audiences: [audience] } } } } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pod } from '../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION } from '../contract/index.ts';
 import { applyPatch, lookupFrom } from '../injector/index.ts';
-import { TEST_CA_PEM } from '../injector/fixtures.test-util.ts';
+import { TEST_CA_PEM } from '../test/helpers/injector-fixtures.ts';
 import { admit, parseReview, type AdmissionEnv } from './admission.ts';
 import { PatchMemo } from './patch-memo.ts';
 

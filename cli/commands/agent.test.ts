@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { AGENT_CONFIG_ANNOTATION } from '../../contract/index.ts';
-import { fakeConfig } from '../../agent/test-fixtures.ts';
+import { fakeConfig } from '../../test/helpers/agent-fixtures.ts';
 import { agentCommand, podAgentSetup } from './agent.ts';
 import type { CliIO } from '../io.ts';
 

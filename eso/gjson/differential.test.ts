@@ -20,7 +20,7 @@ import {
 } from './index.ts';
 import { exists, getRaw, resultString } from './get.ts';
 import { byteStringToBytes, toByteString } from './result.ts';
-import { Oracle, b64, goNum, type OracleAnswer, type OracleRequest } from './oracle.testutil.ts';
+import { Oracle, b64, goNum, type OracleAnswer, type OracleRequest } from '../../test/helpers/gjson/oracle.ts';
 import {
   choicesArb,
   junkPathArb,
@@ -31,8 +31,8 @@ import {
   rootObjectArb,
   styleArb,
   treeArb,
-} from './arbitraries.testutil.ts';
-import { TABLE_DOCS, TABLE_GETS } from './table.testutil.ts';
+} from '../../test/helpers/gjson/arbitraries.ts';
+import { TABLE_DOCS, TABLE_GETS } from '../../test/helpers/gjson/table.ts';
 
 const SEED = Number(process.env.ESI_FUZZ_SEED ?? 20261123);
 const RUNS = Number(process.env.ESI_FUZZ_RUNS ?? 2500);

@@ -9,7 +9,7 @@ import {
   vaultExtractMap,
   vaultValueOf,
 } from './index.ts';
-import { README_DOC } from './table.testutil.ts';
+import { README_DOC } from '../../test/helpers/gjson/table.ts';
 
 const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : Buffer.from(b).toString('utf8'));
 

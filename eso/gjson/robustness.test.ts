@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { EsiError } from '../../core/index.ts';
 import { GoJsonError, marshal, unmarshalAny, unmarshalObject, validJSON } from '../gojson/index.ts';
 import { awsExtractMap, awsPropertyOf, fakePropertyOf, get, vaultExtractMap, vaultValueOf } from './index.ts';
-import { render, rootObjectArb, styleArb, treeArb } from './arbitraries.testutil.ts';
+import { render, rootObjectArb, styleArb, treeArb } from '../../test/helpers/gjson/arbitraries.ts';
 
 const STRUCTURAL = ['{', '}', '[', ']', '"', ':', ',', '\\', ' ', 'a', '1', '-', '.', 'e', 't', 'n', 'f', 'u', '#', '*', '?', '|', '(', ')', '=', '!', '%', '@', 'é', '\u0000'];
 const structuralText = fc.array(fc.constantFrom(...STRUCTURAL), { maxLength: 60 }).map((a) => a.join(''));

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EsiError, type Container, type Pod } from '../../core/index.ts';
 import { applyPatch, injectPod, InjectionDenied, lookupFrom, type InjectContext, type PatchOp } from '../../injector/index.ts';
-import { externalSecret, NS, store, TEST_CA_PEM } from '../../injector/fixtures.test-util.ts';
+import { externalSecret, NS, store, TEST_CA_PEM } from '../helpers/injector-fixtures.ts';
 import { AtomicDirWriter } from '../../agent/index.ts';
 
 const CANARY = 'CANARY-fuzz-7d1e0b';

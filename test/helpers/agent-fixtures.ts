@@ -1,5 +1,5 @@
 /** Test-only builders of agent configs over ESO's `fake` provider (not part of the agent's surface). */
-import type { AgentConfig } from '../contract/index.ts';
+import type { AgentConfig } from '../../contract/index.ts';
 
 export interface FakeEntry {
   key: string;

@@ -1,5 +1,5 @@
 /** Shared builders for the injector's tests (not a test file itself). */
-import type { KubeObject, Pod } from '../core/index.ts';
+import type { KubeObject, Pod } from '../../core/index.ts';
 
 export const NS = 'app';
 

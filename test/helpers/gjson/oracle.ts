@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { buildGoHelper } from '../../test/harness/go-helper.ts';
+import { buildGoHelper } from '../../harness/go-helper.ts';
 
 export type OracleOp = 'get' | 'marshal' | 'awsProperty' | 'fakeProperty' | 'awsMap' | 'vaultGet' | 'vaultMap' | 'formatFloat';
 
