@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, watch as fsWatch } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { describeError, EsiError, type Secret } from '../core/index.ts';
+import { describeError, EsiError, type KubeObject, type Secret } from '../core/index.ts';
 import { DEFAULT_CONTROLLER_CLASS, ENV, HEALTH, READY_FILE_NAME, STATE_FILE_NAME, storeKey, VERSION_FILE_NAME, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
 import { renderExternalSecret, type ExternalSecret, type SecretDataMap, type SecretOutcome, type SecretStore } from '../eso/index.ts';
 import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
@@ -22,6 +22,7 @@ import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from '../kube/inde
 import { providerFor } from '../providers/index.ts';
 import { notifyApp } from './notify.ts';
 import { syncTargetSecret } from './secret-sync.ts';
+import { fetchTemplateObjects, templateObjectRefs, type TemplateObjectRef } from './template-objects.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { createMetrics, type AgentMetrics } from './metrics.ts';
 import { backoffDelay, DEFAULT_BACKOFF, defaultStaleAfter, firstRefreshDelay, jitteredInterval, parseGoDuration, type BackoffPolicy } from './timing.ts';
@@ -57,6 +58,8 @@ export interface AgentHooks {
   syncSecret?: (entry: AgentExternalSecret, render: (existing?: Secret) => Promise<SecretOutcome>, config: AgentConfig) => Promise<void>;
   /** Tells the app that files changed (signal or HTTP POST). */
   notify?: (config: AgentConfig, changed: string[], version: number) => Promise<void>;
+  /** Reads the ConfigMaps/Secrets an ExternalSecret's templateFrom names (template-objects.ts, pod's own identity). */
+  templateObjects?: (namespace: string, refs: TemplateObjectRef[]) => Promise<KubeObject[]>;
 }
 
 export interface RunAgentOptions {
@@ -226,6 +229,7 @@ class Agent {
         if (!kube) throw new EsiError('kube-unavailable', `esi.dev/sync-secret: no Kubernetes API access to write Secret for ExternalSecret ${entry.externalSecret.metadata.name} (not in a cluster and ${ENV_KUBECONFIG} unset)`);
         await syncTargetSecret(entry, render, config, { kube, log: this.#log, metrics: this.#metrics, random: this.#random });
       },
+      templateObjects: async (namespace, refs) => fetchTemplateObjects(await kubeClient(), namespace, refs),
       notify: async (config, changed, version) => {
         if (!config.onChange) return;
         const what = await notifyApp(config.onChange, changed, version);
@@ -389,12 +393,15 @@ class Agent {
     try {
       const engine = usesTemplates(es) ? await loadTemplateEngine() : undefined;
       const stores = Object.values(this.#config.stores);
+      const refs = templateObjectRefs(es);
+      const objects = refs.length > 0 && this.#hooks.templateObjects ? await this.#hooks.templateObjects(es.metadata.namespace || this.#config.pod.namespace, refs) : [];
       const render = async (target: ExternalSecret, controllerClass: string, existing?: Secret) =>
         renderExternalSecret({
           externalSecret: target,
           stores,
           namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.#config.pod.namespace, labels: this.#config.namespaceLabels ?? {} } },
           ...(existing ? { existing } : {}),
+          objects,
           clientFactory: (store: SecretStore) => resolver({ kind: store.kind, name: store.metadata.name }),
           controllerClass,
           ...(engine ? { engine } : {}),
