@@ -9,19 +9,19 @@ import { existsSync, watch as fsWatch } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeError, EsiError, type KubeObject, type Secret } from '../core/index.ts';
-import { DEFAULT_CONTROLLER_CLASS, ENV, HEALTH, READY_FILE_NAME, STATE_FILE_NAME, storeKey, VERSION_FILE_NAME, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
-import { renderExternalSecret, type ExternalSecret, type SecretDataMap, type SecretOutcome, type SecretStore } from '../eso/index.ts';
+import { DEFAULT_CONTROLLER_CLASS, ENV, externalSecretVersion, HEALTH, READY_FILE_NAME, STATE_FILE_NAME, STATUS_REPORT, storeKey, VERSION_FILE_NAME, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
+import { ES_CONDITION, ES_EVENT, ES_MESSAGE, failureConditionMessage, kubeTime, renderExternalSecret, targetName, type ExternalSecret, type SecretDataMap, type SecretOutcome, type SecretStore } from '../eso/index.ts';
 import { AtomicDirWriter, type FileSet } from './atomic-writer.ts';
 import { ensureRealDirUnder, readFileNoFollow, replaceFile } from './safe-fs.ts';
 import { roundResolver, StoreSessions, type StoreOpener } from './clients.ts';
 import { changeHash, configError, FORCE_SYNC_SPREAD_MS, forceSyncValue, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
 import { jsonLogger, type AgentLogger } from './log.ts';
-import { podIdentity, postPodEvent } from './events.ts';
+import { podIdentity, postExternalSecretEvent, postPodEvent, type StatusReport } from './events.ts';
 import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from '../kube/index.ts';
 import { providerFor } from '../providers/index.ts';
 import { notifyApp } from './notify.ts';
-import { syncTargetSecret } from './secret-sync.ts';
+import { syncTargetSecret, unmanagedStores, type SecretSyncResult } from './secret-sync.ts';
 import { fetchTemplateObjects, templateObjectRefs, type TemplateObjectRef } from './template-objects.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { createMetrics, type AgentMetrics } from './metrics.ts';
@@ -55,7 +55,9 @@ export interface AgentHooks {
    * sync (eso/ renderExternalSecret) against the Secret as it exists now, with this round's clients (no
    * extra backend calls).
    */
-  syncSecret?: (entry: AgentExternalSecret, render: (existing?: Secret) => Promise<SecretOutcome>, config: AgentConfig) => Promise<void>;
+  syncSecret?: (entry: AgentExternalSecret, render: (existing?: Secret) => Promise<SecretOutcome>, config: AgentConfig) => Promise<SecretSyncResult | void>;
+  /** A sync result of an esi-managed ExternalSecret, as an Event on it (events.ts; the controller writes its status). */
+  report?: (r: StatusReport) => Promise<void> | void;
   /** Tells the app that files changed (signal or HTTP POST). */
   notify?: (config: AgentConfig, changed: string[], version: number) => Promise<void>;
   /** Reads the ConfigMaps/Secrets an ExternalSecret's templateFrom names (template-objects.ts, pod's own identity). */
@@ -120,6 +122,8 @@ interface EsState {
   spread: boolean;
   staleAfterMs: number;
   staleReported: boolean;
+  /** What this pod last reported on the ExternalSecret (status reports), so quiet refreshes report nothing. */
+  reported?: { ready: boolean; version: string };
 }
 
 interface PersistedState {
@@ -227,7 +231,13 @@ class Agent {
       syncSecret: async (entry, render, config) => {
         const kube = await kubeClient();
         if (!kube) throw new EsiError('kube-unavailable', `esi.dev/sync-secret: no Kubernetes API access to write Secret for ExternalSecret ${entry.externalSecret.metadata.name} (not in a cluster and ${ENV_KUBECONFIG} unset)`);
-        await syncTargetSecret(entry, render, config, { kube, log: this.#log, metrics: this.#metrics, random: this.#random });
+        return syncTargetSecret(entry, render, config, { kube, log: this.#log, metrics: this.#metrics, random: this.#random });
+      },
+      report: async (r) => {
+        const pod = podIdentity(this.#config, env);
+        const kube = await kubeClient();
+        if (!kube || !pod) return;
+        await postExternalSecretEvent(kube, r, pod, new Date(this.#now()));
       },
       templateObjects: async (namespace, refs) => fetchTemplateObjects(await kubeClient(), namespace, refs),
       notify: async (config, changed, version) => {
@@ -390,6 +400,7 @@ class Agent {
     const es = s.entry.externalSecret;
     const started = this.#now();
     s.spread = false;
+    let stage: 'data' | 'secret' = 'data';
     try {
       const engine = usesTemplates(es) ? await loadTemplateEngine() : undefined;
       const stores = Object.values(this.#config.stores);
@@ -425,9 +436,11 @@ class Agent {
           this.#log.info({ externalSecret: s.name, dir: s.writer.dir, added: w.added, updated: w.updated, removed: w.removed }, result === 'rotated' ? 'files rotated' : 'files written');
         }
       }
+      let secretResult: SecretSyncResult | undefined;
       if (s.entry.syncSecret && this.#hooks.syncSecret) {
         const cls = this.#config.controllerClass ?? DEFAULT_CONTROLLER_CLASS;
-        await this.#hooks.syncSecret(s.entry, async (existing) => (await render(es, cls, existing)).outcome, this.#config);
+        stage = 'secret';
+        secretResult = (await this.#hooks.syncSecret(s.entry, async (existing) => (await render(es, cls, existing)).outcome, this.#config)) ?? undefined;
       }
       const wasFailing = s.failures > 0;
       const wasStale = s.staleReported;
@@ -447,6 +460,7 @@ class Agent {
       this.#metrics.syncs.inc({ external_secret: s.name, result: 'success' });
       this.#metrics.lastSuccess.set({ external_secret: s.name }, s.lastSuccess / 1000);
       this.#log.debug({ externalSecret: s.name, ms: s.lastSuccess - started, result }, 'sync done');
+      await this.#reportSuccess(s, started, { result, secretResult, retained: data === undefined, deleted: data !== undefined && Object.keys(data).length === 0 && es.spec.target.deletionPolicy === 'Delete' });
       if (result === 'rotated') {
         this.#metrics.rotations.inc({ external_secret: s.name });
         await this.#event({ type: 'Normal', reason: 'SecretRotated', externalSecret: s.name, message: `files of ExternalSecret ${s.name} were updated in place` });
@@ -466,10 +480,83 @@ class Agent {
       this.#metrics.syncs.inc({ external_secret: s.name, result: 'error' });
       this.#metrics.syncErrors.inc({ external_secret: s.name, reason: code });
       this.#log.error({ externalSecret: s.name, code, failures: s.failures, retryInMs: Math.round(s.nextDue - this.#now()), err: message }, 'sync failed; the last good files stay');
+      if (!repeated || s.reported?.ready !== false) await this.#reportFailure(s, started, message, stage);
       if (!repeated) {
         await this.#event({ type: 'Warning', reason: 'SecretSyncFailed', externalSecret: s.name, message: `sync of ExternalSecret ${s.name} failed (files keep the last good values): ${message}` });
       }
       return 'failed';
+    }
+  }
+
+  /** Status reports go only to ExternalSecrets of esi's class (ESO writes the others' status) that exist as objects. */
+  #reportable(s: EsState): { name: string; namespace: string; uid: string } | undefined {
+    const md = s.entry.externalSecret.metadata;
+    if (!this.#hooks.report || !md.uid || unmanagedStores(s.entry, this.#config).length > 0) return undefined;
+    return { name: md.name, namespace: md.namespace || this.#config.pod.namespace, uid: md.uid };
+  }
+
+  /**
+   * ESO's Event for what this sync did (Created/Updated/Deleted on the Secret; Updated when the files
+   * changed), else a `Synced` report when the status needs one (the pod's first sync, a recovery, a new
+   * ExternalSecret version). A quiet refresh reports nothing.
+   */
+  async #reportSuccess(s: EsState, started: number, o: { result: string; secretResult: SecretSyncResult | undefined; retained: boolean; deleted: boolean }): Promise<void> {
+    const target = this.#reportable(s);
+    if (!target) return;
+    const es = s.entry.externalSecret;
+    const version = externalSecretVersion(es);
+    const [conditionReason, conditionMessage] =
+      o.secretResult === 'deleted' || o.deleted
+        ? [ES_CONDITION.deleted, ES_MESSAGE.deleted]
+        : o.retained
+          ? [ES_CONDITION.synced, ES_MESSAGE.syncedRetain]
+          : o.secretResult === 'none' && es.spec.target.creationPolicy === 'Merge'
+            ? [ES_CONDITION.missing, ES_MESSAGE.missing]
+            : [ES_CONDITION.synced, ES_MESSAGE.synced];
+    const eso =
+      o.secretResult === 'created' ? ES_EVENT.created : o.secretResult === 'updated' ? ES_EVENT.updated : o.secretResult === 'deleted' ? ES_EVENT.deleted : o.result === 'rotated' ? ES_EVENT.updated : undefined;
+    const due = !s.reported?.ready || s.reported.version !== version;
+    if (!eso && !due) return;
+    const binding = o.secretResult === 'created' || o.secretResult === 'updated' || o.secretResult === 'unchanged' ? targetName(es) : undefined;
+    s.reported = { ready: true, version };
+    await this.#sendReport({
+      externalSecret: target,
+      type: 'Normal',
+      reason: eso?.reason ?? STATUS_REPORT.syncedReason,
+      message: eso?.message ?? conditionMessage,
+      ready: true,
+      conditionReason,
+      conditionMessage,
+      version,
+      syncedAt: kubeTime(started),
+      ...(binding ? { binding } : {}),
+    });
+  }
+
+  /** ESO's UpdateFailed Event: the error text, and the Ready=False condition ESO's markAsFailed sets. */
+  async #reportFailure(s: EsState, started: number, message: string, stage: 'data' | 'secret'): Promise<void> {
+    const target = this.#reportable(s);
+    if (!target) return;
+    const version = externalSecretVersion(s.entry.externalSecret);
+    s.reported = { ready: false, version };
+    await this.#sendReport({
+      externalSecret: target,
+      type: 'Warning',
+      reason: ES_EVENT.updateFailed.reason,
+      message,
+      ready: false,
+      conditionReason: ES_CONDITION.syncedError,
+      conditionMessage: failureConditionMessage(message, stage),
+      version,
+      syncedAt: kubeTime(started),
+    });
+  }
+
+  async #sendReport(r: StatusReport): Promise<void> {
+    try {
+      await this.#hooks.report!(r);
+    } catch (err) {
+      this.#log.warn({ reason: r.reason, externalSecret: r.externalSecret.name, err: describeError(err) }, 'could not record a Kubernetes Event');
     }
   }
 

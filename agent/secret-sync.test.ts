@@ -130,8 +130,13 @@ describe('the agent with the API server', () => {
     expect(api.secrets.has('default/app')).toBe(true);
     const broken = fakeConfig({ data: [{ key: 'db-user', value: 'alice' }] });
     await expect(runAgent({ config: broken, root: dir, mode: 'init', env: { ESI_POD_NAME: 'app-7d9f', ESI_POD_UID: 'pod-uid' }, logger: log, health: false, kube, initAttempts: 1 })).rejects.toThrow(/first sync failed/);
-    expect(api.events).toHaveLength(1);
-    const e = api.events[0]!;
+    // The esi-class ExternalSecret's sync is reported on the ExternalSecret itself, with ESO's Event (issue 14).
+    const onEs = api.events.filter((x) => x['involvedObject'].kind === 'ExternalSecret');
+    expect(onEs.map((x) => [x['type'], x['reason'], x['message'], x['source']])).toEqual([['Normal', 'Created', 'secret created', { component: 'esi-agent' }]]);
+    expect(onEs[0]!['metadata'].annotations).toMatchObject({ 'esi.dev/pod': 'app-7d9f', 'esi.dev/ready': 'True', 'esi.dev/condition-reason': 'SecretSynced', 'esi.dev/condition-message': 'secret synced', 'esi.dev/binding': 'app' });
+    const onPod = api.events.filter((x) => x['involvedObject'].kind === 'Pod');
+    expect(onPod).toHaveLength(1);
+    const e = onPod[0]!;
     expect(e['reason']).toBe('SecretSyncFailed');
     expect(e['type']).toBe('Warning');
     expect(e['involvedObject']).toEqual({ apiVersion: 'v1', kind: 'Pod', name: 'app-7d9f', namespace: 'default', uid: 'pod-uid' });

@@ -42,6 +42,56 @@ export const AGENT_CONFIG_ANNOTATION = ANNOTATIONS.agentConfig;
 /** On the agent's Kubernetes Events: which ExternalSecret the Event is about. */
 export const EVENT_EXTERNAL_SECRET_ANNOTATION = 'esi.dev/external-secret';
 
+/**
+ * How agents report sync results for the status of esi-managed ExternalSecrets: Events on the
+ * ExternalSecret itself (the `events: create` the pod already has, no RBAC on ESO objects), from source
+ * component `esi-agent`, with these annotations; the webhook's controller watches them and writes the
+ * ExternalSecret's status (webhook/status.ts). Values never appear: only names, ESO's condition texts
+ * and error messages (which never carry values).
+ */
+export const STATUS_REPORT = {
+  /** `source.component` of every agent Event (the controller's watch selects on it). */
+  component: 'esi-agent',
+  /** The Event reason of a report with no ESO Event of its own (a pod's first sync, a recovery, a new ExternalSecret version). */
+  syncedReason: 'Synced',
+  annotations: {
+    pod: 'esi.dev/pod',
+    /** externalSecretVersion() of the ExternalSecret the agent synced. */
+    version: 'esi.dev/external-secret-version',
+    /** The Ready condition the sync amounts to: "True" or "False", ESO's reason and message. */
+    ready: 'esi.dev/ready',
+    reason: 'esi.dev/condition-reason',
+    message: 'esi.dev/condition-message',
+    /** When the sync started (RFC 3339, whole seconds): `status.refreshTime`. */
+    syncedAt: 'esi.dev/synced-at',
+    /** The target Secret the agent wrote (sync-secret): `status.binding`. */
+    binding: 'esi.dev/binding',
+  },
+} as const;
+
+/**
+ * Which version of an ExternalSecret a sync used, as the agent's config and the controller's cache can
+ * both compute it: uid, labels, annotations (without kubectl's last-applied copy) and spec. The agent's
+ * config has no generation, so ESO's `<generation>-<hash>` (eso/ resourceVersionOf) is computed by the
+ * controller from the live object once a report names the current version.
+ */
+export function externalSecretVersion(es: { metadata: { uid?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown }): string {
+  const annotations = { ...(es.metadata.annotations ?? {}) };
+  delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  const text = canonicalJson([es.metadata.uid ?? '', es.metadata.labels ?? {}, annotations, es.spec]);
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+/** JSON with object keys sorted at every level: the same value gives the same text whatever built it. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
 /** Env the injector gives the agent containers (downward API) and the agent reads. */
 export const ENV = {
   podName: 'ESI_POD_NAME',

@@ -24,7 +24,10 @@ export class ClusterCache {
         transform: kind === 'Namespace' ? namespaceRecord : esoRecord,
         onError: (err, retryMs) => log.warn('watch failed; retrying', { kind, error: describe(err), retryMs }),
       });
-      r.on((verb, obj) => {
+      r.on((verb, obj, old) => {
+        // A write of status alone (esi's status controller, ESO's) changes nothing the cache keeps but the
+        // resourceVersion: no reader needs to hear of it (else every status write re-checks the namespace's pods).
+        if (verb === 'update' && old && sameRecord(old, obj)) return;
         for (const l of this.#listeners) l(kind, obj, verb);
       });
       this.#reflectors.set(kind, r);
@@ -51,6 +54,11 @@ export class ClusterCache {
   /** Every change after the first list. */
   onChange(l: ChangeListener): void {
     this.#listeners.push(l);
+  }
+
+  /** Every cached object of a kind. */
+  objects(kind: WatchedKind): KubeObject[] {
+    return this.#reflectors.get(kind)!.list();
   }
 
   #get(kind: WatchedKind, name: string, namespace?: string): KubeObject | undefined {
@@ -89,6 +97,12 @@ export function esoRecord(o: KubeObject): KubeObject {
     },
     ...(o['spec'] !== undefined ? { spec: o['spec'] } : {}),
   };
+}
+
+/** Whether two cached records differ only in their resourceVersion. */
+export function sameRecord(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return strip(a) === strip(b);
 }
 
 /** What is read of a Namespace: its name and labels (ClusterSecretStore conditions). */

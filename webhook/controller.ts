@@ -137,6 +137,17 @@ export class PodConfigController {
     o.cache.onChange((kind, obj) => this.#onChange(kind, obj));
   }
 
+  /** Calls `l` when an injected pod is gone from the cache. */
+  onPodDeleted(l: (namespace: string, name: string) => void): void {
+    this.#pods.on((verb, pod) => {
+      if (verb === 'delete') l(pod.metadata.namespace ?? '', pod.metadata.name!);
+    });
+  }
+
+  podExists(namespace: string, name: string): boolean {
+    return this.#pods.get(name, namespace) !== undefined;
+  }
+
   /** Pods in the cache (what the webhook holds in memory for the controller). */
   get cachedPods(): number {
     return this.#pods.size;

@@ -81,6 +81,10 @@ describe('install manifests', () => {
     expect(verbs('namespaces')).toEqual(['get', 'list', 'watch']);
     expect(verbs('pods')).toEqual(['list', 'patch', 'watch']);
     expect(verbs('configmaps')).toEqual(['get']);
+    // Status of esi-class ExternalSecrets and stores, from the agents' Events (read only).
+    expect(verbs('externalsecrets/status')).toEqual(['update']);
+    expect(verbs('clustersecretstores/status')).toEqual(['update']);
+    expect(verbs('events')).toEqual(['list', 'watch']);
     const mwc = rules.find((r) => r.resources.includes('mutatingwebhookconfigurations'))!;
     expect(mwc).toEqual({ apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['esi'], verbs: ['get', 'patch'] });
     // In esi's own namespace: the controller's Lease (leader election) and the self-managed TLS Secret.

@@ -5,6 +5,7 @@ export { startWebhookServer, type WebhookServer, type WebhookServerOptions, type
 export { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 export { ClusterCache, type WatchedKind, type ChangeListener } from './cache.ts';
 export { PodConfigController, desiredAgentConfig, type ReconcileResult } from './controller.ts';
+export { StatusController, nextExternalSecretStatus, nextStoreStatus, reportOf, type SyncReport } from './status.ts';
 export { runWebhook, nativeSidecarsFromVersion, type RunWebhookOptions, type RunningWebhook } from './run.ts';
 export { jsonLogger, silentLogger, type WebhookLogger } from './log.ts';
 export { Reflector, type WatchVerb } from './reflector.ts';

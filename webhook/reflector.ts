@@ -44,7 +44,7 @@ export class Reflector {
   /** namespace ('' for cluster-scoped) → name → object */
   readonly #byNamespace = new Map<string, Map<string, KubeObject>>();
   #size = 0;
-  readonly #listeners: ((verb: WatchVerb, obj: KubeObject) => void)[] = [];
+  readonly #listeners: ((verb: WatchVerb, obj: KubeObject, old?: KubeObject) => void)[] = [];
   readonly #abort = new AbortController();
   readonly #o: ReflectorOptions;
   #synced = false;
@@ -68,7 +68,8 @@ export class Reflector {
     this.#firstList = { promise, resolve };
   }
 
-  on(l: (verb: WatchVerb, obj: KubeObject) => void): void {
+  /** `old` is the cached object an update replaced. */
+  on(l: (verb: WatchVerb, obj: KubeObject, old?: KubeObject) => void): void {
     this.#listeners.push(l);
   }
 
@@ -151,10 +152,10 @@ export class Reflector {
     return had;
   }
 
-  #emit(verb: WatchVerb, o: KubeObject): void {
+  #emit(verb: WatchVerb, o: KubeObject, old?: KubeObject): void {
     for (const l of this.#listeners) {
       try {
-        l(verb, o);
+        l(verb, o, old);
       } catch {
         // a listener's failure must not stop the watch
       }
@@ -185,7 +186,7 @@ export class Reflector {
         const had = this.get(o.metadata.name!, ns);
         if (had && had.metadata.resourceVersion === o.metadata.resourceVersion) continue;
         this.#set(o);
-        if (this.#synced) this.#emit(had ? 'update' : 'add', o);
+        if (this.#synced) this.#emit(had ? 'update' : 'add', o, had);
       }
       cont = page.metadata.continue ?? '';
       rv = page.metadata.resourceVersion;
@@ -234,7 +235,7 @@ export class Reflector {
             const had = this.get(o.metadata.name!, ns);
             if (had && olderVersion(o.metadata.resourceVersion, had.metadata.resourceVersion)) return; // we wrote newer (put)
             this.#set(o);
-            this.#emit(had ? 'update' : 'add', o);
+            this.#emit(had ? 'update' : 'add', o, had);
           },
           signal,
         );

@@ -10,6 +10,8 @@ import type { AdmissionEnv } from './admission.ts';
 import { PatchMemo } from './patch-memo.ts';
 import { ClusterCache, describe } from './cache.ts';
 import { PodConfigController, type ApiRateLimit } from './controller.ts';
+import { StatusController } from './status.ts';
+import { DEFAULT_CONTROLLER_CLASS } from '../contract/index.ts';
 import { LeaderElector, type KubeClient, type LeaderElectionTiming } from '../kube/index.ts';
 import type { WebhookLogger } from './log.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
@@ -52,6 +54,7 @@ export interface RunningWebhook {
   port: number;
   cache: ClusterCache;
   controller?: PodConfigController;
+  status?: StatusController;
   elector?: LeaderElector;
   selfManaged?: SelfManagedTls;
   metrics: WebhookMetrics;
@@ -157,11 +160,25 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
           ...(o.controllerWorkers ? { workers: o.controllerWorkers } : {}),
           ...(o.controllerNamespaceSelector ? { namespaceSelector: o.controllerNamespaceSelector } : {}),
         });
+  // Status of esi-managed ExternalSecrets and stores: the same leader writes it (webhook/status.ts).
+  const status = controller
+    ? new StatusController({
+        client: o.client,
+        cache,
+        log: o.log,
+        controllerClass: o.defaults?.controllerClass ?? DEFAULT_CONTROLLER_CLASS,
+        podExists: (ns, name) => controller.podExists(ns, name),
+        ...(o.controllerRateLimit ? { rateLimit: o.controllerRateLimit } : {}),
+      })
+    : undefined;
+  if (controller && status) controller.onPodDeleted((ns, name) => status.podDeleted(ns, name));
   const stopLeading = new AbortController();
   let leading: Promise<void> | undefined;
   const lead = (signal: AbortSignal): Promise<void> => {
     metrics.leader.set(1);
-    leading = controller!.lead(signal).finally(() => metrics.leader.set(0));
+    leading = Promise.all([controller!.lead(signal), status!.lead(signal)])
+      .then(() => undefined)
+      .finally(() => metrics.leader.set(0));
     return leading;
   };
   const le = o.leaderElection;
@@ -202,6 +219,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     port: server.port,
     cache,
     ...(controller ? { controller } : {}),
+    ...(status ? { status } : {}),
     ...(elector ? { elector } : {}),
     ...(selfManaged ? { selfManaged } : {}),
     metrics,
@@ -214,6 +232,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
       await leading;
       await server.close();
       await controller?.stop();
+      await status?.stop();
       await cache.stop();
     },
   };
