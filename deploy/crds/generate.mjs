@@ -199,25 +199,35 @@ function crd({ kind, plural, singular, shortNames, scope, spec, columns }) {
   };
 }
 
+// ESO v2.9.0's printer columns (config/crds/bases), so `kubectl get es|ss|css` prints what it prints with ESO.
 const readyColumn = { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' };
-const ageColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+const statusColumn = { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' };
+const storeColumns = [
+  { name: 'AGE', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  statusColumn,
+  { name: 'Capabilities', type: 'string', jsonPath: '.status.capabilities' },
+  readyColumn,
+];
 const defs = {
   'external-secrets.io_externalsecrets.yaml': crd({
     kind: 'ExternalSecret', plural: 'externalsecrets', singular: 'externalsecret', shortNames: ['es'], scope: 'Namespaced',
     spec: externalSecretSpec,
     columns: [
+      { name: 'StoreType', type: 'string', jsonPath: '.spec.secretStoreRef.kind' },
       { name: 'Store', type: 'string', jsonPath: '.spec.secretStoreRef.name' },
       { name: 'Refresh Interval', type: 'string', jsonPath: '.spec.refreshInterval' },
-      readyColumn, ageColumn,
+      statusColumn,
+      readyColumn,
+      { name: 'Last Sync', type: 'date', jsonPath: '.status.refreshTime' },
     ],
   }),
   'external-secrets.io_secretstores.yaml': crd({
     kind: 'SecretStore', plural: 'secretstores', singular: 'secretstore', shortNames: ['ss'], scope: 'Namespaced',
-    spec: (v) => storeSpec(v, false), columns: [readyColumn, ageColumn],
+    spec: (v) => storeSpec(v, false), columns: storeColumns,
   }),
   'external-secrets.io_clustersecretstores.yaml': crd({
     kind: 'ClusterSecretStore', plural: 'clustersecretstores', singular: 'clustersecretstore', shortNames: ['css'], scope: 'Cluster',
-    spec: (v) => storeSpec(v, true), columns: [readyColumn, ageColumn],
+    spec: (v) => storeSpec(v, true), columns: storeColumns,
   }),
 };
 
