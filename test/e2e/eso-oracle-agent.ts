@@ -32,11 +32,16 @@ export interface OracleAgent {
   stop(): Promise<void>;
 }
 
-/** The namespace (same name and labels as in the oracle's apiserver) and any pre-existing target Secret. */
+/**
+ * The namespace (same name and labels as in the oracle's apiserver), any pre-existing target Secret, and
+ * the ConfigMaps and Secrets templateFrom reads (the agent gets them from the cluster, as ESO does).
+ */
 export async function prepareAgentNamespace(c: OracleCase, existing: object | undefined): Promise<void> {
   const admin = adminAccess();
   await kubeApi(admin, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: c.namespace, labels: c.namespaceLabels } });
   if (existing) await kubeApi(admin, 'POST', `/api/v1/namespaces/${c.namespace}/secrets`, { apiVersion: 'v1', kind: 'Secret', ...existing });
+  for (const cm of c.configMaps) await kubeApi(admin, 'POST', `/api/v1/namespaces/${c.namespace}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: cm.name }, data: cm.data });
+  for (const ts of c.templateSecrets) await kubeApi(admin, 'POST', `/api/v1/namespaces/${c.namespace}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: ts.name }, data: ts.data });
 }
 
 /** What the injector puts in the pod: the agent config (value-free) and the credential env. */

@@ -141,14 +141,4 @@ export const AGENT_GAPS: AgentGap[] = [
       return agent.messages.every((m) => m !== '' && line.endsWith(m.replace(/\s*\n\s*/g, '; ').replace(/RequestID: [^,\s]*/g, '')));
     },
   },
-  {
-    name: 'templateFrom ConfigMaps and Secrets are not read from the cluster by the agent',
-    readme:
-      'README "Not yet": "`templateFrom` objects read from the cluster by the in-pod agent" (esi render gets them with -f); ' +
-      'the agent reports the object as not found, as ESO does for a missing one',
-    applies(c, _round, _render, agent) {
-      const objects = [...c.configMaps.map((m) => `configmaps "${m.name}" not found`), ...c.templateSecrets.map((s) => `secrets "${s.name}" not found`)];
-      return agent.kind === 'error' && objects.length > 0 && agent.messages.every((m) => objects.some((o) => m.includes(o)));
-    },
-  },
 ];
