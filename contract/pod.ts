@@ -32,6 +32,8 @@ export const ANNOTATIONS = {
   agentPort: 'esi.dev/agent-port',
   /** "true": the agent's readiness (files fresher than the staleness bound) gates the pod's Ready. */
   unreadyWhenStale: 'esi.dev/unready-when-stale',
+  /** The staleness bound (Go duration): after it without a successful refresh, /readyz fails. */
+  staleAfter: 'esi.dev/stale-after',
   /** Written by esi: the resolved agent configuration (agent-config.ts), projected into the agent's file. */
   agentConfig: 'esi.dev/agent-config',
   /** Written by esi: the names of the containers and volumes esi added, so re-injection finds its own. */

@@ -74,6 +74,12 @@ export function refreshIntervalProblem(ms: number): string | undefined {
   return undefined;
 }
 
+/** Why a staleness bound (milliseconds) is refused, or undefined: it has to be a real, positive time. */
+export function staleAfterProblem(ms: number): string | undefined {
+  if (!Number.isFinite(ms) || ms < MIN_REFRESH_INTERVAL_MS) return 'give a duration of at least 1s, such as "90s" or "15m" (the default is 3 × the refresh interval, at least 5m)';
+  return undefined;
+}
+
 export const ON_CHANGE_SIGNALS = ['HUP', 'INT', 'QUIT', 'USR1', 'USR2', 'TERM', 'WINCH', 'ALRM', 'CONT'];
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -122,6 +122,17 @@ describe('readiness and termination', () => {
     expect(denial(() => injectPod(pod({ 'esi.dev/unready-when-stale': 'true', 'esi.dev/mode': 'init' }), ctx())).annotation).toBe('esi.dev/unready-when-stale');
   });
 
+  it('passes esi.dev/stale-after to the agent as its staleness bound, and denies a bound under 1s', () => {
+    const config = (p: Pod) => JSON.parse(p.metadata.annotations!['esi.dev/agent-config']!) as { staleAfter?: string };
+    expect(config(injectPod(pod(), ctx()).pod).staleAfter).toBeUndefined();
+    expect(config(injectPod(pod({ 'esi.dev/stale-after': ' 90s ' }), ctx()).pod).staleAfter).toBe('90s');
+    for (const raw of ['0', '500ms', 'soon', '-5s']) {
+      const d = denial(() => injectPod(pod({ 'esi.dev/stale-after': raw }), ctx()));
+      expect(d.annotation).toBe('esi.dev/stale-after');
+      expect(d.message).toContain('give a duration of at least 1s');
+    }
+  });
+
   it('sets FallbackToLogsOnError on every agent container', () => {
     const p = injectPod(pod(), ctx({ cluster: { nativeSidecars: false } })).pod;
     expect(agents(p).map((c) => c.terminationMessagePolicy)).toEqual(['FallbackToLogsOnError', 'FallbackToLogsOnError']);

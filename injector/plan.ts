@@ -169,6 +169,7 @@ export function agentConfigFor(i: AgentConfigInput): AgentConfig {
     mountPath: settings.mountPath ?? defaults.mountPath,
     fileMode: settings.fileMode ?? defaults.fileMode,
     ...(settings.refreshInterval !== undefined ? { refreshInterval: settings.refreshInterval } : {}),
+    ...(settings.staleAfter !== undefined ? { staleAfter: settings.staleAfter } : {}),
     ...(settings.onChange ? { onChange: settings.onChange } : {}),
     externalSecrets: resolved.externalSecrets,
     stores: resolved.stores,

@@ -12,6 +12,7 @@ import {
   mountPathProblem,
   normaliseMountPath,
   refreshIntervalProblem,
+  staleAfterProblem,
   reloadUrlProblem,
   shownValue,
   signalProblem,
@@ -53,6 +54,8 @@ export interface PodSettings {
   agentPort?: number;
   /** `esi.dev/unready-when-stale`: the agent's /readyz becomes the pod's readiness. */
   unreadyWhenStale: boolean;
+  /** `esi.dev/stale-after`: the staleness bound, Go duration text. */
+  staleAfter?: string;
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -148,7 +151,7 @@ export function readSettings(annotations: Record<string, string> | undefined): P
     if (key.startsWith(PREFIX) && !isKnownAnnotation(key)) {
       throw new InjectionDenied(
         'unknown-annotation',
-        `${key}: unknown esi annotation (a typo?); known: ${[A.externalSecrets, A.store, A.storeKind, `${A.secretPrefix}<file>`, A.mountPath, A.containers, A.mode, A.refreshInterval, A.syncSecret, A.onChange, A.fileMode, A.cpuRequest, A.cpuLimit, A.memoryRequest, A.memoryLimit, A.agentEnv, A.agentPort, A.unreadyWhenStale].join(', ')}`,
+        `${key}: unknown esi annotation (a typo?); known: ${[A.externalSecrets, A.store, A.storeKind, `${A.secretPrefix}<file>`, A.mountPath, A.containers, A.mode, A.refreshInterval, A.syncSecret, A.onChange, A.fileMode, A.cpuRequest, A.cpuLimit, A.memoryRequest, A.memoryLimit, A.agentEnv, A.agentPort, A.unreadyWhenStale, A.staleAfter].join(', ')}`,
         key,
       );
     }
@@ -224,6 +227,12 @@ export function readSettings(annotations: Record<string, string> | undefined): P
   if (ann[A.fileMode] !== undefined) s.fileMode = parseFileMode(ann[A.fileMode]!);
   if (ann[A.agentEnv] !== undefined) s.agentEnv = parseAgentEnvAnnotation(ann[A.agentEnv]!);
   if (ann[A.agentPort] !== undefined) s.agentPort = parseAgentPort(ann[A.agentPort]!);
+  const sa = ann[A.staleAfter];
+  if (sa !== undefined) {
+    const problem = isUnsignedDuration(sa.trim()) ? staleAfterProblem(parseGoDuration(sa.trim())) : staleAfterProblem(NaN);
+    if (problem) throw badAnnotation(A.staleAfter, sa, problem);
+    s.staleAfter = sa.trim();
+  }
   if (ann[A.unreadyWhenStale] !== undefined) s.unreadyWhenStale = parseBool(A.unreadyWhenStale, ann[A.unreadyWhenStale]!);
   if (s.unreadyWhenStale && s.mode === 'init') {
     throw badAnnotation(A.unreadyWhenStale, ann[A.unreadyWhenStale]!, `an init-only agent stops after the first sync, so nothing refreshes or reports staleness; use ${A.mode}: both (or sidecar), or drop ${A.unreadyWhenStale}`);

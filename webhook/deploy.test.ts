@@ -1,10 +1,12 @@
 // The install manifests keep the webhook's safety properties (deploy/manifests/esi.yaml, rendered from
-// deploy/helm/esi; re-rendered and compared when a helm binary is available).
+// deploy/helm/esi; re-rendered and compared when a helm binary is available: `npm test` provisions one,
+// the harness's helm, before the unit tests run).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { podClusterPaths } from '../test/harness/components.mjs';
 import { WEBHOOK_HELP } from '../cli/commands/webhook.ts';
 import { CONTROLLER_LEASE } from './run.ts';
 
@@ -19,7 +21,7 @@ const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
 type Any = any;
 
 function helmBinary(): string | undefined {
-  for (const c of [process.env['HELM'], '/tmp/helm-bin/helm']) if (c && existsSync(c)) return c;
+  for (const c of [process.env['HELM'], podClusterPaths().helm]) if (c && existsSync(c)) return c;
   try {
     execFileSync('helm', ['version', '--short'], { stdio: 'ignore' });
     return 'helm';
@@ -108,10 +110,27 @@ describe('install manifests', () => {
   it('are what the chart renders', () => {
     const helm = helmBinary();
     if (!helm) {
-      console.warn('[deploy] no helm binary ($HELM, /tmp/helm-bin/helm or PATH): skipped re-rendering the chart');
+      console.warn('[deploy] no helm binary ($HELM, the e2e cache from npm run e2e:prepare, or PATH): skipped re-rendering the chart');
       return;
     }
     const out = execFileSync(process.execPath, [join(root, 'deploy/helm/render.mjs'), '--check'], { env: { ...process.env, HELM: helm }, encoding: 'utf8', stdio: 'pipe' });
     expect(out).toBe('');
+  });
+
+  it('narrow the webhook to namespaces matching webhook.namespaceSelector, keeping the exclusions', () => {
+    const helm = helmBinary();
+    if (!helm) {
+      console.warn('[deploy] no helm binary: skipped rendering webhook.namespaceSelector');
+      return;
+    }
+    const out = execFileSync(helm, ['template', 'esi', join(root, 'deploy/helm/esi'), '--namespace', 'esi-system', '--kube-version', '1.33.0',
+      '--show-only', 'templates/tls.yaml', '--set-json', 'webhook.namespaceSelector={"matchLabels":{"esi.dev/enabled":"true"},"matchExpressions":[{"key":"team","operator":"Exists"}]}'], { encoding: 'utf8' });
+    const cfg = parseAllDocuments(out).map((d) => d.toJS() as Any).find((d) => d?.kind === 'MutatingWebhookConfiguration');
+    const sel = cfg.webhooks[0].namespaceSelector;
+    expect(sel.matchLabels).toEqual({ 'esi.dev/enabled': 'true' });
+    expect(sel.matchExpressions).toEqual([
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'esi-system', 'kube-node-lease', 'kube-public'] },
+      { key: 'team', operator: 'Exists' },
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-// On running pods: esi installed from deploy/manifests/esi.yaml into the real-pod cluster, a Deployment
+// On running pods: esi installed by the README's commands into the real-pod cluster, a Deployment
 // labelled for injection with IRSA (a projected token with audience sts.amazonaws.com, moto's STS), the app
 // container starts only after the first sync, reads the file, and sees a rotation made in moto without a
 // restart (same container ID, restartCount 0); the values are in no log, Event, annotation or env.
@@ -14,7 +14,7 @@ let info: PodClusterInfo;
 beforeAll(async () => {
   info = await podCluster();
   const { ms } = await installEsi(info);
-  console.log(`[pods] cluster up in ${fmtMs(info.startMs)}; esi installed from deploy/manifests/esi.yaml in ${fmtMs(ms)}`);
+  console.log(`[pods] cluster up in ${fmtMs(info.startMs)}; esi installed by the README's commands in ${fmtMs(ms)}`);
 }, 900_000);
 
 describe('AWS Secrets Manager with IRSA on a running pod', () => {

@@ -1,6 +1,7 @@
 // Shared by the pod suites (pods-*.test.ts): namespaces, the app container every scenario runs, and the
 // evidence a running pod gives — container logs with the kubelet's timestamps, container statuses, exec.
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import { expect } from 'vitest';
 import { IRSA_AUDIENCE, POD_IDENTITY_AUDIENCE } from '../harness/index.ts';
 import { diagnose } from '../harness/pods/esi.ts';
@@ -79,13 +80,14 @@ export interface ContainerStatus {
   restartCount: number;
   started?: boolean;
   ready: boolean;
-  state: { running?: { startedAt: string }; terminated?: { exitCode: number; reason?: string; startedAt?: string; finishedAt?: string }; waiting?: { reason?: string } };
+  state: { running?: { startedAt: string }; terminated?: { exitCode: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string }; waiting?: { reason?: string } };
+  lastState?: { terminated?: { exitCode: number; reason?: string; message?: string } };
 }
 
 export interface PodView {
   metadata: { name: string; uid: string; creationTimestamp: string; annotations?: Record<string, string> };
-  spec: { containers: { name: string; env?: { name: string; value?: string }[] }[]; initContainers?: { name: string }[] };
-  status: { phase: string; containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[]; conditions?: { type: string; status: string }[] };
+  spec: { containers: { name: string; env?: { name: string; value?: string }[] }[]; initContainers?: { name: string; env?: { name: string; value?: string }[]; ports?: { containerPort: number; hostPort?: number }[] }[] };
+  status: { phase: string; containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[]; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] };
 }
 
 export async function podsWithLabel(info: PodClusterInfo, ns: string, selector: string): Promise<PodView[]> {
@@ -242,4 +244,64 @@ export async function rotationSeen(info: PodClusterInfo, ns: string, before: Pod
   expect(status(after, app)!.restartCount).toBe(0);
   expect(status(after, 'esi-agent')?.restartCount ?? 0).toBe(0);
   return { lagMs: seen.at - t0, at: seen.at, after };
+}
+
+/**
+ * A TCP forwarder on the node address to a backend on the host's loopback, owned by one test: `block()`
+ * stops listening and cuts every open connection (the pod's next request is refused, as when the backend
+ * is down), `unblock()` listens on the same port again. The shared backend itself is never touched.
+ */
+export async function blockableForward(nodeIp: string, target: string): Promise<{ url: string; block(): Promise<void>; unblock(): Promise<void>; close(): Promise<void> }> {
+  const t = new URL(target);
+  const open = new Set<Socket>();
+  const server = createServer((c) => {
+    const up = connect(Number(t.port), t.hostname);
+    open.add(c).add(up);
+    const end = () => {
+      c.destroy();
+      up.destroy();
+      open.delete(c);
+      open.delete(up);
+    };
+    c.pipe(up).pipe(c);
+    c.on('error', end).on('close', end);
+    up.on('error', end).on('close', end);
+  });
+  const listen = (port: number) => new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, nodeIp, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const stop = () => new Promise<void>((resolve) => {
+    for (const s of open) s.destroy();
+    open.clear();
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
+  await listen(0);
+  const port = (server.address() as { port: number }).port;
+  return { url: `${t.protocol}//${nodeIp}:${port}`, block: stop, unblock: () => listen(port), close: stop };
+}
+
+/** The RBAC the README names as every injected pod's minimum: its agent may record Events on its pod. */
+export async function grantEvents(info: PodClusterInfo, ns: string, serviceAccount: string): Promise<void> {
+  await podApi(info, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'esi-agent-events' },
+    rules: [{ apiGroups: [''], resources: ['events'], verbs: ['create'] }],
+  });
+  await podApi(info, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'esi-agent-events' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'esi-agent-events' },
+    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: ns }],
+  });
+}
+
+export function isReady(pod: PodView): boolean {
+  return (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+export async function getPod(info: PodClusterInfo, ns: string, name: string): Promise<PodView> {
+  return (await podApi<PodView>(info, 'GET', `/api/v1/namespaces/${ns}/pods/${name}`)).body;
 }

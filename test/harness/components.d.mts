@@ -6,6 +6,7 @@ export declare const VERSIONS: Readonly<{
   openbaoCli: string;
   eso: string;
   containerd: string;
+  helm: string;
   nodeLinuxX64: string;
   imageRecipe: string;
 }>;
@@ -20,6 +21,7 @@ export declare function cacheDirs(root?: string): {
   openbao: string;
   eso: string;
   containerd: string;
+  helm: string;
   node: string;
   pause: string;
   images: string;
@@ -48,6 +50,7 @@ export declare function podClusterPaths(): {
   containerd: string;
   containerdShim: string;
   ctr: string;
+  helm: string;
   pause: string;
   node: string;
   runc: string;

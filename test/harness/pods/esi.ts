@@ -1,42 +1,104 @@
-// esi installed into the real-pod cluster as a user installs it: `kubectl apply -f deploy/manifests/esi.yaml`,
-// unchanged (the chart's image is already on the node, imported by the harness), then wait until the
-// webhook pods are available and have written their CA into the MutatingWebhookConfiguration.
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+// esi installed into the real-pod cluster as a user installs it: the commands of the README's "Install into
+// a cluster" section, read from the README at run time and run as they are written (a shell, kubectl and
+// helm on PATH, KUBECONFIG pointing at this cluster), the Helm route. The only substitution is the
+// placeholder for ESO's CRD bundle (the directory the harness installed them from). The chart's image is
+// already on the node (imported by the harness under the chart's name). Then it waits until the webhook
+// pods are available and have written their CA into the MutatingWebhookConfiguration.
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { podClusterPaths } from '../components.mjs';
+import { harness } from '../index.ts';
+import { takeLock } from './host.ts';
+import { CRD_PLACEHOLDER, readmeInstallCommands } from './readme-install.ts';
 import { kubectl, podApi, type PodClusterInfo } from './index.ts';
 
 const repo = resolve(import.meta.dirname, '..', '..', '..');
 export const MANIFESTS = join(repo, 'deploy', 'manifests', 'esi.yaml');
+export const README = join(repo, 'README.md');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const run = promisify(execFile);
 
-/** Applies the manifests (idempotent: every pod suite may call it) and waits for a working webhook. */
-export async function installEsi(info: PodClusterInfo): Promise<{ ms: number }> {
-  const t0 = Date.now();
-  await kubectl(info, ['apply', '-f', MANIFESTS]);
+/** A shell as a user's: kubectl and helm of the harness first on PATH, KUBECONFIG the pod cluster's. */
+function userShellEnv(info: PodClusterInfo): NodeJS.ProcessEnv {
+  const home = join(harness().runDir, 'pods-user-home');
+  return {
+    PATH: `${dirname(info.kubectl)}:${dirname(podClusterPaths().helm)}:/usr/bin:/bin`,
+    KUBECONFIG: info.kubeconfigPath,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+  };
+}
+
+/** Runs one README command line in `sh -c` from the repository root; rejects with its stderr. */
+export async function runAsUser(info: PodClusterInfo, line: string): Promise<string> {
+  await mkdir(join(harness().runDir, 'pods-user-home'), { recursive: true });
+  try {
+    return (await run('sh', ['-c', line], { cwd: repo, env: userShellEnv(info), timeout: 120_000, maxBuffer: 16 << 20 })).stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`${line}: ${(err.stderr || err.message).trim().slice(0, 600)}`);
+  }
+}
+
+let installed: Promise<{ ms: number; commands: string[] }> | undefined;
+
+/**
+ * Installs esi the README's Helm way, once per cluster: suites in other workers wait on a lock in the run
+ * directory and find the release there. Resolves when two webhook pods serve with their own CA.
+ */
+export function installEsi(info: PodClusterInfo): Promise<{ ms: number; commands: string[] }> {
+  installed ??= (async () => {
+    const t0 = Date.now();
+    const lock = await takeLock(join(harness().runDir, 'pods-esi-install.lock'), 600, () => undefined);
+    const commands: string[] = [];
+    try {
+      const present = await runAsUser(info, 'helm status esi --namespace esi-system').then(() => true, () => false);
+      if (!present) {
+        for (const line of readmeInstallCommands(await readFile(README, 'utf8')).helm) {
+          const cmd = line.replace(CRD_PLACEHOLDER, info.crds.dir);
+          await runAsUser(info, cmd);
+          commands.push(cmd);
+        }
+      }
+      await untilServing(info);
+    } finally {
+      lock.release();
+    }
+    return { ms: Date.now() - t0, commands };
+  })();
+  installed.catch(() => (installed = undefined));
+  return installed;
+}
+
+/** Waits for the webhook Deployment `name` in `ns` to be available and its caBundle written. */
+export async function untilServing(info: PodClusterInfo, ns = 'esi-system', name = 'esi'): Promise<void> {
   // Available replicas, failing early (with the evidence) once a webhook container keeps crashing.
   const rolloutDeadline = Date.now() + 240_000;
   for (;;) {
     const d = (await podApi<{ spec: { replicas: number }; status: { availableReplicas?: number; updatedReplicas?: number } }>(
-      info, 'GET', '/apis/apps/v1/namespaces/esi-system/deployments/esi')).body;
+      info, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/${name}`)).body;
     if ((d.status.availableReplicas ?? 0) >= d.spec.replicas && (d.status.updatedReplicas ?? 0) >= d.spec.replicas) break;
     const pods = (await podApi<{ items: { status: { containerStatuses?: { restartCount: number }[] } }[] }>(
-      info, 'GET', '/api/v1/namespaces/esi-system/pods')).body.items;
+      info, 'GET', `/api/v1/namespaces/${ns}/pods`)).body.items;
     const crashing = pods.some((p) => (p.status.containerStatuses ?? []).some((c) => c.restartCount >= 2));
     if (crashing || Date.now() > rolloutDeadline) {
-      throw new Error(`esi webhook Deployment not available (${crashing ? 'a container keeps restarting' : 'after 240 s'})\n${await diagnose(info, 'esi-system')}`);
+      throw new Error(`esi webhook Deployment ${ns}/${name} not available (${crashing ? 'a container keeps restarting' : 'after 240 s'})\n${await diagnose(info, ns)}`);
     }
     await sleep(1000);
   }
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const r = await podApi<{ webhooks: { clientConfig: { caBundle?: string } }[] }>(info, 'GET', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/esi');
+    const r = await podApi<{ webhooks: { clientConfig: { caBundle?: string } }[] }>(info, 'GET', `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${name}`);
     if (r.body.webhooks.every((w) => (w.clientConfig.caBundle ?? '') !== '')) break;
-    if (Date.now() > deadline) throw new Error('esi webhook pods are available but the MutatingWebhookConfiguration has no caBundle after 60 s');
+    if (Date.now() > deadline) throw new Error(`esi webhook pods ${ns}/${name} are available but the MutatingWebhookConfiguration has no caBundle after 60 s`);
     await sleep(500);
   }
-  return { ms: Date.now() - t0 };
 }
 
 /** What a stuck namespace looks like: pods with their container states, and the latest Events. */

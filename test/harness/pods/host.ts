@@ -19,18 +19,23 @@ export interface MachineLock {
  * Takes an exclusive flock on LOCK_FILE, held by a `flock … cat` child whose stdin is our pipe: when this
  * process ends, however it ends, `cat` sees EOF and the kernel releases the lock.
  */
-export async function takeMachineLock(timeoutSeconds: number, log: (l: string) => void): Promise<MachineLock> {
-  const child: ChildProcess = spawn('flock', ['--wait', String(timeoutSeconds), LOCK_FILE, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+export function takeMachineLock(timeoutSeconds: number, log: (l: string) => void): Promise<MachineLock> {
+  return takeLock(LOCK_FILE, timeoutSeconds, () => log(`waiting for ${LOCK_FILE} (another real-pod cluster runs on this machine)`));
+}
+
+/** flock(1) on `file`, held by a child until `release()` (the kernel drops it if this process dies). */
+export async function takeLock(file: string, timeoutSeconds: number, onWait: () => void): Promise<MachineLock> {
+  const child: ChildProcess = spawn('flock', ['--wait', String(timeoutSeconds), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let waiting: NodeJS.Timeout | undefined = setTimeout(() => log(`waiting for ${LOCK_FILE} (another real-pod cluster runs on this machine)`), 2000);
+  let waiting: NodeJS.Timeout | undefined = setTimeout(onWait, 2000);
   try {
     await new Promise<void>((resolve, reject) => {
       let err = '';
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       child.stdout!.once('data', () => resolve());
       child.once('error', (e) => reject(new Error(`cannot run flock (util-linux): ${e.message}`)));
-      child.once('exit', (code) => reject(new Error(`could not lock ${LOCK_FILE} within ${timeoutSeconds}s (flock exit ${code}${err ? `: ${err.trim()}` : ''})`)));
+      child.once('exit', (code) => reject(new Error(`could not lock ${file} within ${timeoutSeconds}s (flock exit ${code}${err ? `: ${err.trim()}` : ''})`)));
     });
   } finally {
     clearTimeout(waiting);

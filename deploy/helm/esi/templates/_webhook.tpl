@@ -39,6 +39,10 @@ webhooks:
       matchLabels:
         esi.dev/inject: "true"
     namespaceSelector:
+      {{- with $root.Values.webhook.namespaceSelector.matchLabels }}
+      matchLabels:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
       matchExpressions:
         - key: kubernetes.io/metadata.name
           operator: NotIn
@@ -48,6 +52,9 @@ webhooks:
             {{- range $root.Values.webhook.excludedNamespaces }}
             - {{ . }}
             {{- end }}
+        {{- with $root.Values.webhook.namespaceSelector.matchExpressions }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
     matchConditions:
       - name: not-a-mirror-pod
         expression: "!has(object.metadata.annotations) || !('kubernetes.io/config.mirror' in object.metadata.annotations)"
