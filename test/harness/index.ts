@@ -4,6 +4,7 @@ import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { issueServingCert } from './certs.ts';
@@ -261,18 +262,33 @@ export async function issueServingCertificate(name: string): Promise<{ cert: str
   return { ...r, ca: h.caPath };
 }
 
-/** A call to the harness's control API in the global-setup process (test files run in workers). */
-export async function control(method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<unknown> {
+/**
+ * A call to the harness's control API in the global-setup process (test files run in workers). Plain
+ * node:http, not fetch: fetch (undici) gives up on a response whose headers take over 300 s whatever the
+ * signal says, and `/_esi/pods/up` waits that long when another run holds the real-pod machine lock.
+ */
+export function control(method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<unknown> {
   const h = harness();
-  const r = await fetch(`${h.controlUrl}${path}`, {
-    method,
-    headers: { 'x-esi-control': h.controlToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(`${h.controlUrl}${path}`, {
+      method,
+      headers: { 'x-esi-control': h.controlToken, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      signal: AbortSignal.timeout(timeoutMs),
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 299) reject(new Error(`harness control ${method} ${path.split('?')[0]} → HTTP ${status}: ${text.slice(0, 200)}`));
+        else resolve(text ? JSON.parse(text) : undefined);
+      });
+    });
+    req.on('error', (e) => reject(new Error(`harness control ${method} ${path.split('?')[0]}: ${e.message}`)));
+    req.end(payload);
   });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`harness control ${method} ${path.split('?')[0]} → HTTP ${r.status}: ${text.slice(0, 200)}`);
-  return text ? JSON.parse(text) : undefined;
 }
 
 /** Throws an error naming every shared component that is not running, with its log file. */
