@@ -13,7 +13,18 @@ const der = (tag: number, body: Buffer): Buffer => {
 };
 const seq = (...items: Buffer[]) => der(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]) => der(0x31, Buffer.concat(items));
-const int = (b: Buffer) => der(0x02, b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+/**
+ * DER INTEGER of a non-negative big-endian magnitude, minimally encoded (ITU-T X.690 §8.3.2: no leading
+ * 0x00 unless the next byte's high bit is set). Go's x509 parser refuses anything else ("x509: malformed
+ * serial number"), so kube-apiserver could not call a webhook whose CA had a random serial starting 0x00.
+ */
+export const derInteger = (b: Buffer): Buffer => {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  const m = b.subarray(i);
+  return der(0x02, m[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), m]) : m);
+};
+const int = derInteger;
 const bitString = (b: Buffer, unused = 0) => der(0x03, Buffer.concat([Buffer.from([unused]), b]));
 const octets = (b: Buffer) => der(0x04, b);
 const bool = (v: boolean) => der(0x01, Buffer.from([v ? 0xff : 0]));
@@ -46,6 +57,8 @@ function pem(label: string, body: Buffer): string {
 }
 
 interface CertSpec {
+  /** 16 random bytes (a test can fix them). */
+  serial: Buffer;
   subject: string;
   issuer: string;
   publicKey: KeyObject;
@@ -57,7 +70,8 @@ interface CertSpec {
 }
 
 function certificate(s: CertSpec): string {
-  const serial = randomBytes(16);
+  // RFC 5280 §4.1.2.2: a positive integer of at most 20 octets.
+  const serial = Buffer.from(s.serial);
   serial[0]! &= 0x7f;
   const extensions = [
     ext('2.5.29.19', true, s.ca ? seq(bool(true)) : seq()),
@@ -95,15 +109,16 @@ export interface IssuedTls {
 }
 
 /** A fresh CA and a serving certificate for `sans` (DNS names or IPv4 addresses). */
-export function issueSelfSigned(o: { commonName: string; sans: string[]; now: Date; validityDays: number }): IssuedTls {
+export function issueSelfSigned(o: { commonName: string; sans: string[]; now: Date; validityDays: number; randomSerial?: () => Buffer }): IssuedTls {
+  const serial = o.randomSerial ?? (() => randomBytes(16));
   const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const leaf = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const notBefore = new Date(o.now.getTime() - 5 * 60_000);
   const caNotAfter = new Date(o.now.getTime() + 2 * o.validityDays * 86_400_000);
   const notAfter = new Date(o.now.getTime() + o.validityDays * 86_400_000);
   const caName = `${o.commonName} CA`;
-  const caCert = certificate({ subject: caName, issuer: caName, publicKey: ca.publicKey, signingKey: ca.privateKey, notBefore, notAfter: caNotAfter, ca: true });
-  const cert = certificate({ subject: o.commonName, issuer: caName, publicKey: leaf.publicKey, signingKey: ca.privateKey, notBefore, notAfter, ca: false, sans: o.sans });
+  const caCert = certificate({ serial: serial(), subject: caName, issuer: caName, publicKey: ca.publicKey, signingKey: ca.privateKey, notBefore, notAfter: caNotAfter, ca: true });
+  const cert = certificate({ serial: serial(), subject: o.commonName, issuer: caName, publicKey: leaf.publicKey, signingKey: ca.privateKey, notBefore, notAfter, ca: false, sans: o.sans });
   return {
     caCert,
     caKey: ca.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
