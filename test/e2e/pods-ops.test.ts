@@ -1,8 +1,9 @@
 // Operating esi on running pods (issue 11, issue 19): a CronJob with the native sidecar, a namespace
 // enforcing the `restricted` Pod Security Standard, a backend outage while pods run (files kept, NotReady
 // after the staleness bound, Events, recovery), a failed init agent's reason in its termination message,
-// the endpoint env reaching the in-pod agent, two hostNetwork pods on one node, and an ExternalSecret change
-// with no "restart the pod" warning. Each scenario has its own namespace; they run side by side on the
+// the endpoint env reaching the in-pod agent (app container, esi.dev/agent-env, the chart's agent.env), two
+// hostNetwork pods on one node, an ExternalSecret change with no "restart the pod" warning, the README's
+// Helm install, and webhook pods gone. Each scenario has its own namespace; they run side by side on the
 // shared cluster. Figures (lags, times) are printed, never asserted.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -379,4 +380,44 @@ describe('webhook pods deleted', () => {
       await runAsUser(info, `helm uninstall ${rel} --namespace ${relNs}`).catch((e: Error) => console.warn(`[pods] ${e.message}`));
     }
   }, 400_000);
+});
+
+describe('the chart\'s agent.env (webhook --agent-env)', () => {
+  // A second release whose only namespace is one the README's release excludes (kube-node-lease, in
+  // webhook.excludedNamespaces by default), so exactly this release injects the pod there.
+  it('aims every agent the release injects at the endpoint, with nothing set on the pod', async ({ expect }) => {
+    const ns = 'kube-node-lease';
+    const id = Math.random().toString(16).slice(2, 8);
+    const rel = `esi-agentenv-${id}`;
+    const relNs = await podNamespace(info, 'esi-rel');
+    const values = join(harness().runDir, `${rel}-values.json`);
+    await writeFile(values, JSON.stringify({
+      replicaCount: 1,
+      webhook: { controller: false, excludedNamespaces: [], namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } },
+      agent: { env: { AWS_ENDPOINT_URL: info.motoUrl } },
+    }));
+    await runAsUser(info, `helm install ${rel} deploy/helm/esi --namespace ${relNs} -f ${values}`);
+    const v1 = sentinel('pods-cluster-agent-env');
+    try {
+      await untilServing(info, relNs, rel);
+      const f = await awsFixture(info, ns, harness(), putAwsSecret, v1);
+      const env = f.env.filter((e) => e.name !== 'AWS_ENDPOINT_URL');
+      const name = `agentenv-${id}`;
+      await podApi(info, 'POST', `/api/v1/namespaces/${ns}/pods`, {
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name, labels: { app: name, 'esi.dev/inject': 'true' }, annotations: { 'esi.dev/external-secrets': 'db' } },
+        spec: { ...f.podSpec, containers: [appContainer(info.images.busybox, `${MOUNT}/db/password`, { env, volumeMounts: f.volumeMounts })] },
+      });
+      const pod = await readyPod(info, ns, `app=${name}`, 90_000);
+      expect(pod.spec.initContainers!.find((c) => c.name === 'esi-agent')!.env?.find((e) => e.name === 'AWS_ENDPOINT_URL')?.value).toBe(info.motoUrl);
+      expect(pod.metadata.annotations?.['esi.dev/agent-env']).toBeUndefined();
+      expect(await fileHash(ns, name, `${MOUNT}/db/password`)).toBe(sha256(v1));
+    } finally {
+      await podRaw(info, 'DELETE', `/api/v1/namespaces/${ns}/pods/agentenv-${id}`, { gracePeriodSeconds: 1 });
+      for (const path of ['/apis/external-secrets.io/v1/namespaces/kube-node-lease/externalsecrets/db', '/apis/external-secrets.io/v1/namespaces/kube-node-lease/secretstores/aws', '/api/v1/namespaces/kube-node-lease/serviceaccounts/app']) {
+        await podRaw(info, 'DELETE', path);
+      }
+      await runAsUser(info, `helm uninstall ${rel} --namespace ${relNs}`).catch((e: Error) => console.warn(`[pods] ${e.message}`));
+    }
+  }, 300_000);
 });
