@@ -36,6 +36,12 @@ export interface ApiRateLimit {
 /** 10,000 pods re-resolved in under a minute; the apiserver's priority and fairness answers 429 beyond its share. */
 export const DEFAULT_API_RATE_LIMIT: ApiRateLimit = { qps: 200, burst: 200 };
 
+/**
+ * Writes in flight: the rate limit, not this, paces the apiserver; enough that a slow answer (100–200 ms
+ * from a busy apiserver) still lets the default 200 writes a second through (32 / 0.16 s).
+ */
+export const DEFAULT_WORKERS = 32;
+
 export interface PodConfigControllerOptions {
   client: KubeClient;
   cache: ClusterCache;
@@ -44,7 +50,7 @@ export interface PodConfigControllerOptions {
   metrics: WebhookMetrics;
   /** Full re-check of every injected pod (ms); 0 disables. */
   resyncMs?: number;
-  /** Concurrent reconciles (default 16). */
+  /** Concurrent reconciles (default DEFAULT_WORKERS). */
   workers?: number;
   rateLimit?: ApiRateLimit;
   backoff?: ItemBackoff;
@@ -180,7 +186,7 @@ export class PodConfigController {
       this.#resync = setInterval(() => this.enqueueAll(), every);
       this.#resync.unref();
     }
-    this.#workers = Array.from({ length: this.#o.workers ?? 16 }, () => this.#worker(queue));
+    this.#workers = Array.from({ length: this.#o.workers ?? DEFAULT_WORKERS }, () => this.#worker(queue));
     await Promise.all(this.#workers);
     clearInterval(this.#resync);
     signal.removeEventListener('abort', stop);

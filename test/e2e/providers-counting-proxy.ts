@@ -13,6 +13,8 @@ export interface RecordedCall {
   /** Secrets Manager JSON input minus secret values; STS form params minus the web identity token. */
   params: Record<string, unknown>;
   status: number;
+  /** performance.now() when the request arrived (bench/scale bins calls per second by it). */
+  at: number;
 }
 
 export interface CountingProxy {
@@ -40,6 +42,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const calls: RecordedCall[] = [];
   const deny = new Set<string>();
   const server: Server = createServer(async (req, res) => {
+    const at = performance.now();
     try {
       const body = await readBody(req);
       const auth = String(req.headers['authorization'] ?? '');
@@ -69,7 +72,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         }
       }
       if (deny.has(op)) {
-        calls.push({ op, service, accessKeyId, params, status: 400 });
+        calls.push({ op, service, accessKeyId, params, status: 400, at });
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'denied-by-test-proxy' });
         res.end(JSON.stringify({ __type: 'AccessDeniedException', message: `User is not authorized to perform: secretsmanager:${op}` }));
         return;
@@ -86,7 +89,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         signal: AbortSignal.timeout(30_000),
       });
       const out = Buffer.from(await upstream.arrayBuffer());
-      calls.push({ op, service, accessKeyId, params, status: upstream.status });
+      calls.push({ op, service, accessKeyId, params, status: upstream.status, at });
       const outHeaders: Record<string, string> = {};
       upstream.headers.forEach((v, k) => {
         if (!['content-length', 'transfer-encoding', 'connection', 'content-encoding'].includes(k)) outHeaders[k] = v;
