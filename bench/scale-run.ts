@@ -258,6 +258,15 @@ export async function runScaleBench(o: ScaleOptions) {
       return { lat, errors: () => errors, run };
     };
 
+    // The same load with the controller idle: on a shared machine most of the latency is the machine's.
+    const idleStop = { done: false };
+    const idleLoad = admissionLoad(leader.port, idleStop);
+    await sleep(10_000);
+    idleStop.done = true;
+    await idleLoad.run;
+    const idleLat = idleLoad.lat.sort((x, y) => x - y);
+    const p99Idle = pct(idleLat, 99);
+    log(`admission with the controller idle (load average ${loadAverage()}): ${idleLat.length} requests at ${o.admissionRate}/s, p50 ${pct(idleLat, 50).toFixed(2)} ms, p99 ${p99Idle.toFixed(2)} ms`);
     const before = await updated(leader);
     const loadAtResync = loadAverage();
     const cpu = (r: Replica) => metric(r, 'esi_webhook_process_cpu_seconds_total');
@@ -320,7 +329,7 @@ export async function runScaleBench(o: ScaleOptions) {
     log(`backend: ${o.agents} agents, refresh ${o.refreshSeconds} s: first syncs ${backend.firstSyncCalls} calls in ${backend.firstSyncSeconds} s; next interval ${backend.calls} calls, mean ${backend.mean.toFixed(1)}/s, peak ${backend.peak}/s → peak/mean ${backend.ratio.toFixed(2)}`);
 
     const loadAtEnd = loadAverage();
-    return { pods: o.pods, createS, rssBase, rssPods, perK, resyncS, p99, admissionRequests: lat.length, failoverS, lost, seen, rewritten: Math.max(0, rewritten), backend, load: { resync: `${loadAtResync} → ${loadAfterResync}`, failover: loadAtKill, end: loadAtEnd } };
+    return { pods: o.pods, createS, rssBase, rssPods, perK, resyncS, p99, p99Idle, admissionRequests: lat.length, failoverS, lost, seen, rewritten: Math.max(0, rewritten), backend, load: { resync: `${loadAtResync} → ${loadAfterResync}`, failover: loadAtKill, end: loadAtEnd } };
   } finally {
     for (const r of replicas) if (r.proc.exitCode === null) r.proc.kill('SIGKILL');
     for (const p of [...procs].reverse()) await stopProcess(p).catch(() => undefined);
@@ -352,19 +361,26 @@ async function backendSpread(o: ScaleOptions) {
     runAgent({ config: { ...config, mountPath: `/agent-${i}` }, root: join(o.work, 'agents'), mode: 'sidecar', env, signal: stop.signal, logger: silentLogger, health: false, kube: null, hooks: {} }).catch(() => 1),
   );
   const I = o.refreshSeconds;
-  await sleep((2 * I + 1) * 1000);
+  // The rollout's first syncs end when every agent has called once (on a busy machine 500 agents take a
+  // while to start); their first refreshes then spread over the next interval, and the interval after
+  // that is the steady state measured here.
+  const sm = () => proxy.calls.filter((c) => c.service === 'secretsmanager');
+  await until('the agents\' first syncs', 2 * I * 1000, async () => (sm().length >= o.agents ? true : undefined), 100);
+  const firstSyncsEnd = Math.ceil((Math.max(...sm().slice(0, o.agents).map((c) => c.at)) - start) / 1000);
+  await sleep(Math.max(0, start + (firstSyncsEnd + 2 * I + 1) * 1000 - performance.now()));
   stop.abort();
   await Promise.all(runs);
   await proxy.close();
   // Calls binned by arrival time (a timer ticking each second drifts when 500 agents share this process).
-  const perSecond = new Array<number>(2 * I).fill(0);
+  const seconds = firstSyncsEnd + 2 * I;
+  const perSecond = new Array<number>(seconds).fill(0);
   for (const c of proxy.calls) {
     const s = Math.floor((c.at - start) / 1000);
-    if (c.service === 'secretsmanager' && s >= 0 && s < 2 * I) perSecond[s]! += 1;
+    if (c.service === 'secretsmanager' && s >= 0 && s < seconds) perSecond[s]! += 1;
   }
-  // seconds [0, I): the rollout's first syncs; [I, 2I): one refresh interval after it
-  const first = perSecond.slice(0, I);
-  const next = perSecond.slice(I, 2 * I);
+  // seconds [0, end): the rollout's first syncs; then one interval of first refreshes; then the one measured
+  const first = perSecond.slice(0, firstSyncsEnd);
+  const next = perSecond.slice(firstSyncsEnd + I, seconds);
   const calls = next.reduce((x, y) => x + y, 0);
   const mean = calls / next.length;
   const peak = Math.max(...next);
