@@ -6,11 +6,12 @@
  * Structure comes from the `yaml` package (failsafe schema: every scalar a string); scalar resolution
  * follows yaml.v2's resolve() so `yes`→true, `0755`→493, `1_000`→1000, `n`→false.
  */
-import { isMap, isScalar, isSeq, parseAllDocuments, Scalar, type Node as YNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, Scalar, type Document, type Node as YNode } from 'yaml';
 import { fromText, toText } from '../../core/go/utf8.ts';
 import { jsonFloat, marshalJSON } from './encoding.ts';
 import { formatFloat, formatFloat32, parseGoFloat, parseGoInt } from '../../core/go/strconv.ts';
 import { GoMap, GoSlice, type GoValue } from './value.ts';
+import { goYamlSyntaxError } from './yaml-syntax.ts';
 
 export class YamlError extends Error {}
 
@@ -60,25 +61,85 @@ function resolvePlain(s: string): YV {
   return s;
 }
 
-function convertNode(n: YNode | null | undefined): YV {
+/** go-yaml's guard against alias bombs (decode.go unmarshal, allowedAliasRatio): nodes decoded, those inside aliases. */
+interface AliasCount {
+  nodes: number;
+  inAlias: number;
+  depth: number;
+}
+
+function countNode(c: AliasCount): void {
+  c.nodes++;
+  if (c.depth > 0) c.inAlias++;
+  const low = 400_000;
+  const high = 4_000_000;
+  const allowed = c.nodes <= low ? 0.99 : c.nodes >= high ? 0.1 : 0.99 - 0.89 * ((c.nodes - low) / (high - low));
+  if (c.inAlias > 100 && c.nodes > 1000 && c.inAlias / c.nodes > allowed) {
+    throw new YamlError('error converting YAML to JSON: yaml: document contains excessive aliasing');
+  }
+}
+
+/**
+ * An alias is the value of the last anchor of that name before it, decoded again (go-yaml's decode.go
+ * alias(): an unknown name and an anchor inside its own value are errors, in its words).
+ */
+/** One document's conversion: the source (for block scalars at its end), open collections, alias counts. */
+interface Convert {
+  doc: Document;
+  text: string;
+  open: Set<YNode>;
+  count: AliasCount;
+}
+
+function convertNode(n: YNode | null | undefined, cx: Convert): YV {
+  const { doc, open, count } = cx;
   if (n === null || n === undefined) return null;
+  countNode(count);
+  if (isAlias(n)) {
+    const target = n.resolve(doc) as YNode | undefined;
+    if (!target) throw new YamlError(`error converting YAML to JSON: yaml: unknown anchor '${n.source}' referenced`);
+    if (open.has(target)) throw new YamlError(`error converting YAML to JSON: yaml: anchor '${n.source}' value contains itself`);
+    open.add(target);
+    count.depth++;
+    try {
+      return convertNode(target, cx);
+    } finally {
+      count.depth--;
+      open.delete(target);
+    }
+  }
   if (isScalar(n)) {
     const v = String((n as Scalar).value ?? '');
     const tag = (n as Scalar).tag;
     if (tag === 'tag:yaml.org,2002:str' || tag === '!!str') return v;
     if (n.type === Scalar.PLAIN) return resolvePlain(v);
+    if ((n.type === Scalar.BLOCK_LITERAL || n.type === Scalar.BLOCK_FOLDED) && v.endsWith('\n') && endsUnbroken(n, cx.text)) return v.slice(0, -1);
     return v;
   }
-  if (isSeq(n)) return n.items.map((x) => convertNode(x as YNode));
-  if (isMap(n)) {
-    const m = new Map<YV, YV>();
-    for (const pair of n.items) {
-      const k = convertNode(pair.key as YNode);
-      m.set(k, convertNode(pair.value as YNode));
+  if (isSeq(n) || isMap(n)) open.add(n);
+  try {
+    if (isSeq(n)) return n.items.map((x) => convertNode(x as YNode, cx));
+    if (isMap(n)) {
+      const m = new Map<YV, YV>();
+      for (const pair of n.items) {
+        const k = convertNode(pair.key as YNode, cx);
+        m.set(k, convertNode(pair.value as YNode, cx));
+      }
+      return m;
     }
-    return m;
+  } finally {
+    open.delete(n);
   }
   return null;
+}
+
+/**
+ * A block scalar that runs to the end of a text with no final line break: go-yaml adds the line break
+ * only where it read one (scannerc.go scan_block_scalar), the yaml package always.
+ */
+function endsUnbroken(n: Scalar, text: string): boolean {
+  const end = n.range?.[1];
+  return end !== undefined && end >= text.length && !/[\n\r\u0085\u2028\u2029]$/.test(text);
 }
 
 function parseFirst(text: string): YV {
@@ -93,9 +154,12 @@ function parseFirst(text: string): YV {
   if (list.length === 0) return null;
   const doc = list[0];
   if (doc.errors.length > 0) {
-    throw new YamlError(`error converting YAML to JSON: yaml: ${doc.errors[0].message.split('\n')[0]}`);
+    // go-yaml's own words for the problem (yaml-syntax.ts); the yaml package's only where that model finds none.
+    const problem = goYamlSyntaxError(toText(text)) ?? doc.errors[0].message.split('\n')[0];
+    throw new YamlError(`error converting YAML to JSON: yaml: ${problem}`);
   }
-  return convertNode(doc.contents as YNode);
+  const source = toText(text);
+  return convertNode(doc.contents as YNode, { doc: doc as Document, text: source, open: new Set(), count: { nodes: 1, inAlias: 0, depth: 0 } });
 }
 
 function keyString(k: YV, v: YV): string {
@@ -118,8 +182,26 @@ function jsonKind(v: YV): string {
   return 'number';
 }
 
+/**
+ * go-yaml parses the whole document before it decodes anything, so a syntax problem is what it reports
+ * even where the `yaml` package parsed on and a later step failed (`: x`, `x: [a]: b`).
+ */
+function syntaxFirst<T>(text: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (e) {
+    const problem = e instanceof YamlError ? goYamlSyntaxError(toText(text)) : undefined;
+    if (problem !== undefined) throw new YamlError(`error converting YAML to JSON: yaml: ${problem}`);
+    throw e;
+  }
+}
+
 /** sigs.k8s.io/yaml Unmarshal into map[string]string (ESO's KeysAndValues scope). */
 export function unmarshalStringMap(text: string): Map<string, string> {
+  return syntaxFirst(text, () => stringMap(text));
+}
+
+function stringMap(text: string): Map<string, string> {
   const root = parseFirst(text);
   const out = new Map<string, string>();
   if (root === null) return out;
@@ -153,6 +235,10 @@ function scalarString(v: YV): string {
 
 /** sigs.k8s.io/yaml Unmarshal into map[string]interface{} (fromYaml). */
 export function unmarshalToGo(text: string): GoMap {
+  return syntaxFirst(text, () => toGoMap(text));
+}
+
+function toGoMap(text: string): GoMap {
   const root = parseFirst(text);
   const toGo = (v: YV): GoValue => {
     if (v === null) return null;

@@ -33,7 +33,8 @@ export const VERSION_DIFFERENCES: VersionDifference[] = [
     name: 'target.immutable: an existing Secret (created before, or by an earlier sync) is written again',
     v0_16_2:
       'pkg/controllers/externalsecret/externalsecret_controller.go:420-440 (the mutation always re-applies the ' +
-      'template, also to an existing Secret) and :684-718 (updateSecret: when the existing Secret is immutable ' +
+      'template, also to an existing Secret, so a template that fails fails that sync: "unable to mutate secret ' +
+      '%s: …") and :684-718 (updateSecret: when the existing Secret is immutable ' +
       'and its data or type would change: "unable to update secret %s: secret is immutable"; metadata alone is ' +
       'updated)',
     v2_9_0:
@@ -44,8 +45,9 @@ export const VERSION_DIFFERENCES: VersionDifference[] = [
       if (!target(c).immutable || before.kind !== 'secret' || esi.kind !== 'secret') return false;
       // esi (v2.9.0) kept the data and type the Secret had before the round.
       if (!same(esi.data, before.data) || esi.type !== before.type || !esi.immutable) return false;
-      // v0.16.2 wrote the new data: the apiserver refused it (immutable, or an invalid key), or it went in.
-      if (eso.kind === 'error') return eso.messages.every((m) => /^unable to update secret [^ ]+: /.test(m));
+      // v0.16.2 wrote the new data: the apiserver refused it (immutable, or an invalid key), the template
+      // it applied again failed, or it went in.
+      if (eso.kind === 'error') return eso.messages.every((m) => /^unable to (update|mutate) secret [^ ]+: /.test(m));
       return eso.kind === 'secret' && (!same(eso.data, esi.data) || !same(eso.labels, esi.labels) || !same(eso.annotations, esi.annotations) || eso.type !== esi.type);
     },
   },
@@ -96,25 +98,8 @@ export const VERSION_DIFFERENCES: VersionDifference[] = [
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export const ESI_GAPS: EsiGap[] = [
-  {
-    name: 'YAML syntax errors in KeysAndValues templates carry the JS parser\'s text',
-    detail:
-      'ESO parses KeysAndValues output with sigs.k8s.io/yaml over yaml.v2 (libyaml\'s messages, e.g. "yaml: line 1: ' +
-      'did not find expected \',\' or \']\'"); esi parses with the yaml package and passes its first error message on. ' +
-      'The chain before it ("could not unmarshal template to \'map[string][]byte\': error converting YAML to JSON: ' +
-      'yaml: ") is the same. Matching libyaml\'s messages needs a libyaml-compatible scanner (eso/template/yaml.ts).',
-    applies(_c, _round, _before, eso, esi) {
-      const chain = "could not unmarshal template to 'map[string][]byte': error converting YAML to JSON: yaml: ";
-      if (eso.kind !== 'error' || esi.kind !== 'error') return false;
-      const line = esi.messages[0] ?? '';
-      return eso.messages.every((m) => {
-        const at = m.indexOf(chain);
-        return at >= 0 && line.includes(m.slice(0, at + chain.length));
-      });
-    },
-  },
-];
+/** None today: YAML syntax errors read as go-yaml's since eso/template/yaml-syntax.ts (they were the last). */
+export const ESI_GAPS: EsiGap[] = [];
 
 /**
  * Where the agent's sync-secret may differ from `esi render` for the same ExternalSecret: what the README
