@@ -228,5 +228,9 @@ describe('admit with a PatchMemo: identical pods (a ReplicaSet\'s) are injected 
     memo.set('b', a);
     memo.set('c', a);
     expect([memo.get('a'), memo.get('b'), memo.get('c')]).toEqual([undefined, a, a]);
+    // a pod past maxKeyLength is answered, never kept
+    const small = new PatchMemo({ maxKeyLength: 10 });
+    small.set('x'.repeat(11), a);
+    expect(small.size).toBe(0);
   });
 });

@@ -7,7 +7,8 @@
  * same way). What `AdmissionEnv.context()` reads is not in the key, so whoever builds that context clears
  * the memo when it changes (webhook/run.ts: every watch-cache change, every CA fetch), and no entry
  * outlives `maxAgeMs` (a fetched CA expires by time). Only outcomes the injector reached without an
- * error are kept; denials and errors are recomputed, so their messages stay current.
+ * error are kept; denials and errors are recomputed, so their messages stay current. Bounded: 256 pod
+ * shapes of at most 32 Ki characters of JSON each (a larger pod is injected every time).
  */
 import type { PatchOp } from '../injector/index.ts';
 
@@ -22,6 +23,8 @@ export interface MemoizedAnswer {
 export interface PatchMemoOptions {
   /** Distinct pod shapes kept (oldest dropped first); a shape is one pod template. */
   maxEntries?: number;
+  /** Pods whose JSON is longer are not kept, so the memo stays under maxEntries × this many characters. */
+  maxKeyLength?: number;
   maxAgeMs?: number;
   now?: () => number;
 }
@@ -30,11 +33,13 @@ export class PatchMemo {
   readonly #entries = new Map<string, { at: number; answer: MemoizedAnswer }>();
   readonly #maxEntries: number;
   readonly #maxAgeMs: number;
+  readonly #maxKeyLength: number;
   readonly #now: () => number;
 
   constructor(o: PatchMemoOptions = {}) {
     this.#maxEntries = o.maxEntries ?? 256;
     this.#maxAgeMs = o.maxAgeMs ?? 30_000;
+    this.#maxKeyLength = o.maxKeyLength ?? 32 * 1024;
     this.#now = o.now ?? Date.now;
   }
 
@@ -53,6 +58,7 @@ export class PatchMemo {
   }
 
   set(key: string, answer: MemoizedAnswer): void {
+    if (key.length > this.#maxKeyLength) return;
     this.#entries.delete(key);
     if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { at: this.#now(), answer });
