@@ -112,8 +112,9 @@ export const ENV = {
  * What the injector puts in NODE_OPTIONS of every agent container. A 1 MiB semi-space keeps V8's young
  * generation from growing to several MiB while the agent starts (loading a provider's SDK allocates a
  * lot) and then staying that size for the pod's life: about 2 MiB less idle RSS with a Vault store and
- * 3 MiB with AWS (bench/peers). An idle agent allocates little, so the smaller space costs no measurable
- * CPU. Node allows this V8 flag in NODE_OPTIONS (https://nodejs.org/api/cli.html#node_optionsoptions).
+ * 3 MiB with AWS (bench/peers). The price is more young-generation collections while starting, 10–20 ms
+ * of CPU once per pod; an idle agent allocates little, so nothing after that. Node allows this V8 flag in
+ * NODE_OPTIONS (https://nodejs.org/api/cli.html#node_optionsoptions).
  */
 export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1';
 
