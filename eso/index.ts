@@ -40,6 +40,6 @@ export { dataHash, createdByHash, compareBytes } from './hash.ts';
 export type { TemplateEngine, WorkingSecret, TemplateScope } from './templating.ts';
 export { compileFindRegexp, type FindRegexp } from './find.ts';
 // What provider semantics (providers/<name>/) build on: property paths and Go's JSON as ESO's providers use them.
-export { awsExtractMap, awsPropertyOf, fakePropertyOf, vaultExtractMap, vaultValueOf } from './gjson/index.ts';
+export { awsExtractMap, awsPropertyOf, azurePropertyOf, fakePropertyOf, vaultExtractMap, vaultValueOf } from './gjson/index.ts';
 export { compareGoStrings, GoJsonError, GoNumber, marshal, unmarshalAny, type GoValue } from './gojson/index.ts';
 export { ES_CONDITION, ES_MESSAGE, ES_EVENT, STORE_CONDITION, kubeTime, setCondition, failureConditionMessage, type StatusCondition } from './status.ts';

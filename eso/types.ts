@@ -233,4 +233,4 @@ export interface SecretStore extends KubeObject {
   spec: SecretStoreSpec;
 }
 
-export type ProviderName = 'aws' | 'vault' | 'fake';
+export type ProviderName = 'aws' | 'vault' | 'azurekv' | 'fake';

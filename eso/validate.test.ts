@@ -92,7 +92,7 @@ describe('parsing and CRD defaults (§1)', () => {
     expect(store({ aws: { service: 'SecretsManager' } })).toThrow('spec.provider.aws.region: required');
     expect(store({ vault: {} })).toThrow('spec.provider.vault.server: required');
     expect(store({ fake: {} })).toThrow('spec.provider.fake.data: required');
-    expect(store({ gcpsm: {} })).toThrow('esi supports the aws, vault and fake providers; got gcpsm');
+    expect(store({ gcpsm: {} })).toThrow('esi supports the aws, vault, azurekv and fake providers; got gcpsm');
   });
 });
 

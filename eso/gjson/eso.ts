@@ -33,6 +33,21 @@ export function awsPropertyOf(payload: string | Uint8Array, property: string): U
 }
 
 /**
+ * Azure Key Vault `getProperty` (ESO providers/v1/azure/keyvault/keyvault.go): gjson first; only when that
+ * finds nothing and the property contains `.`, the property as one literal key (every `.` escaped) —
+ * the reverse of AWS's order. Value = gjson `Result.String()`.
+ */
+export function azurePropertyOf(payload: string | Uint8Array, property: string): Uint8Array | undefined {
+  const json = toByteString(payload);
+  const path = toByteString(property);
+  const r = getRaw(json, path);
+  if (exists(r)) return byteStringToBytes(resultString(r));
+  if (!path.includes('.')) return undefined;
+  const literal = getRaw(json, path.replaceAll('.', '\\.'));
+  return exists(literal) ? byteStringToBytes(resultString(literal)) : undefined;
+}
+
+/**
  * AWS `metadataPolicy: Fetch` (§7.1 step 5): the secret's tags as `json.Marshal(map[string]string)`
  * (sorted keys, HTML-escaped; a repeated key keeps its last value). Select a tag from it with
  * `awsPropertyOf(tagsJSON, property)`.

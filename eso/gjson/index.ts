@@ -6,6 +6,7 @@
  *
  * Provider helpers (bytes ESO writes, or undefined where ESO reports "not found"):
  * - `awsPropertyOf(secretString, property)`   AWS GetSecret with property: literal dotted key first, then path.
+ * - `azurePropertyOf(value, property)`        Azure Key Vault getProperty: path first, then the literal dotted key.
  * - `fakePropertyOf(value, property)`         fake provider: plain gjson.
  * - `vaultValueOf(kvData, property?)`         Vault: whole JSON / top-level key / gjson path.
  * - `vaultExtractMap(bytes)`                  Vault dataFrom.extract (float64 re-decoding).
@@ -15,4 +16,4 @@
  */
 export { get, GjsonResult } from './result.ts';
 export { GjsonTooDeepError, type GjsonType } from './get.ts';
-export { awsPropertyOf, awsTagsJSON, fakePropertyOf, vaultValueOf, vaultExtractMap, awsExtractMap } from './eso.ts';
+export { awsPropertyOf, azurePropertyOf, awsTagsJSON, fakePropertyOf, vaultValueOf, vaultExtractMap, awsExtractMap } from './eso.ts';
