@@ -236,6 +236,50 @@ describe('injectPod', () => {
     expect(JSON.stringify(config(r.pod))).not.toMatch(/CANARY|secretKeyRef/);
   });
 
+  it("Azure Key Vault: AKS's Workload Identity env and token volume copied like IRSA; serviceAccountRef gets a projected api://AzureADTokenExchange token; a service principal secretKeyRef env", () => {
+    const objects = [
+      store('kv-wi', { azurekv: { vaultUrl: 'https://kv.vault.azure.net', authType: 'WorkloadIdentity' } }),
+      store('kv-ref', { azurekv: { vaultUrl: 'https://kv.vault.azure.net', authType: 'WorkloadIdentity', tenantId: 't', serviceAccountRef: { name: 'default' } } }),
+      store('kv-sp', { azurekv: { vaultUrl: 'https://kv.vault.azure.net', tenantId: 't', authSecretRef: { clientId: { name: 'azure-sp', key: 'id' }, clientSecret: { name: 'azure-sp', key: 'secret' } } } }),
+      externalSecret('a', 'kv-wi'),
+      externalSecret('b', 'kv-ref'),
+      externalSecret('c', 'kv-sp'),
+    ];
+    const input = pod({ 'esi.dev/external-secrets': 'a,b,c' }, {
+      containers: [
+        {
+          name: 'app',
+          image: 'app:1',
+          // What AKS's azure-workload-identity webhook adds to a pod labelled azure.workload.identity/use.
+          env: [
+            { name: 'AZURE_CLIENT_ID', value: '00000000-0000-0000-0000-00000000c1d0' },
+            { name: 'AZURE_TENANT_ID', value: '00000000-0000-0000-0000-0000000007e0' },
+            { name: 'AZURE_FEDERATED_TOKEN_FILE', value: '/var/run/secrets/azure/tokens/azure-identity-token' },
+            { name: 'AZURE_AUTHORITY_HOST', value: 'https://login.microsoftonline.com/' },
+          ],
+          volumeMounts: [{ name: 'azure-identity-token', mountPath: '/var/run/secrets/azure/tokens', readOnly: true }],
+        },
+      ],
+      volumes: [{ name: 'azure-identity-token', projected: { sources: [{ serviceAccountToken: { audience: 'api://AzureADTokenExchange', expirationSeconds: 3600, path: 'azure-identity-token' } }] } }],
+    });
+    const r = injectPod(input, ctx({}, objects));
+    const a = agentOf(r.pod);
+    const env = Object.fromEntries(a.env!.map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env['AZURE_CLIENT_ID']).toBe('00000000-0000-0000-0000-00000000c1d0');
+    expect(env['AZURE_TENANT_ID']).toBe('00000000-0000-0000-0000-0000000007e0');
+    expect(env['AZURE_FEDERATED_TOKEN_FILE']).toBe('/var/run/secrets/azure/tokens/azure-identity-token');
+    expect(env['AZURE_AUTHORITY_HOST']).toBe('https://login.microsoftonline.com/');
+    expect(a.volumeMounts).toContainEqual({ name: 'azure-identity-token', mountPath: '/var/run/secrets/azure/tokens', readOnly: true });
+    const vol = r.pod.spec.volumes!.find((v) => v.name === 'esi-azurekv-token')!;
+    expect(vol.projected!.sources).toEqual([{ serviceAccountToken: { path: 'token', expirationSeconds: 3600, audience: 'api://AzureADTokenExchange' } }]);
+    expect(a.volumeMounts).toContainEqual({ name: 'esi-azurekv-token', mountPath: '/var/run/secrets/esi.dev/azurekv', readOnly: true });
+    expect(config(r.pod).serviceAccountTokens?.['azurekv']).toBe('/var/run/secrets/esi.dev/azurekv/token');
+    const names = credentialEnvNames('SecretStore', 'kv-sp');
+    expect(env[names['azureClientId']!]).toEqual({ secretKeyRef: { name: 'azure-sp', key: 'id' } });
+    expect(env[names['azureClientSecret']!]).toEqual({ secretKeyRef: { name: 'azure-sp', key: 'secret' } });
+    expect(r.pod.spec.containers[0]!.volumeMounts!.map((m) => m.name)).toEqual(['azure-identity-token', 'esi-secrets']);
+  });
+
   it("inlines a Vault store's caProvider CA and mounts a token for JWT auth with its audience", () => {
     const objects = [
       store('vault', {
