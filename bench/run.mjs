@@ -12,6 +12,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const benches = [
   { name: 'backend-calls', file: 'bench/backend-calls.mjs', what: 'backend calls per refresh, esi vs ESO (moto)' },
+  { name: 'azure-agent', file: 'bench/azure-agent.mjs', what: 'esi agent with an Azure Key Vault store (harness double) vs an AWS store (moto): first file set, idle RSS' },
   { name: 'peers', file: 'bench/peers/run.mjs', what: 'esi agent vs bao agent, esi webhook vs the Go pod-identity webhook, both vs bare node' },
   { name: 'regexp', file: 'bench/regexp.mjs', what: 'Go regexps on pathological patterns (30k-100k chars), V8 backtracking before, budget calibration' },
   { name: 'scale', file: 'bench/scale.mjs', what: '10,000 pods in a real apiserver: webhook RSS, store change → every pod, admission p99 meanwhile, leader failover, backend spread of 500 agents' },

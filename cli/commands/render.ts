@@ -27,10 +27,11 @@ the resulting v1 Secret (data base64, ESO's labels and annotations, data-hash).
   --controller-class NAME  ESO's --controller-class (default empty)
   -h, --help               show this help
 
-Stores with the fake provider render offline. AWS and Vault stores are read with the current
-environment's credentials (AWS SDK chain and AWS_ENDPOINT_URL*; Vault: the store's server, VAULT_TOKEN
-or the store's auth). Credentials a store names by secretRef (AWS auth.secretRef, Vault tokenSecretRef,
-AppRole, JWT) are read from Secrets given with -f.
+Stores with the fake provider render offline. AWS, Vault and Azure Key Vault stores are read with the
+current environment's credentials (AWS SDK chain and AWS_ENDPOINT_URL*; Vault: the store's server,
+VAULT_TOKEN or the store's auth; Azure: AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE,
+AZURE_AUTHORITY_HOST). Credentials a store names by secretRef (AWS auth.secretRef, Vault tokenSecretRef,
+AppRole, JWT, Azure authSecretRef) are read from Secrets given with -f.
 
 When ESO would leave no Secret, nothing is printed and stderr says why (exit 0); when it would leave an
 existing Secret untouched, that Secret is printed. On error: exit 1 and one line naming the field.
