@@ -57,7 +57,8 @@ export async function openKeyVaultStore(store: SecretStore, ctx: ProviderContext
   const token = cachedToken(source, opts.now);
   const api = keyVaultRest({ ...opts, vaultUrl: prov.vaultUrl, token });
   ctx.logger?.debug({ store: storeId, authType: plan.kind, vault: new URL(prov.vaultUrl).host }, 'azure key vault store opened');
-  const mono = () => performance.now() / 1000;
+  // process.hrtime, not the global `performance` (its first touch loads node:perf_hooks into the agent).
+  const mono = () => Number(process.hrtime.bigint()) / 1e9;
 
   return {
     forSync(): SyncClient {
