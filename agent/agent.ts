@@ -16,7 +16,7 @@ import { ensureRealDirUnder, readFileNoFollow, replaceFile } from './safe-fs.ts'
 import { roundResolver, StoreSessions, type StoreOpener } from './clients.ts';
 import { changeHash, configError, FORCE_SYNC_SPREAD_MS, forceSyncValue, nextRefreshDelay, parseAgentConfig, refreshRule, syncOnChange, validateAgentConfig, type RefreshRule } from './config.ts';
 import { envFileContent } from './envfile.ts';
-import { jsonLogger, type AgentLogger } from './log.ts';
+import { jsonLogger, type Logger } from '../core/log.ts';
 import { podIdentity, postExternalSecretEvent, postPodEvent, type StatusReport } from './events.ts';
 import { ENV_KUBECONFIG, kubeClientFromEnv, type KubeClient } from '../kube/index.ts';
 import { providerFor } from '../providers/index.ts';
@@ -76,7 +76,7 @@ export interface RunAgentOptions {
   once?: boolean;
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
-  logger?: AgentLogger;
+  logger?: Logger;
   logLevel?: string;
   /** Where JSON log lines go when no `logger` is given (default: process stdout). */
   logDestination?: { write(line: string): void };
@@ -162,7 +162,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
 
 class Agent {
   readonly #o: RunAgentOptions;
-  readonly #log: AgentLogger;
+  readonly #log: Logger;
   readonly #metrics: AgentMetrics;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -418,7 +418,7 @@ class Agent {
           ...(engine ? { engine } : {}),
         });
       // Files are the pod's own: they always get what ESO would put in a Secret it creates and owns, whoever
-      // manages the store (ESO-SEMANTICS §2.1 controller classes only decide who writes Secrets).
+      // manages the store (ESO v2.9.0 pkg/controllers/secretstore/common.go ShouldProcessStore: controller classes only decide who writes Secrets).
       const forFiles: ExternalSecret = { ...es, spec: { ...es.spec, target: { ...es.spec.target, creationPolicy: 'Owner', immutable: false } } };
       const ownClass = this.#config.stores[storeKey(es.spec.secretStoreRef?.kind ?? '', es.spec.secretStoreRef?.name ?? '')]?.spec.controller ?? '';
       const r = await render(forFiles, ownClass);

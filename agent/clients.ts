@@ -6,7 +6,7 @@
  * load only when a store uses them (each provider's `open` imports its own).
  */
 import { createHash } from 'node:crypto';
-import type { AgentLogger } from './log.ts';
+import type { Logger } from '../core/log.ts';
 import { describeError, EsiError, NoSecretError } from '../core/index.ts';
 import { storeKey } from '../contract/index.ts';
 import { storeRefFor, type ClientResolver, type ExternalSecret, type RemoteRef, type SecretDataMap, type SecretStore, type SecretsClient, type SecretStoreRef } from '../eso/index.ts';
@@ -24,7 +24,7 @@ export interface StoreSessionsOptions {
   /** Evaluated when a session opens (the config may have changed since the agent started). */
   ctx: (store: SecretStore) => Omit<ProviderContext, 'metrics'>;
   metrics?: AgentMetrics;
-  log?: AgentLogger;
+  log?: Logger;
   opener?: StoreOpener;
 }
 
@@ -95,7 +95,7 @@ export interface RoundOptions {
   stores: Record<string, SecretStore>;
   sessions: StoreSessions;
   metrics?: AgentMetrics;
-  log?: AgentLogger;
+  log?: Logger;
 }
 
 /**

@@ -157,7 +157,7 @@ export function refreshRule(entry: AgentExternalSecret, config: AgentConfig, flo
 
 /**
  * Whether a config change that touched this ExternalSecret syncs it now. ESO's rules, adapted to a pod
- * (ESO-SEMANTICS §2.2): CreatedOnce never syncs again; Periodic with interval 0 never syncs again once
+ * (ESO v2.9.0 pkg/controllers/externalsecret/externalsecret_controller.go shouldRefresh): CreatedOnce never syncs again; Periodic with interval 0 never syncs again once
  * synced (not even after edits); otherwise a changed spec/metadata/store triggers a sync.
  */
 export function syncOnChange(rule: RefreshRule, synced: boolean): boolean {

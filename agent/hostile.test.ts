@@ -5,7 +5,7 @@
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from './log.ts';
+import { silentLogger } from '../core/log.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../contract/index.ts';
 import { AtomicDirWriter, READY_FILE_NAME, runAgent, STATE_FILE_NAME, validateAgentConfig, VERSION_FILE_NAME } from './index.ts';

@@ -20,6 +20,6 @@ export { parseAgentConfig, validateAgentConfig, DEFAULT_FILE_MODE, DEFAULT_CONTR
 export { parseGoDuration, backoffDelay, jitteredInterval, defaultStaleAfter, DEFAULT_BACKOFF, type BackoffPolicy } from './timing.ts';
 export { createMetrics, type AgentMetrics } from './metrics.ts';
 export { writeTerminationMessage, TERMINATION_MESSAGE_PATH } from './termination.ts';
-export { jsonLogger, silentLogger, type AgentLogger } from './log.ts';
+export { jsonLogger, silentLogger, type Logger } from '../core/log.ts';
 export { envFileContent, envName } from './envfile.ts';
 export type { ProviderClientFactory, ProviderContext } from './clients.ts';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from './log.ts';
+import { silentLogger } from '../core/log.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANNOTATION_DATA_HASH, LABEL_CREATED_BY, LABEL_MANAGED, buildSecret, dataHash } from '../eso/index.ts';
 import { runAgent } from './index.ts';

@@ -6,7 +6,7 @@
  * Only for stores of esi's controller class, so ESO's controller and the agent never both write it.
  */
 import { createHash } from 'node:crypto';
-import type { AgentLogger } from './log.ts';
+import type { Logger } from '../core/log.ts';
 import { EsiError, type Secret } from '../core/index.ts';
 import { DEFAULT_CONTROLLER_CLASS, type AgentConfig, type AgentExternalSecret } from '../contract/index.ts';
 import { targetName, withManagedLabel, type SecretOutcome } from '../eso/index.ts';
@@ -14,7 +14,7 @@ import { storesOf } from './config.ts';
 import { kubeError, type KubeClient } from '../kube/index.ts';
 import type { AgentMetrics } from './metrics.ts';
 
-/** ESO's field manager for an ExternalSecret (ESO-SEMANTICS §5): the sha3 form past 63 characters. */
+/** ESO's field manager for an ExternalSecret (ESO v2.9.0 pkg/controllers/externalsecret/externalsecret_controller.go): the sha3 form past 63 characters. */
 export function fieldManagerFor(esName: string): string {
   const full = `externalsecrets.external-secrets.io/${esName}`;
   if (full.length <= 63) return full;
@@ -29,7 +29,7 @@ export function unmanagedStores(entry: AgentExternalSecret, config: AgentConfig)
 
 export interface SecretSyncDeps {
   kube: KubeClient;
-  log: AgentLogger;
+  log: Logger;
   metrics?: AgentMetrics;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;

@@ -1,5 +1,4 @@
 export { EsiError, ValidationError, NoSecretError, NotAvailableError, isEsiError, describeError } from './errors.ts';
-export { Sensitive } from './sensitive.ts';
 export * from './kube.ts';
 export { Counter, Gauge, Histogram, Registry, type MetricValue } from './prometheus.ts';
 export { registerProcessMetrics } from './process-metrics.ts';

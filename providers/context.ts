@@ -3,14 +3,11 @@
  * token file, timeouts, a logger and a metrics hook. Providers never read `process.env` themselves.
  */
 import { storeEnvName } from '../contract/index.ts';
+import type { Logger } from '../core/log.ts';
 import type { RemoteRef, SecretsClient } from '../eso/index.ts';
 
-/** pino-compatible subset. Log keys, paths and codes; never values or tokens. */
-export interface ProviderLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+/** The part of esi's logger (core/log.ts) a provider uses. Log keys, paths and codes; never values or tokens. */
+export type ProviderLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
 /** A provider's name as metrics label it (`aws`, `vault`, …). */
 export type Backend = string;

@@ -7,7 +7,7 @@ import type { KubeObject } from '../core/index.ts';
 import type { EsoLookup } from '../injector/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import { Reflector, type WatchVerb } from './reflector.ts';
-import type { WebhookLogger } from './log.ts';
+import type { Logger } from '../core/log.ts';
 
 export type WatchedKind = 'ExternalSecret' | 'SecretStore' | 'ClusterSecretStore' | 'Namespace';
 export type ChangeListener = (kind: WatchedKind, obj: KubeObject, verb: WatchVerb) => void;
@@ -18,11 +18,11 @@ export class ClusterCache {
   readonly #reflectors = new Map<WatchedKind, Reflector>();
   readonly #listeners: ChangeListener[] = [];
 
-  constructor(client: KubeClient, log: WebhookLogger) {
+  constructor(client: KubeClient, log: Logger) {
     const add = (kind: WatchedKind, path: string, apiVersion: string) => {
       const r = new Reflector(client, path, kind, apiVersion, {
         transform: kind === 'Namespace' ? namespaceRecord : esoRecord,
-        onError: (err, retryMs) => log.warn('watch failed; retrying', { kind, error: describe(err), retryMs }),
+        onError: (err, retryMs) => log.warn({ kind, error: describe(err), retryMs }, 'watch failed; retrying'),
       });
       r.on((verb, obj, old) => {
         // A write of status alone (esi's status controller, ESO's) changes nothing the cache keeps but the

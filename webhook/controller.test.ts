@@ -5,7 +5,7 @@ import { applyPatch, injectPod, lookupFrom, type PatchOp } from '../injector/ind
 import { KubeClient, KubeError, type WatchEvent } from '../kube/index.ts';
 import { ClusterCache } from './cache.ts';
 import { PodConfigController } from './controller.ts';
-import { silentLogger } from './log.ts';
+import { silentLogger } from '../core/log.ts';
 import { createWebhookMetrics } from './metrics.ts';
 
 const ESO = 'external-secrets.io/v1';

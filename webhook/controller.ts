@@ -22,7 +22,7 @@ import { InjectionDenied, pointer, runningPodConfig, type InjectContext, type Ru
 import { describe, type ClusterCache, type WatchedKind } from './cache.ts';
 import { KubeError, type KubeClient } from '../kube/index.ts';
 import { Reflector } from './reflector.ts';
-import type { WebhookLogger } from './log.ts';
+import type { Logger } from '../core/log.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { TokenBucket, WorkQueue, type ItemBackoff } from './workqueue.ts';
 import { podRecord, recordInputs, type PodRecord } from './pod-record.ts';
@@ -46,7 +46,7 @@ export interface PodConfigControllerOptions {
   client: KubeClient;
   cache: ClusterCache;
   contextFor: (namespace: string) => InjectContext;
-  log: WebhookLogger;
+  log: Logger;
   metrics: WebhookMetrics;
   /** Full re-check of every injected pod (ms); 0 disables. */
   resyncMs?: number;
@@ -133,7 +133,7 @@ export class PodConfigController {
       query: { labelSelector: `${INJECT_LABEL}=true` },
       transform: (o) => this.#share(podRecord(o)),
       ...(o.pageSize ? { pageSize: o.pageSize } : {}),
-      onError: (err, retryMs) => o.log.warn('pod watch failed; retrying', { error: describe(err), retryMs }),
+      onError: (err, retryMs) => o.log.warn({ error: describe(err), retryMs }, 'pod watch failed; retrying'),
     });
     // A pod admitted while the caches lagged may carry an older config: check new pods once.
     this.#pods.on((verb, pod) => {
@@ -283,11 +283,11 @@ export class PodConfigController {
         if (retryable(e) && !this.#lead?.signal.aborted && queue.failures(key) < MAX_RETRIES) {
           const retryMs = queue.addRateLimited(key);
           this.#o.metrics.podConfigRetries.inc();
-          this.#o.log.warn('agent config update failed; retrying', { namespace, pod, error: describe(e), retryMs, failures: queue.failures(key) });
+          this.#o.log.warn({ namespace, pod, error: describe(e), retryMs, failures: queue.failures(key) }, 'agent config update failed; retrying');
         } else {
           queue.forget(key);
           this.#o.metrics.podConfigUpdates.inc({ result: 'failed' });
-          this.#o.log.warn('agent config update failed', { namespace, pod, error: describe(e) });
+          this.#o.log.warn({ namespace, pod, error: describe(e) }, 'agent config update failed');
         }
       } finally {
         queue.done(key);
@@ -307,7 +307,7 @@ export class PodConfigController {
     rec.inputs = want.inputs;
     const where = { namespace: md.namespace, pod: md.name };
     if (want.error !== undefined || want.value === undefined) {
-      this.#o.log.warn('cannot re-resolve the agent config of a running pod; leaving it as it is', { ...where, error: want.error ?? 'not injected' });
+      this.#o.log.warn({ ...where, error: want.error ?? 'not injected' }, 'cannot re-resolve the agent config of a running pod; leaving it as it is');
       return 'failed';
     }
     if (want.value === current) {
@@ -315,7 +315,7 @@ export class PodConfigController {
       return 'unchanged';
     }
     if (want.specDrift) {
-      this.#o.log.warn('the changed ExternalSecret or store needs pod spec changes (volumes, env); restart the pod to apply them', where);
+      this.#o.log.warn(where, 'the changed ExternalSecret or store needs pod spec changes (volumes, env); restart the pod to apply them');
     }
     await this.#limiter.take(this.#lead?.signal);
     if (this.#lead?.signal.aborted) return 'skipped'; // not leading any more: the next leader checks it
@@ -328,7 +328,7 @@ export class PodConfigController {
     );
     // Readers (a next change, before the watch event arrives) see the new value, not the one replaced.
     this.#pods.put(patched);
-    this.#o.log.info('agent config updated', where);
+    this.#o.log.info(where, 'agent config updated');
     return 'updated';
   }
 }

@@ -7,7 +7,7 @@ export { ClusterCache, type WatchedKind, type ChangeListener } from './cache.ts'
 export { PodConfigController, desiredAgentConfig, type ReconcileResult } from './controller.ts';
 export { StatusController, nextExternalSecretStatus, nextStoreStatus, reportOf, type SyncReport } from './status.ts';
 export { runWebhook, nativeSidecarsFromVersion, type RunWebhookOptions, type RunningWebhook } from './run.ts';
-export { jsonLogger, silentLogger, type WebhookLogger } from './log.ts';
+export { jsonLogger, silentLogger, type Logger } from '../core/log.ts';
 export { Reflector, type WatchVerb } from './reflector.ts';
 export { issueSelfSigned, renewalTime, type IssuedTls } from './certs.ts';
 export { SelfManagedTls, certificateIsCurrent, dnsNames, type SelfManagedOptions } from './self-managed.ts';

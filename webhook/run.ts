@@ -13,7 +13,7 @@ import { PodConfigController, type ApiRateLimit } from './controller.ts';
 import { StatusController } from './status.ts';
 import { DEFAULT_CONTROLLER_CLASS } from '../contract/index.ts';
 import { LeaderElector, type KubeClient, type LeaderElectionTiming } from '../kube/index.ts';
-import type { WebhookLogger } from './log.ts';
+import type { Logger } from '../core/log.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.ts';
 import { SelfManagedTls, type SelfManagedOptions } from './self-managed.ts';
 import { loadRegexpEngine } from '../eso/index.ts';
@@ -25,7 +25,7 @@ export interface RunWebhookOptions {
   port: number;
   /** Files (re-read on change), PEMs, or self-managed (issued, stored in a Secret, rotated, caBundle kept). */
   tls: TlsFiles | TlsPem | { selfManaged: Omit<SelfManagedOptions, 'client' | 'log'>; checkEveryMs?: number };
-  log: WebhookLogger;
+  log: Logger;
   agentImage?: string;
   /** Cluster supports native sidecars; 'auto' asks the apiserver's /version (≥ 1.29). */
   nativeSidecars?: boolean | 'auto';
@@ -71,14 +71,14 @@ export function nativeSidecarsFromVersion(major: string, minor: string): boolean
   return ma > 1 || mi >= 29;
 }
 
-async function detectNativeSidecars(client: KubeClient, log: WebhookLogger): Promise<boolean> {
+async function detectNativeSidecars(client: KubeClient, log: Logger): Promise<boolean> {
   try {
     const v = await client.request<{ major: string; minor: string; gitVersion: string }>('GET', '/version');
     const native = nativeSidecarsFromVersion(v.major, v.minor);
-    log.info('cluster version', { gitVersion: v.gitVersion, nativeSidecars: native });
+    log.info({ gitVersion: v.gitVersion, nativeSidecars: native }, 'cluster version');
     return native;
   } catch (e) {
-    log.warn('cannot read the cluster version; assuming native sidecars', { error: describe(e) });
+    log.warn({ error: describe(e) }, 'cannot read the cluster version; assuming native sidecars');
     return true;
   }
 }
@@ -120,7 +120,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
         const v = obj.data?.[ref.key];
         pem = v === undefined ? undefined : ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
       } catch (e) {
-        o.log.warn('cannot read a Vault store CA', { kind: ref.kind, namespace: ref.namespace, name: ref.name, error: describe(e) });
+        o.log.warn({ kind: ref.kind, namespace: ref.namespace, name: ref.name, error: describe(e) }, 'cannot read a Vault store CA');
       }
       cas.set(caKey(ref), { ...(pem !== undefined ? { pem } : {}), at: Date.now() });
       memo.clear();
@@ -142,7 +142,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     tlsTimer = setInterval(() => {
       sm.ensure().then(
         (r) => (r.changed ? server.reloadTls(r.pem) : undefined),
-        (e: unknown) => o.log.error('self-managed TLS check failed', { error: describe(e) }),
+        (e: unknown) => o.log.error({ error: describe(e) }, 'self-managed TLS check failed'),
       );
     }, o.tls.checkEveryMs ?? 60_000);
     tlsTimer.unref();
@@ -191,25 +191,25 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
           identity: le.identity ?? `${hostname()}_${randomUUID()}`,
           ...(le.timing ? { timing: le.timing } : {}),
           onStartedLeading: async (signal) => {
-            o.log.info('leading: this replica now updates running pods', { lease: `${le.namespace}/${le.name ?? CONTROLLER_LEASE}`, identity: elector!.identity });
+            o.log.info({ lease: `${le.namespace}/${le.name ?? CONTROLLER_LEASE}`, identity: elector!.identity }, 'leading: this replica now updates running pods');
             await synced;
             await lead(signal);
           },
-          onStoppedLeading: () => o.log.info('stopped leading', {}),
-          onNewLeader: (identity) => o.log.info('controller leader', { identity }),
-          onError: (what, err) => o.log.warn(what, err === undefined ? {} : { error: describe(err) }),
+          onStoppedLeading: () => o.log.info('stopped leading'),
+          onNewLeader: (identity) => o.log.info({ identity }, 'controller leader'),
+          onError: (what, err) => o.log.warn(err === undefined ? {} : { error: describe(err) }, what),
         })
       : undefined;
 
   const synced = (async () => {
     await cache.start();
     metrics.cacheSynced.set(1);
-    o.log.info('caches synced', {});
+    o.log.info('caches synced');
     await controller?.start();
   })();
-  synced.catch((e: unknown) => o.log.error('cache start failed', { error: describe(e) }));
+  synced.catch((e: unknown) => o.log.error({ error: describe(e) }, 'cache start failed'));
   if (elector) {
-    o.log.info('leader election: campaigning for the controller Lease', { lease: `${le!.namespace}/${le!.name ?? CONTROLLER_LEASE}`, identity: elector.identity });
+    o.log.info({ lease: `${le!.namespace}/${le!.name ?? CONTROLLER_LEASE}`, identity: elector.identity }, 'leader election: campaigning for the controller Lease');
     elector.start();
   }
   else if (controller) void synced.then(() => lead(stopLeading.signal));

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { issueSelfSigned, renewalTime } from './certs.ts';
 import { KubeError, type KubeClient } from '../kube/index.ts';
-import type { WebhookLogger } from './log.ts';
+import type { Logger } from '../core/log.ts';
 import type { TlsPem } from './server.ts';
 
 export interface SelfManagedOptions {
@@ -23,7 +23,7 @@ export interface SelfManagedOptions {
   validityDays?: number;
   /** More names or IPv4 addresses for the certificate (e.g. 127.0.0.1 when the apiserver calls by URL). */
   extraHosts?: string[];
-  log: WebhookLogger;
+  log: Logger;
   /** Clock for the renewal decision (tests move it); certificates are always issued from the real time. */
   now?: () => Date;
 }
@@ -105,7 +105,7 @@ export class SelfManagedTls {
         secret = secret
           ? await this.#o.client.request<SecretObj>('PUT', this.#secretPath, body)
           : await this.#o.client.request<SecretObj>('POST', `/api/v1/namespaces/${encodeURIComponent(this.#o.namespace)}/secrets`, body);
-        this.#o.log.info('serving certificate issued', { secret: body.metadata.name, notAfter: issued.notAfter.toISOString() });
+        this.#o.log.info({ secret: body.metadata.name, notAfter: issued.notAfter.toISOString() }, 'serving certificate issued');
       } catch (e) {
         // Another replica won the race: use what it wrote.
         if (!(e instanceof KubeError && e.status === 409)) throw e;
@@ -136,6 +136,6 @@ export class SelfManagedTls {
     const ops = (cfg.webhooks ?? []).map((_, i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: b64(bundle) }));
     if (ops.length === 0) return;
     await this.#o.client.request('PATCH', path, ops, { contentType: 'application/json-patch+json' });
-    this.#o.log.info('caBundle updated', { webhookConfiguration: this.#o.webhookConfiguration });
+    this.#o.log.info({ webhookConfiguration: this.#o.webhookConfiguration }, 'caBundle updated');
   }
 }

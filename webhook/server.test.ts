@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lookupFrom } from '../injector/index.ts';
 import { issueSelfSigned, renewalTime, verifiesAgainst } from './certs.ts';
-import { silentLogger } from './log.ts';
+import { silentLogger } from '../core/log.ts';
 import { createWebhookMetrics } from './metrics.ts';
 import { startWebhookServer, type WebhookServer } from './server.ts';
 

@@ -9,7 +9,7 @@ import { createSecureContext } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loadRegexpEngine } from '../eso/index.ts';
 import { admit, BadReview, parseReview, type AdmissionEnv } from './admission.ts';
-import type { WebhookLogger } from './log.ts';
+import type { Logger } from '../core/log.ts';
 import type { WebhookMetrics } from './metrics.ts';
 
 export interface TlsFiles {
@@ -27,7 +27,7 @@ export interface WebhookServerOptions {
   tls: TlsFiles | TlsPem;
   env: AdmissionEnv;
   metrics: WebhookMetrics;
-  log: WebhookLogger;
+  log: Logger;
   /** Poll interval for TLS file changes (ms). */
   tlsPollMs?: number;
 }
@@ -121,7 +121,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
     if (outcome.denialReason) o.metrics.denials.inc({ reason: outcome.denialReason });
     if (outcome.result !== 'skipped') {
       const obj = request.object as { metadata?: { name?: string; generateName?: string } } | undefined;
-      o.log[outcome.result === 'error' ? 'error' : 'info']('admission', {
+      o.log[outcome.result === 'error' ? 'error' : 'info']({
         uid: request.uid,
         namespace: request.namespace,
         pod: obj?.metadata?.name || obj?.metadata?.generateName || '',
@@ -131,7 +131,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
         ...(outcome.error ? { error: outcome.error } : {}),
         ops: outcome.patch.length,
         ms: Math.round(seconds * 1e4) / 10,
-      });
+      }, 'admission');
     }
   }
 
@@ -140,10 +140,10 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
       const next = pem ?? (await readTls(o.tls));
       createSecureContext({ cert: next.cert, key: next.key }); // throws on a mismatched or broken pair
       server.setSecureContext({ cert: next.cert, key: next.key, minVersion: 'TLSv1.2' });
-      o.log.info('tls reloaded', {});
+      o.log.info('tls reloaded');
       return true;
     } catch (e) {
-      o.log.error('tls reload failed; keeping the previous certificate', { error: (e as Error).message });
+      o.log.error({ error: (e as Error).message }, 'tls reload failed; keeping the previous certificate');
       return false;
     }
   }
@@ -172,7 +172,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
-  o.log.info('webhook listening', { host: o.host, port });
+  o.log.info({ host: o.host, port }, 'webhook listening');
   return {
     server,
     port,

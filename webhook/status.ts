@@ -22,7 +22,7 @@ import { parseSecretStore, secretStoreErrors } from '../providers/index.ts';
 import { KubeError, type KubeClient } from '../kube/index.ts';
 import { describe, type ClusterCache, type WatchedKind } from './cache.ts';
 import { Reflector, olderVersion } from './reflector.ts';
-import type { WebhookLogger } from './log.ts';
+import type { Logger } from '../core/log.ts';
 import { TokenBucket, WorkQueue } from './workqueue.ts';
 import { retryable, DEFAULT_API_RATE_LIMIT, type ApiRateLimit } from './controller.ts';
 
@@ -116,7 +116,7 @@ function eventRecord(o: KubeObject): KubeObject {
 export interface StatusControllerOptions {
   client: KubeClient;
   cache: ClusterCache;
-  log: WebhookLogger;
+  log: Logger;
   controllerClass: string;
   /** Whether an injected pod still exists (the pod controller's cache). */
   podExists: (namespace: string, name: string) => boolean;
@@ -143,7 +143,7 @@ export class StatusController {
     this.#events = new Reflector(o.client, '/api/v1/events', 'Event', 'v1', {
       query: { fieldSelector: `involvedObject.kind=ExternalSecret,source=${STATUS_REPORT.component}` },
       transform: eventRecord,
-      onError: (err, retryMs) => o.log.warn('event watch failed; retrying', { error: describe(err), retryMs }),
+      onError: (err, retryMs) => o.log.warn({ error: describe(err), retryMs }, 'event watch failed; retrying'),
     });
     this.#events.on((verb, e) => {
       if (verb !== 'delete') this.#ingest(e);
@@ -222,10 +222,10 @@ export class StatusController {
       } catch (e) {
         if (retryable(e) && !this.#lead?.signal.aborted && queue.failures(key) < MAX_RETRIES) {
           const retryMs = queue.addRateLimited(key);
-          this.#o.log.warn('status update failed; retrying', { object: key, error: describe(e), retryMs });
+          this.#o.log.warn({ object: key, error: describe(e), retryMs }, 'status update failed; retrying');
         } else {
           queue.forget(key);
-          this.#o.log.warn('status update failed', { object: key, error: describe(e) });
+          this.#o.log.warn({ object: key, error: describe(e) }, 'status update failed');
         }
       } finally {
         queue.done(key);
@@ -288,7 +288,7 @@ export class StatusController {
     }
     const status = nextStoreStatus(live.status as never, problems, Date.now());
     if (JSON.stringify(status) === JSON.stringify(live.status ?? {})) return 'unchanged';
-    if (problems.length > 0) this.#o.log.warn('store is not valid', { store: key, error: problems.join('; ') });
+    if (problems.length > 0) this.#o.log.warn({ store: key, error: problems.join('; ') }, 'store is not valid');
     return this.#writeStatus(path, live, status, { store: key });
   }
 
@@ -302,7 +302,7 @@ export class StatusController {
       if (e instanceof KubeError && e.status === 404) return 'skipped';
       throw e;
     }
-    this.#o.log.info('status updated', where);
+    this.#o.log.info(where, 'status updated');
     return 'updated';
   }
 }

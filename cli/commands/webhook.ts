@@ -172,7 +172,7 @@ export const webhookCommand: Command = async (argv, io) => {
     }
   }
 
-  const log = jsonLogger((line) => io.stderr(line));
+  const log = jsonLogger({ base: { component: 'esi-webhook' }, write: (line) => io.stderr(line) });
   const running = await runWebhook({
     client,
     host: values.address!,
@@ -194,7 +194,7 @@ export const webhookCommand: Command = async (argv, io) => {
     if (io.signal.aborted) return resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  log.info('shutting down', {});
+  log.info('shutting down');
   await running.close();
   return 0;
 };

@@ -3,6 +3,7 @@
 // AccessDenied fallback, one backend call per distinct key per sync (counted at a proxy in front of moto),
 // ESO's AWS semantics on real responses, and no secret value in any log line or error.
 import { appendFileSync } from 'node:fs';
+import { jsonLogger } from '../../core/log.ts';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NoSecretError } from '../../core/index.ts';
@@ -28,15 +29,14 @@ const logLines: string[] = [];
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 const role = (name: string) => `arn:aws:iam::${harness().awsAccountId}:role/${name}`;
 
-/** A pino-like logger that keeps every line and appends it to the run's esi-*.log (scanned for sentinels). */
-const logger: ProviderLogger = (() => {
-  const write = (level: string) => (obj: object, msg?: string) => {
-    const line = JSON.stringify({ level, ...obj, msg });
+/** esi's log writer, keeping every line and appends it to the run's esi-*.log (scanned for sentinels). */
+const logger: ProviderLogger = jsonLogger({
+  level: 'debug',
+  write: (line) => {
     logLines.push(line);
-    appendFileSync(logFile('esi-providers-aws.log'), line + '\n');
-  };
-  return { debug: write('debug'), info: write('info'), warn: write('warn') };
-})();
+    appendFileSync(logFile('esi-providers-aws.log'), line);
+  },
+});
 
 function store(name: string, aws: Partial<AwsProvider> = {}): SecretStore {
   return {

@@ -3,6 +3,7 @@
 // responses, token renewal and re-login (clock-driven and after revocation), token/AppRole/VAULT_TOKEN
 // auth from env, caBundle over TLS, custom headers, namespaces, and no value in logs or errors.
 import { appendFileSync, readFileSync } from 'node:fs';
+import { jsonLogger } from '../../core/log.ts';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -45,14 +46,13 @@ const logLines: string[] = [];
 const calls: string[] = [];
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 
-const logger: ProviderLogger = (() => {
-  const write = (level: string) => (obj: object, msg?: string) => {
-    const line = JSON.stringify({ level, ...obj, msg });
+const logger: ProviderLogger = jsonLogger({
+  level: 'debug',
+  write: (line) => {
     logLines.push(line);
-    appendFileSync(logFile('esi-providers-vault.log'), line + '\n');
-  };
-  return { debug: write('debug'), info: write('info'), warn: write('warn') };
-})();
+    appendFileSync(logFile('esi-providers-vault.log'), line);
+  },
+});
 
 function store(name: string, vault: Partial<VaultProvider>): SecretStore {
   return {

@@ -15,7 +15,7 @@ import { injectPod } from '../../injector/index.ts';
 import { KubeClient, kubeconfigAccess } from '../../kube/index.ts';
 import { resourceVersionOf } from '../../eso/index.ts';
 import { runWebhook, type RunningWebhook } from '../../webhook/index.ts';
-import { jsonLogger } from '../../webhook/log.ts';
+import { jsonLogger } from '../../core/log.ts';
 import { startAgent, type RunningAgent } from './agent-helpers.ts';
 import { startEsoOracle, type EsoOracle } from '../harness/eso-oracle.ts';
 import { awsEnv, harness, issueServingCertificate, kubeApi, logFile, motoSecretsManager, putAwsSecret, sentinel } from '../harness/index.ts';
@@ -90,7 +90,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     tls: { certFile: tls.cert, keyFile: tls.key },
-    log: jsonLogger((line) => stream.write(line)),
+    log: jsonLogger({ base: { component: 'esi-webhook' }, write: (line) => void stream.write(line) }),
     nativeSidecars: true,
   });
   await webhook.synced;

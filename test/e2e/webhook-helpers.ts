@@ -68,7 +68,7 @@ export async function startTestWebhook(suite: string, o: { nativeSidecars?: bool
     host: '127.0.0.1',
     port: 0,
     tls: { certFile: tls.cert, keyFile: tls.key },
-    log: jsonLogger((line) => stream.write(line)),
+    log: jsonLogger({ base: { component: 'esi-webhook' }, write: (line) => void stream.write(line) }),
     nativeSidecars: o.nativeSidecars ?? 'auto',
     // Its controller minds this suite's namespaces only (other suites run their own webhooks).
     controllerNamespaceSelector: selector,

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { Sensitive } from '../core/index.ts';
 import { jsonLogger } from './log.ts';
 
 function capture(level = 'info') {
@@ -40,9 +39,9 @@ describe('agent JSON log lines', () => {
     expect(() => capture('loud')).toThrow('log level: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"');
   });
 
-  it('never writes a secret value: Sensitive fields serialize redacted; errors as type and message', () => {
+  it('never writes a secret value: byte fields serialize redacted; errors as type and message', () => {
     const { log, lines } = capture();
-    log.info({ value: new Sensitive(Buffer.from('hunter2')), err: new TypeError('bad input') }, 'm');
+    log.info({ value: Buffer.from('hunter2'), bytes: new TextEncoder().encode('hunter2'), err: new TypeError('bad input') }, 'm');
     expect(lines[0]).not.toContain('hunter2');
     expect(lines[0]).toContain('[REDACTED]');
     expect(JSON.parse(lines[0]!).err).toMatchObject({ type: 'TypeError', message: 'bad input' });
