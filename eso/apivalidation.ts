@@ -1,5 +1,5 @@
 /**
- * What the Kubernetes API server checks when ESO creates or updates the Secret (ESO-SEMANTICS §4.2 note:
+ * What the Kubernetes API server checks when ESO creates or updates the Secret (ESO v2.9.0 runtime/esutils/utils.go ConvertKeys note:
  * non-ASCII keys pass ESO but the API server refuses them). Same texts as the API server's StatusError:
  * `Secret "name" is invalid: data[é]: Invalid value: "é": a valid config key must consist of …`.
  * Values are never quoted back (Kubernetes itself redacts them for dockerconfigjson).

@@ -1,5 +1,5 @@
 /**
- * Data assembly (ESO-SEMANTICS §3, ESO's GetProviderSecretData): dataFrom in order, then data[],
+ * Data assembly (ESO v2.9.0 pkg/controllers/externalsecret/externalsecret_controller_secret.go GetProviderSecretData): dataFrom in order, then data[],
  * post-processing of maps, and the NoSecretErr rules of deletionPolicy. Pure apart from the injected
  * SecretsClient calls. Errors carry ESO's exact wrapped text and the field at fault.
  */

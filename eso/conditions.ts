@@ -1,5 +1,5 @@
 /**
- * ClusterSecretStore `spec.conditions` (ESO-SEMANTICS §8, `client_manager.go shouldProcessSecret`) and the
+ * ClusterSecretStore `spec.conditions` (ESO v2.9.0 pkg/controllers/secretstore/client_manager.go shouldProcessSecret) and the
  * store controller class rule (§2.1). Pure: the namespace's labels come in as a value.
  */
 import { EsoError } from './errors.ts';

@@ -20,7 +20,7 @@ describe('Go base64 decoding agrees with Go (bytes or the exact error offset)', 
   }
 });
 
-// ESO-SEMANTICS §4.4, one row per strategy behaviour.
+// ESO v2.9.0 runtime/decoding/decoding.go, one row per strategy behaviour.
 const strategies: { strategy: string; input: string; out?: string; err?: string }[] = [
   { strategy: '', input: 'YWJj', out: 'YWJj' },
   { strategy: 'None', input: 'YWJj', out: 'YWJj' },

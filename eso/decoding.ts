@@ -1,4 +1,4 @@
-/** decodingStrategy (ESO-SEMANTICS §4.4) with Go encoding/base64's strict, padded rules. */
+/** decodingStrategy (ESO v2.9.0 runtime/decoding/decoding.go) with Go encoding/base64's strict, padded rules. */
 import { EsiError } from '../core/index.ts';
 import { newDataMap, type SecretDataMap } from './provider.ts';
 import type { DecodingStrategy } from './types.ts';

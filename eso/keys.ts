@@ -1,4 +1,4 @@
-/** Key conversion and validation after fetching (ESO-SEMANTICS §4.2, §4.3). */
+/** Key conversion and validation after fetching (ESO v2.9.0 runtime/esutils/utils.go ConvertKeys, ValidateKeys). */
 import { EsoError } from './errors.ts';
 import { compareBytes } from './hash.ts';
 import { newDataMap, type SecretDataMap } from './provider.ts';

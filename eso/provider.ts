@@ -1,6 +1,6 @@
 /**
  * The one small interface between ESO semantics and a backend. It mirrors ESO's provider client
- * (GetSecret / GetSecretMap / GetAllSecrets) so the data assembly of ESO-SEMANTICS §3 reads the same.
+ * (GetSecret / GetSecretMap / GetAllSecrets) so the data assembly (ESO v2.9.0 externalsecret_controller_secret.go GetProviderSecretData) reads the same.
  * Implementations do the network I/O (agent/) or none at all (the fake provider, here).
  * A client lives for one sync: it may cache per sync (ESO caches by key#version), never across syncs.
  */

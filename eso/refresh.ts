@@ -1,5 +1,5 @@
 /**
- * Refresh decisions (ESO-SEMANTICS §2.2; `shouldRefresh`, `shouldRefreshPeriodic`, `isSecretValid`,
+ * Refresh decisions (ESO v2.9.0 pkg/controllers/externalsecret/externalsecret_controller.go: `shouldRefresh`, `shouldRefreshPeriodic`, `isSecretValid`,
  * `getRequeueResult`, sync windows). Pure: the clock comes in as `now`.
  */
 import { createHash } from 'node:crypto';

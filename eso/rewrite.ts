@@ -1,5 +1,5 @@
 /**
- * dataFrom[].rewrite (ESO-SEMANTICS §4.1, ESO's RewriteMap): regexp (Go RE2 + Go replacement
+ * dataFrom[].rewrite (ESO v2.9.0 runtime/esutils/utils.go RewriteMap): regexp (Go RE2 + Go replacement
  * expansion), transform (Go template, no missingkey=error) and merge (JSON objects, all policies).
  * Operations apply in order, each to the previous output.
  */

@@ -1,5 +1,5 @@
 /**
- * Writing semantics (ESO-SEMANTICS §2.3, §5): from assembled provider data and the existing target
+ * Writing semantics (ESO v2.9.0 pkg/controllers/externalsecret/externalsecret_controller.go mutationFunc): from assembled provider data and the existing target
  * Secret (if any) to what ESO would leave in the cluster. Pure: the cluster objects a sync reads
  * (templateFrom ConfigMaps/Secrets, Secrets labelled as created by this ES) come in as values.
  */
@@ -175,7 +175,7 @@ function draftToSecret(d: Draft): Secret {
 
 const templateError = (message: string): EsoError => new EsoError('template', message, 'spec.target.template');
 
-/** ESO's ApplyTemplate (ESO-SEMANTICS §5), on the draft. Throws ESO's text (not yet "could not apply template: "). */
+/** ESO's ApplyTemplate (ESO v2.9.0 externalsecret_controller_template.go), on the draft. Throws ESO's text (not yet "could not apply template: "). */
 function applyTemplate(ctx: WriteContext, d: Draft, dataMap: SecretDataMap): void {
   const { es } = ctx;
   const tpl = es.spec.target.template;
@@ -384,7 +384,7 @@ export function withManagedLabel(existing: Secret | undefined): Secret | undefin
 }
 
 /**
- * Decides the Secret ESO would leave for `es` given the assembled provider data (ESO-SEMANTICS §5 steps
+ * Decides the Secret ESO would leave for `es` given the assembled provider data (ESO v2.9.0 externalsecret_controller.go, steps
  * 1–4). `ctx.existing` must already carry the managed label (see withManagedLabel). Throws ESO's error.
  */
 export function buildSecret(ctxOrEs: WriteContext | ExternalSecret, providerData: SecretDataMap, existingArg?: Secret): SecretOutcome {

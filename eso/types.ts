@@ -1,6 +1,6 @@
 /**
  * ESO's CRD types (group external-secrets.io), defined once for v1 and v1beta1. The shapes are the same
- * for every field esi reads (ESO-SEMANTICS §1); v1beta1 objects are parsed into these types too.
+ * for every field esi reads (ESO's CRDs, config/crds/bases/ at v2.9.0 and v0.16.2); v1beta1 objects are parsed into these types too.
  * Only fields esi acts on are typed; unknown fields are kept verbatim.
  */
 import type { KubeObject, ObjectMeta } from '../core/index.ts';

@@ -2,7 +2,7 @@
 // Generates esi's own definitions of the three ESO kinds it reads (ExternalSecret, SecretStore,
 // ClusterSecretStore in group external-secrets.io) for clusters and tests without ESO installed.
 // Structural schemas: the fields esi reads are typed (with the API-server defaults of
-// shared/ESO-SEMANTICS.md §1), everything else is kept as-is with x-kubernetes-preserve-unknown-fields.
+// ESO's CRDs, config/crds/bases/ at v0.16.2 and v2.9.0), everything else is kept as-is with x-kubernetes-preserve-unknown-fields.
 // v1 is served and stored; v1beta1 is served with ESO's older strategy defaults. No conversion webhook:
 // the shapes esi reads are identical, so the apiserver's `None` conversion only rewrites apiVersion.
 //

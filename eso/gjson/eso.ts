@@ -1,5 +1,5 @@
 /**
- * The exact value lookups ESO's providers perform (ESO-SEMANTICS §7.1–§7.3, §9). Each returns the bytes
+ * The exact value lookups ESO's providers perform (ESO v2.9.0 providers/v1/aws/secretsmanager, providers/v1/vault, providers/v1/fake). Each returns the bytes
  * ESO would put in the Secret, or `undefined` where ESO reports "not found"; the caller raises the
  * provider's own error (AWS: `key %s does not exist in secret %s`; Vault: `cannot find secret data for
  * key: %q`; fake: NoSecretErr). Decoding failures throw GoJsonError carrying Go's message, which callers

@@ -13,7 +13,7 @@ import { README_DOC } from '../../test/helpers/gjson/table.ts';
 
 const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : Buffer.from(b).toString('utf8'));
 
-/** The backend values of ESO-SEMANTICS §9, one per key. */
+/** Backend JSON values whose serialisation differs by provider and path (ESO v2.9.0 providers/v1/), one per key. */
 const SECTION9 =
   '{"s":"a\\u0041","i":10,"f":1.50,"e":1e3,"big":12345678901234567890,"t":true,"n":null,' +
   '"o":{"b" : 1, "a":"<"},"arr":[1, "x"]}';
@@ -101,7 +101,7 @@ describe('gjson Get and String() on the gjson README document', () => {
   });
 });
 
-describe('AWS property lookup (ESO-SEMANTICS §7.1, §9 column "AWS property")', () => {
+describe('AWS property lookup (ESO v2.9.0 providers/v1/aws/secretsmanager/secretsmanager.go, gjson v1.18.0)', () => {
   const cases: [string, string][] = [
     ['s', 'aA'],
     ['i', '10'],

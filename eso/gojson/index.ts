@@ -1,5 +1,5 @@
 /**
- * Go `encoding/json` and `strconv` behaviour that decides the bytes ESO writes (ESO-SEMANTICS §9):
+ * Go `encoding/json` and `strconv` behaviour that decides the bytes ESO writes (the value tables in eso/gjson/gjson.test.ts and providers/vault/eso.test.ts):
  * - `unmarshalAny` / `unmarshalObject` / `unmarshalRawObject`: `json.Unmarshal` into `interface{}`,
  *   `map[string]interface{}`, `map[string]json.RawMessage`, with Go's error messages (`GoJsonError`);
  *   `useNumber: true` keeps numbers as `GoNumber` text, the way the Vault client decodes responses.

@@ -27,7 +27,7 @@ function run(template: string, data: Record<string, Uint8Array> = STANDARD_DATA)
   }
 }
 
-describe('table: every function of ESO-SEMANTICS §6.5 and behaviour of §6.1, §6.6, Go-recorded', () => {
+describe('table: every function of the ESO v2.9.0 template engine (runtime/template/v2/template.go) and its execution behaviours, Go-recorded', () => {
   it.each(CASES)('$about: $template', (c) => {
     const want = goldenByTemplate.get(c.template);
     expect(want, 'case recorded in cases.golden.json').toBeDefined();

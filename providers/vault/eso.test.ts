@@ -20,7 +20,7 @@ const textMap = (m: Record<string, Uint8Array>): Record<string, string> =>
   Object.fromEntries(Object.entries(m).map(([k, v]) => [k, text(v)]));
 const obj = (json: string): GoObject => unmarshalAny(json, { useNumber: true }) as GoObject;
 
-describe('Vault buildPath (ESO-SEMANTICS §7.2 table, TestGetSecretPath)', () => {
+describe('Vault buildPath (ESO v2.9.0 providers/v1/vault, its TestGetSecretPath)', () => {
   const rows: [KvStore, string, string][] = [
     [{ path: 'secret', version: 'v2' }, 'foo', 'secret/data/foo'],
     [{ path: 'secret', version: 'v2' }, 'team/app', 'secret/data/team/app'],
@@ -322,7 +322,7 @@ describe('VaultKvClient', () => {
 });
 
 /**
- * ESO-SEMANTICS §9, row by row: each backend JSON value under every Vault column (and the AWS columns
+ * ESO's value serialisation (v2.9.0 providers/v1/vault and aws/secretsmanager with gjson v1.18.0 and Go's encoding/json), row by row: each backend JSON value under every Vault column (and the AWS columns
  * live in aws.test.ts, which uses the same rows). Vault data is decoded with UseNumber, as the client does.
  */
 describe('§9 cheat sheet, Vault columns', () => {

@@ -101,7 +101,7 @@ describe('AWS identity paths against moto', () => {
     const env = await awsEnv('irsa', { namespace: ns, serviceAccount: 'irsa-app' });
     expect(env['AWS_ROLE_ARN']).toBe(role('irsa-app'));
     const token = readFileSync(env['AWS_WEB_IDENTITY_TOKEN_FILE']!, 'utf8');
-    // moto does not validate web identity tokens (TEST-INFRA §4.5), so the test checks the token itself.
+    // moto does not validate web identity tokens (its AssumeRoleWithWebIdentity accepts any token), so the test checks the token itself.
     const review = await reviewToken(token, [IRSA_AUDIENCE]);
     expect(review.authenticated).toBe(true);
     expect(review.username).toBe(`system:serviceaccount:${ns}:irsa-app`);

@@ -1,4 +1,4 @@
-// Per-run certificates with Debian's openssl (TEST-INFRA §1.4): one EC P-256 CA for serving and client
+// Per-run certificates with Debian's openssl: one EC P-256 CA for serving and client
 // auth, the apiserver serving cert (SAN IP:127.0.0.1), an admin client cert in system:masters, and the
 // service-account signing key pair. Files are 0600 inside the run's 0700 directory; never cached.
 import { randomBytes } from 'node:crypto';
@@ -54,7 +54,7 @@ export async function issueCert(
   return { cert, key };
 }
 
-/** A serving cert for 127.0.0.1 (and localhost), e.g. for the esi webhook (TEST-INFRA §3.1). */
+/** A serving cert for 127.0.0.1 (and localhost), e.g. for the esi webhook. */
 export async function issueServingCert(dir: string, name: string, extraSans: string[] = []): Promise<{ cert: string; key: string }> {
   const sans = ['DNS:localhost', 'IP:127.0.0.1', ...extraSans].join(',');
   return issueCert(dir, name, `/CN=${name}`,

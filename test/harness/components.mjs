@@ -1,6 +1,6 @@
 // Where the e2e components live once provisioned. Plain ESM JavaScript so that both the prepare step
 // (run by bare Node 20, before vitest) and the TypeScript global setup use the same keys and paths.
-// Keys are `<component>-<exact version>[-r<recipe revision>]` (TEST-INFRA §7.1).
+// Keys are `<component>-<exact version>[-r<recipe revision>]`.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +57,7 @@ export function cacheDirs(root = cacheRoot()) {
 }
 
 /**
- * Binary lookup in envtest's order (TEST-INFRA §1.9): `TEST_ASSET_<NAME>`, then `$KUBEBUILDER_ASSETS/<name>`,
+ * Binary lookup in envtest's order (controller-runtime pkg/envtest): `TEST_ASSET_<NAME>`, then `$KUBEBUILDER_ASSETS/<name>`,
  * then the cache. Returns the cache path even when it does not exist yet (the caller checks).
  */
 export function controlPlaneBinary(name) {

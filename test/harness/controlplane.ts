@@ -1,4 +1,4 @@
-// etcd + kube-apiserver, started the way controller-runtime's envtest does (TEST-INFRA §1.5–1.7).
+// etcd + kube-apiserver, started the way controller-runtime's envtest does (controller-runtime pkg/internal/testing/controlplane).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CertPaths } from './certs.ts';

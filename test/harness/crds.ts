@@ -1,5 +1,5 @@
 // Installs the ESO CRDs (from ESI_ESO_CRDS, else the project's own deploy/crds/) with a plain create, then
-// waits for Established and for discovery of every served version (TEST-INFRA §2.2, §2.3).
+// waits for Established and for discovery of every served version.
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';

@@ -118,7 +118,7 @@ export interface AwsEnvOptions {
 }
 
 /**
- * A clean environment for a process (or SDK) that must reach AWS through moto only (TEST-INFRA §6.4):
+ * A clean environment for a process (or SDK) that must reach AWS through moto only:
  * no inherited AWS_* or proxies, IMDS disabled, config files pointing nowhere, and the identity path's
  * own variables. Token files are written to the run's scratch dir.
  */

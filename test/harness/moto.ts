@@ -1,4 +1,4 @@
-// moto_server for Secrets Manager + STS on one port (TEST-INFRA §4). All state is in memory.
+// moto_server for Secrets Manager + STS on one port (moto's server mode, docs.getmoto.org). All state is in memory.
 import { join } from 'node:path';
 import { freePort, spawnLogged, stopProcess, waitReady, ComponentError, type ManagedProcess } from './processes.ts';
 

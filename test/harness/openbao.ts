@@ -1,5 +1,5 @@
 // OpenBao dev server with KV v2 at secret/, KV v1 at kv1/, and Kubernetes auth that does TokenReview
-// against the test apiserver through a dedicated reviewer ServiceAccount (TEST-INFRA §5).
+// against the test apiserver through a dedicated reviewer ServiceAccount.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// A local stand-in for the EKS Pod Identity agent (TEST-INFRA §6.3), plus the harness's control API.
+// A local stand-in for the EKS Pod Identity agent (the container-credentials protocol of the AWS SDK's fromContainerMetadata), plus the harness's control API.
 //
 // GET /v1/credentials: raw SA token in `Authorization` → TokenReview (audience pods.eks.amazonaws.com)
 // against the test apiserver, then the real-pod cluster's once it runs (its pods reach the emulator at

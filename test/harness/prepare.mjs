@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run e2e:prepare`: provisions, once, every binary the e2e suites need, cached under
-// `$ESI_E2E_CACHE` (default ~/.cache/esi-e2e) by exact version (TEST-INFRA §1, §4, §5, §7.1).
+// `$ESI_E2E_CACHE` (default ~/.cache/esi-e2e) by exact version.
 // Runs before vitest so no test hook ever has to cover a build. A warm run checks files and exits.
 //
 //   etcd v3.6.14          Go wrapper module, no replaces                  (§1.2)
@@ -314,7 +314,7 @@ async function installOpenbao({ logStream, remaining, what }) {
 }
 
 async function assetsDir() {
-  // KUBEBUILDER_ASSETS-style directory of symlinks, for Go envtest tools (TEST-INFRA §1.9).
+  // KUBEBUILDER_ASSETS-style directory of symlinks, for Go envtest tools (controller-runtime pkg/envtest).
   const etcd = controlPlaneBinary('etcd').path;
   const kas = controlPlaneBinary('kube-apiserver').path;
   await mkdir(dirs.assets, { recursive: true });

@@ -1,5 +1,5 @@
 // Child processes of the harness: spawned without a shell, output to a log file, stopped by recorded PID
-// (SIGTERM, then SIGKILL), with a process 'exit' safety net (TEST-INFRA §7.3, §7.4).
+// (SIGTERM, then SIGKILL), with a process 'exit' safety net.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';

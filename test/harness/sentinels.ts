@@ -1,6 +1,6 @@
 // Sentinel secrets: recognisable fake values registered per run; the teardown scans esi's own log files
 // (`esi-*.log` under the run dir) for each of them, raw and base64, and fails the run on any hit.
-// Reports name the file, line and sentinel label, never the value (TEST-INFRA §7.4).
+// Reports name the file, line and sentinel label, never the value (test/harness/README.md).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Starts every shared component once per run, in order, and stops them in reverse (TEST-INFRA §7.2, §7.3):
+// Starts every shared component once per run, in order, and stops them in reverse:
 // etcd → kube-apiserver → ESO CRDs → moto → OpenBao (+ config) → Pod Identity emulator / control API.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';

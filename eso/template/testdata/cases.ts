@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 
 export interface TemplateCase {
-  /** What the case shows (§ of ESO-SEMANTICS or the function under test). */
+  /** What the case shows (the behaviour or the function under test). */
   about: string;
   template: string;
   data?: Record<string, Uint8Array>;

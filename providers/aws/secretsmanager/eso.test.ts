@@ -108,7 +108,7 @@ class FakeSecretsManager implements AwsSecretsManagerApi {
   }
 }
 
-describe('AWS GetSecretValue input (ESO-SEMANTICS §7.1 step 1)', () => {
+describe('AWS GetSecretValue input (ESO v2.9.0 providers/v1/aws/secretsmanager/secretsmanager.go)', () => {
   const rows: [string, RemoteRef, string, object][] = [
     ['no version → AWSCURRENT stage', { key: 'db' }, '', { SecretId: 'db', VersionStage: 'AWSCURRENT' }],
     ['uuid/<id> → VersionId', { key: 'db', version: 'uuid/1234-abcd' }, '', { SecretId: 'db', VersionId: '1234-abcd' }],
