@@ -3,7 +3,7 @@
 // ServiceAccounts in an informer cache the same way). It hands its certificate to the parent, so every
 // server in the comparison serves the same one.
 import { lookupFrom } from '../injector/index.ts';
-import { createWebhookMetrics, issueSelfSigned, PatchMemo, silentLogger, startWebhookServer } from '../webhook/index.ts';
+import { createWebhookMetrics, issueSelfSigned, jsonLogger, PatchMemo, startWebhookServer } from '../webhook/index.ts';
 
 const NS = 'bench';
 const objects = [
@@ -24,7 +24,9 @@ const server = await startWebhookServer({
   // as webhook/run.ts builds it: the same pod twice is answered from the memo (webhook/patch-memo.ts)
   env: { ready: () => true, context: (namespace) => ({ eso, namespace }), memo: new PatchMemo() },
   metrics: createWebhookMetrics(),
-  log: silentLogger,
+  // a log line per admission, as `esi webhook` writes them (cli/commands/webhook.ts: to stderr, which the
+  // parent points at a file, as it does the Go webhook's log)
+  log: jsonLogger((line) => process.stderr.write(line)),
 });
 process.send!({ port: server.port, ca: tls.caCert, cert: tls.cert, key: tls.key });
 process.on('message', (m) => {

@@ -171,11 +171,14 @@ export async function measureWebhooks(o) {
       logLevel: 'error',
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     });
-    const esi = fork(entry, [], { execPath: o.node, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // its log (a line per admission, as in production) goes to a file, like the Go webhook's below
+    const esiLog = openSync(join(work, 'esi-webhook.log'), 'w');
+    const esi = fork(entry, [], { execPath: o.node, stdio: ['ignore', 'inherit', esiLog, 'ipc'] });
+    closeSync(esiLog);
     children.add(esi);
     const tls = await new Promise((resolve, reject) => {
       esi.once('message', resolve);
-      esi.once('exit', (code) => reject(new Error(`esi admission server exited ${code}`)));
+      esi.once('exit', (code) => reject(new Error(`esi admission server exited ${code}; its log: ${join(work, 'esi-webhook.log')}`)));
     });
     cleanups.push(() => new Promise((r) => (esi.once('exit', r), esi.send('stop'))));
     servers.push({ id: 'esi', port: tls.port });
