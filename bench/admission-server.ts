@@ -26,7 +26,7 @@ const server = await startWebhookServer({
   metrics: createWebhookMetrics(),
   // a log line per admission, as `esi webhook` writes them (cli/commands/webhook.ts: to stderr, which the
   // parent points at a file, as it does the Go webhook's log)
-  log: jsonLogger((line) => process.stderr.write(line)),
+  log: jsonLogger({ base: { component: 'esi-webhook' }, write: (line) => process.stderr.write(line) }),
 });
 process.send!({ port: server.port, ca: tls.caCert, cert: tls.cert, key: tls.key });
 process.on('message', (m) => {
