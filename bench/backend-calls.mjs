@@ -5,30 +5,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { startMoto } from './lib.mjs';
+import { importBenchDriver, startMoto } from './lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'esi-bench-calls-'));
 const asJson = process.argv.includes('--json');
 const refreshes = Number(process.env.BENCH_REFRESHES ?? 9);
 
-const outfile = join(work, 'backend-calls-run.mjs');
-await build({
-  entryPoints: [join(root, 'bench/backend-calls-run.ts')],
-  outfile,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+const { runBackendCallsBench } = await importBenchDriver(root, work, 'bench/backend-calls-run.ts');
 
 const moto = await startMoto(work);
 try {
-  const { runBackendCallsBench } = await import(pathToFileURL(outfile).href);
   const results = await runBackendCallsBench(moto.url, { sizes: [1, 20, 50], refreshes });
   if (asJson) console.log(JSON.stringify({ bench: 'backend-calls', results }));
   else {

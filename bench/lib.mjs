@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { componentPaths } from '../test/harness/components.mjs';
 
 export function freePort() {
@@ -49,4 +51,23 @@ export async function startMoto(work) {
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/moto-api/data.json`, (s) => s === 200, 'moto', proc, work);
   return { proc, url };
+}
+
+/**
+ * Bundles a TypeScript bench driver (`bench/<name>-run.ts`) into `work` with esbuild and imports it: the
+ * drivers use the project's sources (SDKs included), which plain Node cannot load as TypeScript.
+ */
+export async function importBenchDriver(root, work, entry) {
+  const outfile = join(work, entry.replace(/^.*\//, '').replace(/\.ts$/, '.mjs'));
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return import(pathToFileURL(outfile).href);
 }

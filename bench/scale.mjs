@@ -7,11 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { componentPaths } from '../test/harness/components.mjs';
-import { startMoto } from './lib.mjs';
+import { importBenchDriver, startMoto } from './lib.mjs';
 
 // The pinned AWS SDK warns on Node 20 about its future releases; keep it out of the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -28,24 +26,13 @@ const { values } = parseArgs({
 });
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'esi-bench-scale-'));
-const outfile = join(work, 'scale-run.mjs');
-await build({
-  entryPoints: [join(root, 'bench/scale-run.ts')],
-  outfile,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+const { runScaleBench } = await importBenchDriver(root, work, 'bench/scale-run.ts');
 const bins = componentPaths();
 let moto;
 const t0 = Date.now();
 const log = (line) => console.log(`[scale +${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
 let ok = false;
 try {
-  const { runScaleBench } = await import(pathToFileURL(outfile).href);
   const r = await runScaleBench({
     root,
     work,

@@ -8,9 +8,9 @@ import { writeTerminationMessage } from '../agent/termination.ts';
 import type { Container, Pod } from '../core/index.ts';
 import { AGENT_NODE_OPTIONS, ENV, HEALTH } from '../contract/index.ts';
 import { AGENT_ENV_ALLOWED, parseAgentEnvList } from './agent-env.ts';
-import { InjectionDenied } from './errors.ts';
 import { injectPod, type InjectContext } from './inject.ts';
 import { lookupFrom } from './resolve.ts';
+import { denialOf } from '../test/helpers/injector-fixtures.ts';
 
 const store = { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'fake', namespace: 'team' }, spec: { provider: { fake: { data: [{ key: 'k', value: 'v' }] } } } };
 const es = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'db', namespace: 'team' }, spec: { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'p', remoteRef: { key: 'k' } }] } };
@@ -27,15 +27,7 @@ function pod(annotations: Record<string, string> = {}, spec: Partial<Pod['spec']
 const agents = (p: Pod): Container[] => [...(p.spec.initContainers ?? []), ...p.spec.containers].filter((c) => c.name.startsWith('esi-agent'));
 const sidecar = (p: Pod) => agents(p).find((c) => c.name === 'esi-agent')!;
 const env = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
-const denial = (f: () => unknown): InjectionDenied => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InjectionDenied) return e;
-    throw e;
-  }
-  throw new Error('expected a denial');
-};
+const denial = denialOf;
 
 describe('agent endpoint env', () => {
   it('copies the AWS SDK endpoint variables from the app containers, like identity', () => {

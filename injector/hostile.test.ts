@@ -5,21 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { AGENT_CONFIG_ANNOTATION, ANNOTATIONS_SIZE_LIMIT } from '../contract/index.ts';
 import type { Pod } from '../core/index.ts';
-import { applyPatch, injectManifests, injectPod, InjectionDenied, lookupFrom, type InjectContext } from './index.ts';
-import { externalSecret, pod, store, TEST_CA_PEM } from '../test/helpers/injector-fixtures.ts';
+import { applyPatch, injectManifests, injectPod, InjectionDenied, type InjectContext } from './index.ts';
+import { contextOf, denialOf, externalSecret, pod, store, TEST_CA_PEM } from '../test/helpers/injector-fixtures.ts';
 
 const objects = [store('fake'), externalSecret('db')];
-const ctx = (extra: Partial<InjectContext> = {}, objs = objects): InjectContext => ({ eso: lookupFrom(objs), ...extra });
-
-function denial(p: Pod, c: InjectContext = ctx()): InjectionDenied {
-  try {
-    injectPod(p, c);
-  } catch (e) {
-    if (e instanceof InjectionDenied) return e;
-    throw e;
-  }
-  throw new Error('expected a denial');
-}
+const ctx = (extra: Partial<InjectContext> = {}, objs = objects): InjectContext => contextOf(objs, extra);
+const denial = (p: Pod, c: InjectContext = ctx()): InjectionDenied => denialOf(() => injectPod(p, c));
 
 describe('defect 5: every mount of the secrets volume in an app container is read-only', () => {
   it('forces readOnly on a second mount of esi-secrets in the same container', () => {

@@ -3,23 +3,15 @@ import type { Container, Pod } from '../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, ON_CHANGE_MARKER_DIR, type AgentConfig } from '../contract/index.ts';
 import { credentialEnvNames } from '../providers/index.ts';
 import { AGENT_HEALTH_PORT, AGENT_STARTUP_PATH } from '../agent/index.ts';
-import { applyPatch, describePlan, injectManifests, injectPod, InjectionDenied, lookupFrom, podProblems, type InjectContext } from './index.ts';
-import { clusterStore, externalSecret, NS, pod, store, TEST_CA_PEM } from '../test/helpers/injector-fixtures.ts';
+import { applyPatch, describePlan, injectManifests, injectPod, InjectionDenied, podProblems, type InjectContext } from './index.ts';
+import { clusterStore, contextOf, denialOf, externalSecret, NS, pod, store, TEST_CA_PEM } from '../test/helpers/injector-fixtures.ts';
 
 const baseObjects = [store('fake'), externalSecret('db'), externalSecret('api')];
-const ctx = (extra: Partial<InjectContext> = {}, objects = baseObjects): InjectContext => ({ eso: lookupFrom(objects), ...extra });
+const ctx = (extra: Partial<InjectContext> = {}, objects = baseObjects): InjectContext => contextOf(objects, extra);
 const config = (p: Pod): AgentConfig => JSON.parse(p.metadata.annotations![AGENT_CONFIG_ANNOTATION]!) as AgentConfig;
 const agentOf = (p: Pod): Container => [...(p.spec.initContainers ?? []), ...p.spec.containers].find((c) => c.name === 'esi-agent')!;
 
-function denied(p: Pod, c: InjectContext = ctx()): InjectionDenied {
-  try {
-    injectPod(p, c);
-  } catch (e) {
-    if (e instanceof InjectionDenied) return e;
-    throw e;
-  }
-  throw new Error('expected a denial');
-}
+const denied = (p: Pod, c: InjectContext = ctx()): InjectionDenied => denialOf(() => injectPod(p, c));
 
 describe('injectPod', () => {
   it('adds a native sidecar agent before the user init containers, with a startup probe, volumes, mounts and config', () => {

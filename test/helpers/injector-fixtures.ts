@@ -1,5 +1,6 @@
 /** Shared builders for the injector's tests (not a test file itself). */
 import type { KubeObject, Pod } from '../../core/index.ts';
+import { InjectionDenied, lookupFrom, type InjectContext } from '../../injector/index.ts';
 
 export const NS = 'app';
 
@@ -37,3 +38,19 @@ export function pod(annotations: Record<string, string> = { 'esi.dev/external-se
 
 /** A real self-signed CA certificate (EC P-256, test only): caProvider inlines only what parses as X.509. */
 export const TEST_CA_PEM = `-----BEGIN CERTIFICATE-----\nMIIBgzCCASmgAwIBAgIUS7krFBknvgempwPzXSE3WTeyhvAwCgYIKoZIzj0EAwIw\nFjEUMBIGA1UEAwwLZXNpLXRlc3QtY2EwIBcNMjYxMjA3MjIzMjIzWhgPMjEyNjEx\nMTMyMjMyMjNaMBYxFDASBgNVBAMMC2VzaS10ZXN0LWNhMFkwEwYHKoZIzj0CAQYI\nKoZIzj0DAQcDQgAETW6j/busZWjTH4FXo5yAito0tqmEk+DbywyfIo4Sic4KiXgO\nXBwDnWv0ckVd3mCXJHutmnxhPg+7ZF1vrL4kUaNTMFEwHQYDVR0OBBYEFNJ6cwvR\nPYZgcxnkhQlJF7cF/BwTMB8GA1UdIwQYMBaAFNJ6cwvRPYZgcxnkhQlJF7cF/BwT\nMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIgSIuDgxVy8XNGYawR\nkltjiE7JMRLJeSeKZb48UWkA5rUCIQDsfF3d++6WU5xxzIUMKYT8Gz0A/It2m123\nkBbdspF3Zg==\n-----END CERTIFICATE-----\n`;
+
+/** An injection context whose ESO lookups answer from `objects`. */
+export function contextOf(objects: KubeObject[], extra: Partial<InjectContext> = {}): InjectContext {
+  return { eso: lookupFrom(objects), ...extra };
+}
+
+/** The InjectionDenied `f` throws; fails the test when it throws nothing or something else. */
+export function denialOf(f: () => unknown): InjectionDenied {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof InjectionDenied) return e;
+    throw e;
+  }
+  throw new Error('expected a denial');
+}
