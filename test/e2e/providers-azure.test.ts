@@ -180,6 +180,29 @@ describe('ESO semantics on the double (service principal)', () => {
     }
   });
 
+  test('a service principal with a certificate (authSecretRef.clientCertificate): a signed client assertion', async () => {
+    const pki = (f: string) => readFileSync(resolve(import.meta.dirname, `../../eso/template/testdata/pki/${f}`), 'utf8');
+    kv.addServicePrincipalCertificate('sp-cert', pki('leaf.crt'));
+    kv.grant('sp-cert');
+    const s = store('kv-sp-cert', { tenantId: kv.tenantId, authSecretRef: { clientId: { name: 'azure-sp', key: 'client-id' }, clientCertificate: { name: 'azure-sp', key: 'cert.pem' } } });
+    const n = credentialEnvNames('SecretStore', 'kv-sp-cert');
+    const before = kv.stats().tokens['client_certificate'] ?? 0;
+    const c = await createSecretsClient(s, ctx({ [n['azureClientId']!]: 'sp-cert', [n['azureClientCertificate']!]: pki('leaf.crt') + pki('leaf.key'), AZURE_AUTHORITY_HOST: kv.url }));
+    try {
+      expect(text(await c.getSecret({ key: 'db', property: 'user' }))).toBe('app');
+    } finally {
+      await c.close();
+    }
+    expect(kv.stats().tokens['client_certificate']).toBe(before + 1);
+    // Another key than the registered certificate's is refused by Entra.
+    const other = await createSecretsClient(s, ctx({ [n['azureClientId']!]: 'sp-cert', [n['azureClientCertificate']!]: pki('other-root.crt') + pki('other-root.key'), AZURE_AUTHORITY_HOST: kv.url }));
+    try {
+      await expect(other.getSecret({ key: 'db' })).rejects.toThrow(/failed with 401 invalid_client: AADSTS700027/);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('a revoked token is replaced after the 401 challenge, within the same call', async () => {
     const session = await openStore(spStore(), ctx(spEnv()));
     try {

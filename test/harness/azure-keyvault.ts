@@ -13,14 +13,15 @@
 //     resource="https://vault.azure.net"` and Unauthorized "AKV10000: Request is missing a Bearer or PoP token.";
 //   - learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow (client_secret, and
 //     client_assertion of type jwt-bearer for workload identity federation: the assertion must be a token of
-//     the federated issuer with audience api://AzureADTokenExchange whose subject the app trusts), errors
+//     the federated issuer with audience api://AzureADTokenExchange whose subject the app trusts) and
+//     certificate-credentials (an RS256 assertion with x5t, aud = the token endpoint, iss = sub = client id), errors
 //     `{"error","error_description":"AADSTS…","error_codes"}`;
 //   - learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token (IMDS:
 //     `Metadata: true`, api-version, resource, client_id).
 // The federated assertion is verified against the harness apiserver's service-account keys with a
 // TokenReview, as the Pod Identity emulator (pod-identity.ts) does. Not modelled: RBAC vs access policies
-// (one grant per principal and vault), soft delete, throttling (429), PoP tokens, certificate credentials.
-import { randomBytes } from 'node:crypto';
+// (one grant per principal and vault), soft delete, throttling (429), PoP tokens.
+import { createVerify, randomBytes, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { tokenReview, type KubeAccess } from './kube-http.ts';
@@ -52,7 +53,7 @@ interface Issued {
 export interface KeyVaultDoubleStats {
   /** Key Vault requests by operation (GetSecret, GetSecrets, GetCertificate, GetKey), any outcome. */
   calls: Record<string, number>;
-  /** Tokens issued by grant: client_secret, federated, imds. */
+  /** Tokens issued by grant: client_secret, client_certificate, federated, imds. */
   tokens: Record<string, number>;
   /** Answers with status 401 (missing or unknown bearer token). */
   challenges: number;
@@ -70,6 +71,8 @@ export interface KeyVaultDouble {
   putKey(name: string, jwk: Record<string, unknown>, tags?: Record<string, string>): void;
   /** An app registration with a client secret. */
   addServicePrincipal(clientId: string, clientSecret: string): void;
+  /** An app registration with a certificate credential (PEM of the certificate). */
+  addServicePrincipalCertificate(clientId: string, certPem: string): void;
   /** An app registration trusting one Kubernetes service account (issuer: this apiserver). */
   addFederatedCredential(clientId: string, namespace: string, serviceAccount: string): void;
   /** A user-assigned managed identity IMDS serves tokens for. */
@@ -102,7 +105,7 @@ export async function startKeyVaultDouble(o: { kube: KubeAccess; cert: string; k
   const secrets = new Map<string, Version[]>();
   const certs = new Map<string, { id: string; der: Uint8Array; tags?: Record<string, string>; created: number }>();
   const keys = new Map<string, { id: string; jwk: Record<string, unknown>; tags?: Record<string, string>; created: number }>();
-  const apps = new Map<string, { secret?: string; subject?: string }>();
+  const apps = new Map<string, { secret?: string; subject?: string; cert?: X509Certificate }>();
   const managed = new Set<string>();
   const granted = new Set<string>();
   const issued = new Map<string, Issued>();
@@ -136,6 +139,19 @@ export async function startKeyVaultDouble(o: { kube: KubeAccess; cert: string; k
     const assertion = form.get('client_assertion');
     if (assertion !== null) {
       if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return aadError(res, 400, 'invalid_request', 50027, 'JWT token is invalid or malformed.');
+      if (app.cert) {
+        // A certificate credential: an RS256 JWT signed with the registered certificate's key (x5t = its SHA-1).
+        const [h, p, sig] = assertion.split('.');
+        const header = JSON.parse(Buffer.from(h ?? '', 'base64url').toString() || '{}') as { alg?: string; x5t?: string };
+        const claims = JSON.parse(Buffer.from(p ?? '', 'base64url').toString() || '{}') as { aud?: string; iss?: string; sub?: string; exp?: number; nbf?: number };
+        const thumb = Buffer.from(app.cert.fingerprint.replaceAll(':', ''), 'hex').toString('base64url');
+        if (header.alg !== 'RS256' || header.x5t !== thumb) return aadError(res, 401, 'invalid_client', 700027, 'The certificate with identifier used to sign the client assertion is not registered on application.');
+        const ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(app.cert.publicKey, Buffer.from(sig ?? '', 'base64url'));
+        if (!ok) return aadError(res, 401, 'invalid_client', 700027, 'Client assertion failed signature validation.');
+        if (claims.aud !== `${base}/${tenantId}/oauth2/v2.0/token` || claims.iss !== clientId || claims.sub !== clientId) return aadError(res, 401, 'invalid_client', 700021, 'Client assertion audience claim does not match Realm issuer.');
+        if (typeof claims.exp !== 'number' || claims.exp < nowS() || (claims.nbf ?? 0) > nowS() + 300) return aadError(res, 401, 'invalid_client', 700024, 'Client assertion is not within its valid time range.');
+        return issue(res, clientId, resource, 'client_certificate');
+      }
       const review = await tokenReview(o.kube, assertion, [AZURE_TOKEN_AUDIENCE]);
       if (!review.authenticated) return aadError(res, 400, 'invalid_client', 700211, 'No matching federated identity record found for presented assertion issuer.');
       if (!app.subject || review.username !== app.subject) {
@@ -276,6 +292,9 @@ export async function startKeyVaultDouble(o: { kube: KubeAccess; cert: string; k
     },
     addServicePrincipal(clientId, clientSecret) {
       apps.set(clientId, { ...apps.get(clientId), secret: clientSecret });
+    },
+    addServicePrincipalCertificate(clientId, certPem) {
+      apps.set(clientId, { ...apps.get(clientId), cert: new X509Certificate(certPem) });
     },
     addFederatedCredential(clientId, namespace, serviceAccount) {
       apps.set(clientId, { ...apps.get(clientId), subject: `system:serviceaccount:${namespace}:${serviceAccount}` });

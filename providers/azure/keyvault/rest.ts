@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { EsiError } from '../../../core/index.ts';
 import { send, TransportError, type HttpResponse } from '../../http.ts';
+import { clientAssertion, type ClientCertificate } from './client-certificate.ts';
 import { IMDS_HOST, KEY_VAULT_API_VERSION } from './config.ts';
 import { KeyVaultError, type CertificateBundle, type KeyBundle, type KeyVaultApi, type SecretBundle, type SecretItem } from './eso.ts';
 
@@ -58,10 +59,11 @@ function accessToken(where: string, res: HttpResponse, now: number): AccessToken
 }
 
 /**
- * Entra ID v2.0 client credentials (POST <authority><tenant>/oauth2/v2.0/token): a client secret, or a
- * client assertion read from `assertionFile` at every request (the kubelet rotates the projected token).
+ * Entra ID v2.0 client credentials (POST <authority><tenant>/oauth2/v2.0/token): a client secret, a
+ * client assertion read from `assertionFile` at every request (the kubelet rotates the projected token),
+ * or one signed with a client certificate.
  */
-export function entraToken(o: RestOptions & { authorityHost: string; tenantId: string; clientId: string; scope: string; clientSecret?: string; assertionFile?: string }): TokenSource {
+export function entraToken(o: RestOptions & { authorityHost: string; tenantId: string; clientId: string; scope: string; clientSecret?: string; assertionFile?: string; certificate?: ClientCertificate }): TokenSource {
   const url = `${o.authorityHost}${encodeURIComponent(o.tenantId)}/oauth2/v2.0/token`;
   const where = `${o.authorityHost}${o.tenantId}`;
   return async () => {
@@ -76,6 +78,9 @@ export function entraToken(o: RestOptions & { authorityHost: string; tenantId: s
       }
       form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
       form.set('client_assertion', assertion);
+    } else if (o.certificate !== undefined) {
+      form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      form.set('client_assertion', clientAssertion(o.certificate, o.clientId, url, o.now()));
     } else if (o.clientSecret !== undefined) {
       form.set('client_secret', o.clientSecret);
     }

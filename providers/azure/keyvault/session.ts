@@ -2,7 +2,8 @@
  * An Azure Key Vault store's session: the credential its authType selects (config.ts), a token kept and
  * renewed across syncs, and the REST API (rest.ts) under ESO's semantics (eso.ts).
  *
- *   ServicePrincipal  → client secret from env ESI_AZURE_CLIENT_{ID,SECRET}_<store> (authSecretRef)
+ *   ServicePrincipal  → client secret or certificate from env ESI_AZURE_CLIENT_{ID,SECRET,CERTIFICATE}_<store>
+ *                       (authSecretRef)
  *   WorkloadIdentity  → the pod's federated token: AZURE_FEDERATED_TOKEN_FILE (AKS's webhook), or the
  *                       token esi's injector projects for `serviceAccountRef` (ctx.serviceAccountTokenPath)
  *   ManagedIdentity   → IMDS, `identityId` as client_id
@@ -10,6 +11,7 @@
 import { EsiError } from '../../../core/index.ts';
 import type { SecretStore } from '../../../eso/index.ts';
 import { DEFAULT_TIMEOUT_MS, type ProviderContext, type StoreSession, type SyncClient } from '../../context.ts';
+import { parseClientCertificate } from './client-certificate.ts';
 import { azureKv, cloudFor, planAzureAuth, resolveSource } from './config.ts';
 import { KeyVaultClient } from './eso.ts';
 import { cachedToken, entraToken, imdsToken, keyVaultRest, type TokenSource } from './rest.ts';
@@ -27,13 +29,13 @@ export async function openKeyVaultStore(store: SecretStore, ctx: ProviderContext
   let source: TokenSource;
   switch (plan.kind) {
     case 'ServicePrincipal': {
-      if (!plan.clientSecret) throw new EsiError('azure-config', `${storeId}: authSecretRef.clientCertificate is not supported by esi yet; use clientSecret or Workload Identity`);
+      const certificate = plan.clientCertificate ? parseClientCertificate(resolveSource(plan.clientCertificate, env, 'authSecretRef.clientCertificate')) : undefined;
       source = entraToken({
         ...opts,
         authorityHost: cloud.authorityHost,
         tenantId: resolveSource(plan.tenantId, env, 'tenantId'),
         clientId: resolveSource(plan.clientId, env, 'authSecretRef.clientId'),
-        clientSecret: resolveSource(plan.clientSecret, env, 'authSecretRef.clientSecret'),
+        ...(certificate ? { certificate } : { clientSecret: resolveSource(plan.clientSecret!, env, 'authSecretRef.clientSecret') }),
         scope,
       });
       break;
