@@ -6,13 +6,10 @@
 // POST, as Workload Identity's). AWS: moto from the e2e cache (`npm run e2e:prepare`), static keys.
 // Runs alternate so a busy machine slows both alike. Usage: node bench/azure-agent.mjs [--runs N] [--json]
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { startMoto } from './lib.mjs';
+import { importBenchDriver, startMoto, storeEnvName } from './lib.mjs';
 
 // The pinned AWS SDK warns on Node 20 about its future releases; keep it out of the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -27,13 +24,6 @@ const idleMs = Number(arg('--idle-ms', '3000'));
 const asJson = process.argv.includes('--json');
 const work = mkdtempSync(join(tmpdir(), 'esi-bench-azure-'));
 const children = new Set();
-
-// Same rule as contract/pod.ts storeEnvName (the env var the injector fills from a secretKeyRef).
-function storeEnvName(what, kind, name) {
-  const k = kind === 'ClusterSecretStore' ? 'CSS' : 'SS';
-  const hash = createHash('sha256').update(`${k}/${name}`).digest('hex').slice(0, 8);
-  return `ESI_${what}_${k}_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${hash}`;
-}
 
 function config(store, keys, mountPath) {
   return {
@@ -70,9 +60,7 @@ const median = (xs) => {
 
 try {
   // The double, bundled from the harness's TypeScript.
-  const doubleFile = join(work, 'azure-keyvault.mjs');
-  await build({ entryPoints: [join(root, 'test/harness/azure-keyvault.ts')], outfile: doubleFile, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
-  const { startKeyVaultDouble } = await import(pathToFileURL(doubleFile).href);
+  const { startKeyVaultDouble } = await importBenchDriver(root, work, 'test/harness/azure-keyvault.ts');
   const key = join(work, 'kv.key');
   const cert = join(work, 'kv.crt');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });

@@ -1,6 +1,7 @@
 // What the benchmarks share: free loopback ports, children with their output in a log file, and a
 // local moto from the e2e cache (`npm run e2e:prepare`). Everything binds 127.0.0.1.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -70,4 +71,11 @@ export async function importBenchDriver(root, work, entry) {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   return import(pathToFileURL(outfile).href);
+}
+
+/** The env var the injector fills from a store's secretKeyRef: the same rule as contract/pod.ts storeEnvName. */
+export function storeEnvName(what, kind, name) {
+  const k = kind === 'ClusterSecretStore' ? 'CSS' : 'SS';
+  const hash = createHash('sha256').update(`${k}/${name}`).digest('hex').slice(0, 8);
+  return `ESI_${what}_${k}_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${hash}`;
 }

@@ -3,11 +3,10 @@
 // mode, 2 and 50 keys, KV v2 on one local OpenBao dev server), and idle RSS after the first sync.
 // Every repetition runs every case once, in rotating order, so a busy machine slows all of them alike.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { componentPaths } from '../../test/harness/components.mjs';
-import { freePort, startComponent, startMoto, waitHttp } from '../lib.mjs';
+import { freePort, startComponent, startMoto, storeEnvName, waitHttp } from '../lib.mjs';
 
 const esiEntry = new URL('../../dist/esi.mjs', import.meta.url).pathname;
 
@@ -22,13 +21,6 @@ async function startBao(work, children) {
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/v1/sys/health`, (s) => s === 200, 'openbao', proc, work);
   return url;
-}
-
-// Same rule as providers/context.ts storeEnvName (the env var the injector fills from a secretKeyRef).
-function storeEnvName(what, kind, name) {
-  const k = kind === 'ClusterSecretStore' ? 'CSS' : 'SS';
-  const hash = createHash('sha256').update(`${k}/${name}`).digest('hex').slice(0, 8);
-  return `ESI_${what}_${k}_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${hash}`;
 }
 
 /** The agent config the webhook would write for one ExternalSecret reading `refs` ([file, key, property]). */
