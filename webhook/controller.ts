@@ -138,20 +138,30 @@ export class PodConfigController {
     // A pod admitted while the caches lagged may carry an older config: check new pods once.
     this.#pods.on((verb, pod) => {
       if (verb !== 'update') o.metrics.cachedPods.set(this.#pods.size);
-      if (verb === 'add' && this.#manages(pod.metadata.namespace ?? '')) this.#queue?.add(keyOf(pod.metadata.namespace ?? '', pod.metadata.name!));
+      if (verb === 'add' && this.manages(pod.metadata.namespace ?? '')) this.#queue?.add(keyOf(pod.metadata.namespace ?? '', pod.metadata.name!));
     });
     o.cache.onChange((kind, obj) => this.#onChange(kind, obj));
   }
 
-  /** Calls `l` when an injected pod is gone from the cache. */
-  onPodDeleted(l: (namespace: string, name: string) => void): void {
-    this.#pods.on((verb, pod) => {
-      if (verb === 'delete') l(pod.metadata.namespace ?? '', pod.metadata.name!);
+  /**
+   * Calls `l` when an injected pod of a managed namespace starts terminating or is gone from the cache
+   * (with its last record); a pod that is deleted at once (never scheduled) is only gone.
+   */
+  onPodDeleted(l: (namespace: string, name: string, pod: KubeObject) => void): void {
+    this.#pods.on((verb, pod, old) => {
+      const ns = pod.metadata.namespace ?? '';
+      const terminating = verb === 'update' && pod.metadata['deletionTimestamp'] && !old?.metadata['deletionTimestamp'];
+      if ((verb === 'delete' || terminating) && this.manages(ns)) l(ns, pod.metadata.name!, pod);
     });
   }
 
   podExists(namespace: string, name: string): boolean {
     return this.#pods.get(name, namespace) !== undefined;
+  }
+
+  /** The cached injected pods of a namespace. */
+  podsIn(namespace: string): KubeObject[] {
+    return this.#pods.list(namespace);
   }
 
   /** Pods in the cache (what the webhook holds in memory for the controller). */
@@ -249,7 +259,7 @@ export class PodConfigController {
     this.#sliceStart = performance.now();
   }
 
-  #manages(namespace: string): boolean {
+  manages(namespace: string): boolean {
     const sel = this.#o.namespaceSelector;
     if (!sel) return true;
     const labels = this.#o.cache.namespaceLabels(namespace);
@@ -258,12 +268,12 @@ export class PodConfigController {
 
   enqueueAll(): void {
     const q = this.#queue;
-    if (q) for (const k of this.#pods.keys()) if (this.#manages(k.slice(0, k.indexOf('/')))) q.add(k);
+    if (q) for (const k of this.#pods.keys()) if (this.manages(k.slice(0, k.indexOf('/')))) q.add(k);
   }
 
   enqueueNamespace(namespace: string): void {
     const q = this.#queue;
-    if (q && this.#manages(namespace)) for (const k of this.#pods.keys(namespace)) q.add(k);
+    if (q && this.manages(namespace)) for (const k of this.#pods.keys(namespace)) q.add(k);
   }
 
   /** Waits until the queue is drained and nothing is in flight or waiting out a backoff (tests, bench). */

@@ -11,6 +11,7 @@ import { PatchMemo } from './patch-memo.ts';
 import { ClusterCache, describe } from './cache.ts';
 import { PodConfigController, type ApiRateLimit } from './controller.ts';
 import { StatusController } from './status.ts';
+import { SecretCleanup } from './cleanup.ts';
 import { DEFAULT_CONTROLLER_CLASS } from '../contract/index.ts';
 import { LeaderElector, type KubeClient, type LeaderElectionTiming } from '../kube/index.ts';
 import type { Logger } from '../core/log.ts';
@@ -44,6 +45,8 @@ export interface RunWebhookOptions {
   controllerWorkers?: number;
   /** The controller manages pods only in namespaces with these labels (default: every namespace). */
   controllerNamespaceSelector?: Record<string, string>;
+  /** Wait after the last pod writing a target Secret went before its deletionPolicy applies (default 30 s). */
+  cleanupGraceMs?: number;
 }
 
 /** Lease name of the controller's leader election (in the webhook's namespace). */
@@ -168,15 +171,25 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
         log: o.log,
         controllerClass: o.defaults?.controllerClass ?? DEFAULT_CONTROLLER_CLASS,
         podExists: (ns, name) => controller.podExists(ns, name),
+        manages: (ns) => controller.manages(ns),
         ...(o.controllerRateLimit ? { rateLimit: o.controllerRateLimit } : {}),
       })
     : undefined;
-  if (controller && status) controller.onPodDeleted((ns, name) => status.podDeleted(ns, name));
+  // Target Secrets whose last writing pod is gone follow their deletionPolicy (webhook/cleanup.ts).
+  const cleanup = controller
+    ? new SecretCleanup({ client: o.client, log: o.log, pods: (ns) => controller.podsIn(ns), ...(o.cleanupGraceMs !== undefined ? { graceMs: o.cleanupGraceMs } : {}) })
+    : undefined;
+  if (controller && status && cleanup) {
+    controller.onPodDeleted((ns, name, pod) => {
+      status.podDeleted(ns, name);
+      cleanup.podGone(pod);
+    });
+  }
   const stopLeading = new AbortController();
   let leading: Promise<void> | undefined;
   const lead = (signal: AbortSignal): Promise<void> => {
     metrics.leader.set(1);
-    leading = Promise.all([controller!.lead(signal), status!.lead(signal)])
+    leading = Promise.all([controller!.lead(signal), status!.lead(signal), cleanup!.lead(signal)])
       .then(() => undefined)
       .finally(() => metrics.leader.set(0));
     return leading;

@@ -120,6 +120,8 @@ export interface StatusControllerOptions {
   controllerClass: string;
   /** Whether an injected pod still exists (the pod controller's cache). */
   podExists: (namespace: string, name: string) => boolean;
+  /** Namespaces this install manages (`--namespace-selector`; default all). */
+  manages?: (namespace: string) => boolean;
   rateLimit?: ApiRateLimit;
   workers?: number;
 }
@@ -252,6 +254,7 @@ export class StatusController {
 
   async reconcileExternalSecret(key: string): Promise<'updated' | 'unchanged' | 'skipped'> {
     const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+    if (this.#o.manages && !this.#o.manages(namespace)) return 'skipped';
     const cached = this.#o.cache.lookup().externalSecret(namespace, name);
     if (!cached) {
       this.#reports.delete(key);
@@ -275,6 +278,7 @@ export class StatusController {
     const [kind, namespace, ...rest] = key.split('/');
     const name = rest.join('/');
     const look = this.#o.cache.lookup();
+    if (kind === 'SecretStore' && this.#o.manages && !this.#o.manages(namespace!)) return 'skipped';
     const cached = kind === 'ClusterSecretStore' ? look.clusterSecretStore(name) : look.secretStore(namespace!, name);
     if (!cached || !this.#isOurs(cached)) return 'skipped';
     const path = kind === 'ClusterSecretStore' ? `${ESO}/clustersecretstores/${encodeURIComponent(name)}` : `${ESO}/namespaces/${encodeURIComponent(namespace!)}/secretstores/${encodeURIComponent(name)}`;
