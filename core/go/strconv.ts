@@ -230,25 +230,56 @@ export function parseGoInt(s: string, unsigned: boolean): bigint | null {
   return v;
 }
 
-/** strconv.ParseFloat(s, 64) for Go literal syntax: number or null on error (range errors → ±Inf as Go). */
-export function parseGoFloat(s: string): number | null {
+const DECIMAL_FLOAT = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+const HEX_FLOAT = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/;
+
+/**
+ * strconv.ParseFloat(s, 64): the value Go returns and whether it reported an error. A syntax error returns
+ * 0; a range error ±Inf (a value too small rounds to 0 without error). Decimal, hexadecimal with a `p`
+ * exponent, `inf`/`infinity` (any case, signed), `nan` (any case, unsigned), and digit-separating underscores by
+ * Go's rule (underscoreOK).
+ */
+export function parseFloat64(text: string): { value: number; err?: 'syntax' | 'range' } {
+  let s = text;
   if (s.includes('_')) {
-    if (!underscoreOK(s)) return null;
+    if (!underscoreOK(s)) return { value: 0, err: 'syntax' };
     s = s.replace(/_/g, '');
   }
-  const m = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/.exec(s);
+  const lower = s.toLowerCase();
+  const unsigned = lower[0] === '+' || lower[0] === '-' ? lower.slice(1) : lower;
+  if (unsigned === 'inf' || unsigned === 'infinity') return { value: lower[0] === '-' ? -Infinity : Infinity };
+  if (lower === 'nan') return { value: NaN }; // unsigned only
+  let value: number;
+  const m = HEX_FLOAT.exec(s);
   if (m) {
-    const intPart = m[2];
-    const frac = m[3] ?? '';
-    if (intPart.length + frac.length === 0) return null;
-    let v = 0;
-    for (const c of intPart + frac) v = v * 16 + parseInt(c, 16);
-    const e = parseInt(m[4], 10) - 4 * frac.length;
-    const r = v * Math.pow(2, e);
-    return m[1] === '-' ? -r : r;
-  }
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
-  return Number(s);
+    const intDigits = m[2] ?? '';
+    const fracDigits = m[3] ?? '';
+    if (intDigits === '' && fracDigits === '') return { value: 0, err: 'syntax' };
+    // One rounding of the mantissa to 53 bits, then exact scaling in steps that neither overflow nor underflow early.
+    let v = Number(BigInt('0x' + (intDigits + fracDigits || '0')));
+    let e = Number(m[4]) - 4 * fracDigits.length;
+    while (e > 0) {
+      const step = Math.min(e, 1000);
+      v *= 2 ** step;
+      e -= step;
+    }
+    while (e < 0) {
+      const step = Math.max(e, -1000);
+      v *= 2 ** step;
+      e -= step;
+    }
+    value = m[1] === '-' ? -v : v;
+  } else if (DECIMAL_FLOAT.test(s)) value = Number(s);
+  else return { value: 0, err: 'syntax' };
+  return Number.isFinite(value) ? { value } : { value, err: 'range' };
+}
+
+/** strconv.ParseFloat(s, 64) for Go literal syntax (the template engine's numbers): null on a syntax error, ±Inf out of range. */
+export function parseGoFloat(s: string): number | null {
+  const lower = s.toLowerCase().replace(/^[+-]/, '');
+  if (lower === 'inf' || lower === 'infinity' || lower === 'nan') return null;
+  const r = parseFloat64(s);
+  return r.err === 'syntax' ? null : r.value;
 }
 
 /** strconv.FormatFloat(f, fmt, prec, 64) for fmt in e E f g G (prec -1 = shortest). */
