@@ -241,7 +241,8 @@ export async function runScaleBench(o: ScaleOptions) {
         req.end(review);
       });
     for (let i = 0; i < 50; i++) await post(leader.port); // warm-up: JIT, keep-alive connections
-    const admissionLoad = (port: number, stop: { done: boolean }) => {
+    for (let i = 0; i < 20; i++) await post(replicas.find((r) => r !== leader)!.port);
+    const admissionLoad = (port: number, stop: { done: boolean }, rate = o.admissionRate) => {
       const lat: number[] = [];
       let errors = 0;
       const run = (async () => {
@@ -249,7 +250,7 @@ export async function runScaleBench(o: ScaleOptions) {
         const pending: Promise<void>[] = [];
         let sent = 0;
         while (!stop.done) {
-          const due = Math.floor(((performance.now() - start) * o.admissionRate) / 1000) + 1;
+          const due = Math.floor(((performance.now() - start) * rate) / 1000) + 1;
           for (; sent < due; sent++) pending.push(post(port).then((ms) => void lat.push(ms), () => void errors++));
           await sleep(2);
         }
@@ -269,6 +270,9 @@ export async function runScaleBench(o: ScaleOptions) {
     log(`admission with the controller idle (load average ${loadAverage()}): ${idleLat.length} requests at ${o.admissionRate}/s, p50 ${pct(idleLat, 50).toFixed(2)} ms, p99 ${p99Idle.toFixed(2)} ms`);
     const before = await updated(leader);
     const loadAtResync = loadAverage();
+    // A control: admission on the other replica, which runs no controller but takes the same watch events.
+    const followerStop = { done: false };
+    const followerProbe = admissionLoad(replicas.find((r) => r !== leader)!.port, followerStop, 50);
     const cpu = (r: Replica) => metric(r, 'esi_webhook_process_cpu_seconds_total');
     const cpuBefore = await cpu(leader);
     const stop = { done: false };
@@ -278,12 +282,15 @@ export async function runScaleBench(o: ScaleOptions) {
     await until('every pod updated', 600_000, async () => ((await updated(leader)) - before >= o.pods ? true : undefined), 200);
     const resyncS = (performance.now() - tChange) / 1000;
     stop.done = true;
+    followerStop.done = true;
     await load.run;
+    await followerProbe.run;
+    const followerLat = followerProbe.lat.sort((x, y) => x - y);
     const lat = load.lat.sort((x, y) => x - y);
     const p99 = pct(lat, 99);
     const loadAfterResync = loadAverage();
     const leaderCpuS = (await cpu(leader)) - cpuBefore;
-    log(`resync (load average ${loadAtResync} → ${loadAfterResync}): ${o.pods} pods updated in ${resyncS.toFixed(1)} s (${(o.pods / resyncS).toFixed(0)}/s); admission during it: ${lat.length} requests at ${o.admissionRate}/s, p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms, errors ${load.errors()}; the leader's CPU meanwhile ${leaderCpuS.toFixed(1)} s (admission included)`);
+    log(`resync (load average ${loadAtResync} → ${loadAfterResync}): ${o.pods} pods updated in ${resyncS.toFixed(1)} s (${(o.pods / resyncS).toFixed(0)}/s); admission during it: ${lat.length} requests at ${o.admissionRate}/s, p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms, errors ${load.errors()}; the leader's CPU meanwhile ${leaderCpuS.toFixed(1)} s (admission included); control: the follower at 50/s, p50 ${pct(followerLat, 50).toFixed(2)} ms, p99 ${pct(followerLat, 99).toFixed(2)} ms`);
 
     // --- failover: SIGKILL the leader a third of the way through the next resync
     const follower = replicas.find((r) => r !== leader)!;
@@ -329,7 +336,7 @@ export async function runScaleBench(o: ScaleOptions) {
     log(`backend: ${o.agents} agents, refresh ${o.refreshSeconds} s: first syncs ${backend.firstSyncCalls} calls in ${backend.firstSyncSeconds} s; next interval ${backend.calls} calls, mean ${backend.mean.toFixed(1)}/s, peak ${backend.peak}/s → peak/mean ${backend.ratio.toFixed(2)}`);
 
     const loadAtEnd = loadAverage();
-    return { pods: o.pods, createS, rssBase, rssPods, perK, resyncS, p99, p99Idle, admissionRequests: lat.length, failoverS, lost, seen, rewritten: Math.max(0, rewritten), backend, load: { resync: `${loadAtResync} → ${loadAfterResync}`, failover: loadAtKill, end: loadAtEnd } };
+    return { pods: o.pods, createS, rssBase, rssPods, perK, resyncS, p99, p99Idle, p99Follower: pct(followerLat, 99), admissionRequests: lat.length, failoverS, lost, seen, rewritten: Math.max(0, rewritten), backend, load: { resync: `${loadAtResync} → ${loadAfterResync}`, failover: loadAtKill, end: loadAtEnd } };
   } finally {
     for (const r of replicas) if (r.proc.exitCode === null) r.proc.kill('SIGKILL');
     for (const p of [...procs].reverse()) await stopProcess(p).catch(() => undefined);
