@@ -55,8 +55,11 @@ export function parseAgentEnvAnnotation(raw: string): Record<string, string> {
 export function agentEnv(cluster: Record<string, string>, userContainers: readonly Container[], pod: Record<string, string> | undefined): EnvVar[] {
   const byName = new Map<string, EnvVar>();
   for (const [name, value] of Object.entries(cluster)) byName.set(name, { name, value });
+  // the first container that sets a name wins; one pass over the env (admission runs this per pod)
+  const fromApp = new Map<string, EnvVar>();
+  for (const c of userContainers) for (const e of c.env ?? []) if (!fromApp.has(e.name)) fromApp.set(e.name, e);
   for (const name of FROM_APP) {
-    const e = userContainers.flatMap((c) => c.env ?? []).find((x) => x.name === name);
+    const e = fromApp.get(name);
     if (e) byName.set(name, cloneJson(e));
   }
   for (const [name, value] of Object.entries(pod ?? {})) byName.set(name, { name, value });
