@@ -78,8 +78,8 @@ export async function startEsoOracle(h: HarnessInfo, log: (line: string) => void
         '--enable-cluster-external-secret-reconciler=false',
         '--concurrent=4',
         // The flood gate holds ExternalSecrets back while ESO's own store reconciler reports a store not
-        // Ready; esi keeps no store status, and a store validation that loses a race with a loaded
-        // machine must not turn into a sync error only one side has.
+        // Ready; esi validates only its own (class esi) stores, and a store validation that loses a
+        // race with a loaded machine must not turn into a sync error only one side has.
         '--enable-flood-gate=false',
         '--zap-time-encoding=iso8601',
       ],
