@@ -8,7 +8,7 @@
 import { goQuote } from '../../core/go/strconv.ts';
 import { GoJsonError } from './errors.ts';
 import { parseFloatGo } from './float.ts';
-import { decodeRune, RUNE_ERROR } from './utf8.ts';
+import { decodeRuneBytes as decodeRune, RUNE_ERROR } from '../../core/go/utf8.ts';
 import { GoNumber, type GoValue } from './value.ts';
 
 const MAX_DEPTH = 10000;

@@ -21,5 +21,5 @@ export {
 } from './decode.ts';
 export { marshal, marshalBytes, quoteJSONString, compareGoStrings, type MarshalOptions } from './encode.ts';
 export { parseFloatGo, formatFloatF, formatFloatJSON } from './float.ts';
-export { decodeUtf8Go } from './utf8.ts';
+export { decodeUtf8Go } from '../../core/go/utf8.ts';
 export { goByteValue } from './bytevalue.ts';
