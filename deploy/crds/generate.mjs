@@ -164,6 +164,35 @@ function storeSpec(version, cluster) {
             },
           }),
         }, { required: ['server'], 'x-kubernetes-preserve-unknown-fields': true }),
+        // ESO's AzureKVProvider; v1 added AzureStackCloud, customCloudConfig and useAzureSDK.
+        azurekv: obj({
+          vaultUrl: str(),
+          authType: str({ enum: ['ServicePrincipal', 'ManagedIdentity', 'WorkloadIdentity'], default: 'ServicePrincipal' }),
+          environmentType: str({
+            enum: ['PublicCloud', 'USGovernmentCloud', 'ChinaCloud', 'GermanCloud', ...(v1 ? ['AzureStackCloud'] : [])],
+            default: 'PublicCloud',
+          }),
+          tenantId: str(),
+          identityId: str(),
+          authSecretRef: obj({
+            clientId: secretKeySelector,
+            clientSecret: secretKeySelector,
+            clientCertificate: secretKeySelector,
+            tenantId: secretKeySelector,
+          }),
+          serviceAccountRef,
+          ...(v1
+            ? {
+                useAzureSDK: { ...bool, default: false },
+                customCloudConfig: obj({
+                  activeDirectoryEndpoint: str(),
+                  keyVaultEndpoint: str(),
+                  keyVaultDNSSuffix: str(),
+                  resourceManagerEndpoint: str(),
+                }, { required: ['activeDirectoryEndpoint'] }),
+              }
+            : {}),
+        }, { required: ['vaultUrl'], 'x-kubernetes-preserve-unknown-fields': true }),
       },
     }),
   }, { required: ['provider'] });

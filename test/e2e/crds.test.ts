@@ -20,6 +20,8 @@ function expectedDefaults() {
     // v2.9.0 dropped the strategy defaults from v1; v0.16.2 injects them in both versions.
     v1Strategies: s === 'v0.16.2',
     awsSessionTagsPolicy: s === 'v0.16.2' ? undefined : 'None',
+    // useAzureSDK came after v0.16.2; authType and environmentType were defaulted by both.
+    azureUseSdk: s === 'v0.16.2' ? undefined : false,
   };
 }
 
@@ -133,6 +135,20 @@ describe(`ESO CRDs (${process.env['ESI_ESO_CRDS'] ?? 'own deploy/crds'})`, () =>
     const ss = await get('v1', 'secretstores', 'aws-v1');
     expect(ss.spec['provider'].aws).toMatchObject({ service: 'SecretsManager', region: 'us-east-1', auth: { jwt: { serviceAccountRef: { name: 'app' } } } });
     expect(ss.spec['provider'].aws.sessionTagsPolicy).toBe(expectedDefaults().awsSessionTagsPolicy);
+  });
+
+  test('a v1 azurekv SecretStore gets authType, environmentType (and useAzureSDK) defaulted', async () => {
+    const body = awsStore('v1', 'azure-v1');
+    body.spec['provider'] = { azurekv: { vaultUrl: 'https://kv.vault.azure.net', serviceAccountRef: { name: 'app' } } };
+    await create('v1', 'secretstores', body);
+    const ss = await get('v1', 'secretstores', 'azure-v1');
+    expect(ss.spec['provider'].azurekv).toMatchObject({ vaultUrl: 'https://kv.vault.azure.net', authType: 'ServicePrincipal', environmentType: 'PublicCloud', serviceAccountRef: { name: 'app' } });
+    expect(ss.spec['provider'].azurekv.useAzureSDK).toBe(expectedDefaults().azureUseSdk);
+    const bad = awsStore('v1', 'azure-bad');
+    bad.spec['provider'] = { azurekv: { vaultUrl: 'https://kv.vault.azure.net', authType: 'Password' } };
+    const r = await kubeRaw<{ message?: string }>(adminAccess(), 'POST', path('v1', 'secretstores'), bad);
+    expect(r.status).toBe(422);
+    expect(r.body.message).toContain('authType');
   });
 
   test('a vault store without server is rejected (required field)', async () => {
