@@ -117,10 +117,6 @@ function parseStoreOnce(raw: KubeObject, kind: string): SecretStore {
   return store;
 }
 
-function storeRefs(es: ExternalSecret): Required<SecretStoreRef>[] {
-  return externalSecretStoreRefs(es);
-}
-
 function denyObject(annotation: string, what: string, e: unknown): InjectionDenied {
   if (e instanceof RegexpBudgetExceeded) return new InjectionDenied('regexp-budget', `${annotation}: ${what}: ${e.message}`, annotation);
   const msg = e instanceof Error ? e.message : String(e);
@@ -294,7 +290,7 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
 
   for (const { es, annotation, dir, sync } of entries) {
     const where = annotation === A.store ? 'inline secrets' : `ExternalSecret ${JSON.stringify(es.metadata.name)}`;
-    const refs = storeRefs(es);
+    const refs = externalSecretStoreRefs(es);
     if (refs.length === 0) {
       throw new InjectionDenied('invalid-object', `${annotation}: ${where}: spec.secretStoreRef: required (no store to read from)`, annotation);
     }
