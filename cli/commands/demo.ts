@@ -11,7 +11,7 @@ import type { KubeObject, Pod, PodTemplate } from '../../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, AGENT_CONFIG_FILE, type AgentConfig } from '../../contract/index.ts';
 import { loadRegexpEngine } from '../../eso/index.ts';
 import { injectPod, describePlan, lookupFrom } from '../../injector/index.ts';
-import { runAgent } from '../../agent/index.ts';
+import { ENV_HEALTH_ADDR, runAgent } from '../../agent/index.ts';
 import { parseFlags, wantsHelp, type Command } from '../io.ts';
 import { parseManifests } from '../manifests.ts';
 import appYaml from '../../examples/demo/app.yaml?raw';
@@ -22,7 +22,8 @@ const HELP = `Usage: esi demo [--keep]
 
 Runs esi end to end on this machine against ESO's fake provider: injects the demo Deployment
 (examples/demo/), runs the agent in a temp dir, shows the files, rotates the secret and shows the
-app-visible file change in place. Exits by itself; no cluster or cloud needed.
+app-visible file change in place. Exits by itself; no cluster or cloud needed. The agent's health
+server listens on a free loopback port (ESI_AGENT_HEALTH_ADDR=host:port picks one).
 
 Flags:
   --keep      keep the temp dir and print its path
@@ -73,7 +74,13 @@ export const demoCommand: Command = async (argv, io) => {
     const root = join(dir, 'root');
     await writeConfig(configPath, config);
     const started = Date.now();
-    agentDone = runAgent({ configPath, config: config, root, mode: 'sidecar', env: io.env, signal: agentAbort.signal, logLevel: 'silent' });
+    // A workstation run must not need the pod's fixed health port (8099 may be taken on this machine):
+    // a free loopback port unless the user asked for an address.
+    const health = io.env[ENV_HEALTH_ADDR] ? undefined : { host: '127.0.0.1', port: 0 };
+    agentDone = runAgent({
+      configPath, config: config, root, mode: 'sidecar', env: io.env, signal: agentAbort.signal, logLevel: 'silent',
+      health, onListening: (address) => out(`   health and metrics: http://${address}/metrics`),
+    });
     const esDir = join(root, config.mountPath, 'app-credentials');
     const passwordFile = join(esDir, 'password');
     const first = await waitFor(passwordFile, (v) => v === 'demo-password-v1', ROTATE_TIMEOUT_MS, agentDone);
