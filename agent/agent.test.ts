@@ -234,38 +234,44 @@ describe('runAgent: refresh in place', () => {
 });
 
 describe('runAgent: refreshPolicy in a pod', () => {
-  async function policyRun(policy: Record<string, string>, change: boolean) {
+  /**
+   * Syncs v1, then changes the store's value to v2 and returns what `app` (with `policy`) shows once the
+   * round the change made due has finished. A Periodic `witness` ExternalSecret reads the same key, so that
+   * round always writes files and bumps the version file (after every sync of the round): waiting on the
+   * version, not on a sleep, makes "did not sync" as certain as "synced".
+   */
+  async function policyRun(policy: Record<string, string>) {
     const configPath = join(dir, 'podinfo', 'agent-config');
-    const es = (pw: string) => fakeConfig({ data: [{ key: 'p', value: pw }], externalSecrets: [{ name: 'app', keys: { password: 'p' }, ...policy }] });
+    const es = (pw: string) =>
+      fakeConfig({ data: [{ key: 'p', value: pw }], externalSecrets: [{ name: 'app', keys: { password: 'p' }, ...policy }, { name: 'witness', keys: { password: 'p' } }] });
     await writeConfig(configPath, es('v1'));
-    const metrics = createMetrics({ defaultMetrics: false });
-    const { ac, done } = sidecar(configPath, { metrics });
-    const pw = join(dir, 'root', '/var/run/secrets/esi', 'app', 'password');
-    await waitFor(async () => (await read(pw)) === 'v1', 'first sync');
-    const reloads = async () => (await metrics.registry.getSingleMetric('esi_agent_config_reloads_total')!.get()).values.find((v) => v.labels['result'] === 'applied')?.value ?? 0;
-    if (change) {
-      await writeConfig(configPath, es('v2'));
-      await waitFor(async () => (await reloads()) >= 1, 'reload');
-    }
-    // Give a due sync time to happen (it would be immediate).
-    await new Promise((r) => setTimeout(r, 150));
-    const value = await read(pw);
+    const { ac, done } = sidecar(configPath);
+    const mount = join(dir, 'root', '/var/run/secrets/esi');
+    const password = (name: string) => read(join(mount, name, 'password'));
+    const version = async () => Number(await read(join(mount, VERSION_FILE_NAME)));
+    // The version file is written after every file of the round: the first round is over.
+    await waitFor(async () => (await version()) >= 1 && (await password('app')) === 'v1' && (await password('witness')) === 'v1', 'first sync');
+    const before = await version();
+    await writeConfig(configPath, es('v2'));
+    await waitFor(async () => (await version()) > before, 'the round after the change');
+    expect(await password('witness')).toBe('v2');
+    const value = await password('app');
     ac.abort();
     await done;
     return value;
   }
 
   it('Periodic (default) syncs again when the ExternalSecret or its store changes', async () => {
-    expect(await policyRun({}, true)).toBe('v2');
+    expect(await policyRun({})).toBe('v2');
   });
   it('OnChange syncs again on a change', async () => {
-    expect(await policyRun({ refreshPolicy: 'OnChange' }, true)).toBe('v2');
+    expect(await policyRun({ refreshPolicy: 'OnChange' })).toBe('v2');
   });
   it('CreatedOnce never syncs again once synced', async () => {
-    expect(await policyRun({ refreshPolicy: 'CreatedOnce' }, true)).toBe('v1');
+    expect(await policyRun({ refreshPolicy: 'CreatedOnce' })).toBe('v1');
   });
   it('Periodic with refreshInterval 0 never syncs again, not even after edits (ESO)', async () => {
-    expect(await policyRun({ refreshInterval: '0' }, true)).toBe('v1');
+    expect(await policyRun({ refreshInterval: '0' })).toBe('v1');
   });
 });
 
@@ -351,20 +357,35 @@ describe('runAgent: visibility', () => {
   });
 
   it('readiness fails and SecretStale is recorded once files outlive the staleness bound', async () => {
+    // The agent's clock is the test's: staleness starts exactly when the test moves time past the bound,
+    // however slowly this machine runs (a real 500 ms bound could pass before the first /readyz check).
+    let clock = Date.now();
     const configPath = join(dir, 'podinfo', 'agent-config');
     const c1 = { ...fakeConfig({ data: [{ key: 'db-user', value: 'a' }, { key: 'db-pass', value: 'b' }] }), staleAfter: '500ms' };
     await writeConfig(configPath, c1);
     let address = '';
     const metrics = createMetrics({ defaultMetrics: false });
-    const { ac, done, events } = sidecar(configPath, { metrics, health: { host: '127.0.0.1', port: 0 }, onListening: (a) => (address = a) });
-    await waitFor(() => read(join(dir, 'root', '/var/run/secrets/esi', 'app', 'password')), 'first sync');
+    const { ac, done, events } = sidecar(configPath, { metrics, health: { host: '127.0.0.1', port: 0 }, onListening: (a) => (address = a), now: () => clock });
+    // Startup passes once the first round has recorded its success (the files appear a moment before that).
+    await waitFor(async () => address !== '' && (await fetch(`http://${address}/startupz`)).status === 200, 'first complete sync');
+    expect(await read(join(dir, 'root', '/var/run/secrets/esi', 'app', 'password'))).toBe('b');
     expect((await fetch(`http://${address}/readyz`)).status).toBe(200);
     await writeConfig(configPath, { ...fakeConfig({ data: [{ key: 'db-user', value: 'a' }] }), staleAfter: '500ms' });
+    await waitFor(() => events.some((e) => e.reason === 'SecretSyncFailed'), 'a failing sync');
+    // Failing, but within the bound (inclusive): still ready, nothing stale.
+    clock += 500;
+    expect((await fetch(`http://${address}/readyz`)).status).toBe(200);
+    expect(events.filter((e) => e.reason === 'SecretStale')).toHaveLength(0);
+    clock += 1;
     await waitFor(() => events.some((e) => e.reason === 'SecretStale'), 'stale event');
     const r = await fetch(`http://${address}/readyz`);
     expect(r.status).toBe(503);
-    expect(await r.text()).toMatch(/app: stale, last successful sync \d+s ago: .*Secret does not exist/);
+    expect(await r.text()).toMatch(/app: stale, last successful sync 1s ago: .*Secret does not exist/);
     expect((await metrics.registry.getSingleMetric('esi_agent_stale')!.get()).values[0]!.value).toBe(1);
+    // Reported once, however many failing rounds run after it.
+    const failures = async () => (await metrics.registry.getSingleMetric('esi_agent_syncs_total')!.get()).values.find((v) => v.labels['result'] !== 'success')?.value ?? 0;
+    const afterStale = await failures();
+    await waitFor(async () => (await failures()) >= afterStale + 2 || undefined, 'two more failing rounds');
     expect(events.filter((e) => e.reason === 'SecretStale')).toHaveLength(1);
     expect(await read(join(dir, 'root', '/var/run/secrets/esi', 'app', 'password'))).toBe('b');
     ac.abort();
