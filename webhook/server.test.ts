@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,55 @@ describe('webhook server', () => {
     expect(after.status).toBe(200);
     expect(after.peerCert).toBe(new X509Certificate(tls2.cert).fingerprint256);
     await expect(call(port, tls1.caCert, 'GET', '/healthz')).rejects.toThrow();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the renewed certificate after a Secret volume update, found by its own file watch', async () => {
+    // A Secret volume as kubelet's AtomicWriter lays it out (kubernetes pkg/volume/util/atomic_writer.go):
+    // the files are symlinks through `..data` to a timestamped directory, and an update is one rename of a
+    // new `..data` symlink, so a reader never sees half a pair. Nothing here calls reloadTls: the server's
+    // poll must notice the swap by itself. The test polls what is served (no fixed sleep), so a slow
+    // machine only makes it take longer.
+    const dir = await mkdtemp(join(tmpdir(), 'esi-webhook-'));
+    const publish = async (version: string, tls: { cert: string; key: string }) => {
+      await mkdir(join(dir, version));
+      await writeFile(join(dir, version, 'tls.crt'), tls.cert);
+      await writeFile(join(dir, version, 'tls.key'), tls.key);
+      await symlink(version, join(dir, '..data_tmp'));
+      await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    };
+    const tls1 = issueSelfSigned({ commonName: 'esi-test', sans: ['127.0.0.1'], now: new Date(), validityDays: 30 });
+    await publish('..v1', tls1);
+    await symlink(join('..data', 'tls.crt'), join(dir, 'tls.crt'));
+    await symlink(join('..data', 'tls.key'), join(dir, 'tls.key'));
+    server = await startWebhookServer({
+      host: '127.0.0.1',
+      port: 0,
+      tls: { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') },
+      env: { ready: () => true, context: (namespace) => ({ eso: lookupFrom(objects), namespace }) },
+      metrics: createWebhookMetrics(),
+      log: silentLogger,
+      tlsPollMs: 20,
+    });
+    const port = server.port;
+    expect((await call(port, tls1.caCert, 'GET', '/healthz')).peerCert).toBe(new X509Certificate(tls1.cert).fingerprint256);
+
+    const tls2 = issueSelfSigned({ commonName: 'esi-test', sans: ['127.0.0.1'], now: new Date(), validityDays: 30 });
+    await publish('..v2', tls2);
+    const want = new X509Certificate(tls2.cert).fingerprint256;
+    // Until the reload lands the old pair is served, whose CA tls2's does not trust: the handshake fails.
+    const served = () => call(port, tls2.caCert, 'GET', '/healthz').then((r) => r.peerCert, () => '');
+    const deadline = Date.now() + 15_000; // generous: the poll is 20 ms and the debounce 200 ms
+    let seen = await served();
+    while (seen !== want && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      seen = await served();
+    }
+    expect(seen).toBe(want);
+    await expect(call(port, tls1.caCert, 'GET', '/healthz')).rejects.toThrow();
+    await server.close();
+    server = undefined;
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
