@@ -2,7 +2,7 @@
 export { injectPod, injectManifests, CURRENT_CLUSTER, type InjectContext, type InjectResult, type InjectManifestsOptions } from './inject.ts';
 export { describePlan } from './describe.ts';
 export { InjectionDenied, type DenialReason } from './errors.ts';
-export { lookupFrom, INLINE_EXTERNAL_SECRET, CaNotFound, type EsoLookup, type CaLookup, type CaRef } from './resolve.ts';
+export { lookupFrom, INLINE_EXTERNAL_SECRET, CaNotFound, ServiceAccountNotLoaded, type EsoLookup, type CaLookup, type CaRef, type ServiceAccountLookup } from './resolve.ts';
 export { DEFAULTS, DEFAULT_AGENT_IMAGE, AGENT_CONFIG_FILE, type Plan, type ClusterFacts, type InjectDefaults, type Ownership, IDENTITY_ENV } from './plan.ts';
 export { A as ANNOTATIONS, INJECT_LABEL, readSettings, wantsInjection, parseAgentPort, type PodSettings, type Mode } from './settings.ts';
 export { applyPatch, deepEqual, pointer, PatchError, type PatchOp } from './json-patch.ts';

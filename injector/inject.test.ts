@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Container, Pod } from '../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, ON_CHANGE_MARKER_DIR, type AgentConfig } from '../contract/index.ts';
-import { credentialEnvNames } from '../providers/index.ts';
+import { credentialEnvNames, storeEnvName } from '../providers/index.ts';
 import { AGENT_HEALTH_PORT, AGENT_STARTUP_PATH } from '../agent/index.ts';
-import { applyPatch, describePlan, injectManifests, injectPod, InjectionDenied, podProblems, type InjectContext } from './index.ts';
+import { applyPatch, describePlan, injectManifests, injectPod, InjectionDenied, podProblems, ServiceAccountNotLoaded, type InjectContext } from './index.ts';
 import { clusterStore, contextOf, denialOf, externalSecret, NS, pod, store, TEST_CA_PEM } from '../test/helpers/injector-fixtures.ts';
 
 const baseObjects = [store('fake'), externalSecret('db'), externalSecret('api')];
@@ -270,6 +270,44 @@ describe('injectPod', () => {
     expect(env[names['azureClientId']!]).toEqual({ secretKeyRef: { name: 'azure-sp', key: 'id' } });
     expect(env[names['azureClientSecret']!]).toEqual({ secretKeyRef: { name: 'azure-sp', key: 'secret' } });
     expect(r.pod.spec.containers[0]!.volumeMounts!.map((m) => m.name)).toEqual(['azure-identity-token', 'esi-secrets']);
+  });
+
+  it("Azure Workload Identity serviceAccountRef: the account's client/tenant-id annotations reach the agent as plain env (it reads no service account)", () => {
+    const wi = { vaultUrl: 'https://kv.vault.azure.net', authType: 'WorkloadIdentity' };
+    const objects = [
+      store('kv-ss', { azurekv: { ...wi, serviceAccountRef: { name: 'workload', namespace: NS } } }),
+      clusterStore('kv-css', { provider: { azurekv: { ...wi, serviceAccountRef: { name: 'shared', namespace: 'identities' } } } }),
+      store('kv-gone', { azurekv: { ...wi, serviceAccountRef: { name: 'gone' } } }),
+      externalSecret('a', 'kv-ss'),
+      externalSecret('b', 'kv-css', 'ClusterSecretStore'),
+      externalSecret('c', 'kv-gone'),
+    ];
+    const accounts: Record<string, Record<string, string>> = {
+      [`${NS}/workload`]: { 'azure.workload.identity/client-id': 'client-ss', 'azure.workload.identity/tenant-id': 'tenant-ss', unrelated: 'x' },
+      'identities/shared': { 'azure.workload.identity/client-id': 'client-css' },
+    };
+    const asked: string[] = [];
+    const serviceAccountLookup = (ns: string, name: string) => (asked.push(`${ns}/${name}`), accounts[`${ns}/${name}`] ?? null);
+    const r = injectPod(pod({ 'esi.dev/external-secrets': 'a,b,c' }), ctx({ serviceAccountLookup }, objects));
+    // a SecretStore's account in its namespace, a ClusterSecretStore's in serviceAccountRef.namespace
+    expect(asked.sort()).toEqual([`${NS}/gone`, `${NS}/workload`, 'identities/shared']);
+    const env = agentOf(r.pod).env!;
+    const named = (what: string, kind: string, name: string) => env.find((e) => e.name === storeEnvName(what, kind, name));
+    expect(named('AZURE_SA_CLIENT_ID', 'SecretStore', 'kv-ss')).toEqual({ name: storeEnvName('AZURE_SA_CLIENT_ID', 'SecretStore', 'kv-ss'), value: 'client-ss' });
+    expect(named('AZURE_SA_TENANT_ID', 'SecretStore', 'kv-ss')?.value).toBe('tenant-ss');
+    expect(named('AZURE_SA_CLIENT_ID', 'ClusterSecretStore', 'kv-css')?.value).toBe('client-css');
+    // an annotation the account lacks gives no env (the agent falls back as ESO does)
+    expect(named('AZURE_SA_TENANT_ID', 'ClusterSecretStore', 'kv-css')).toBeUndefined();
+    expect(env.filter((e) => e.name.startsWith('ESI_AZURE_SA_'))).toHaveLength(3);
+    expect(r.warnings).toContainEqual(expect.stringContaining('SecretStore kv-gone: spec.provider.azurekv.serviceAccountRef: ServiceAccount "gone" not found in namespace "app"'));
+    // the app container gets none of it
+    expect(JSON.stringify(r.pod.spec.containers[0])).not.toContain('client-ss');
+    // an account the webhook has not read yet: it reads it and retries
+    expect(() => injectPod(pod({ 'esi.dev/external-secrets': 'a' }), ctx({ serviceAccountLookup: () => undefined }, objects))).toThrow(ServiceAccountNotLoaded);
+    // esi inject: a ServiceAccount given with the manifests counts as the webhook's read
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'workload', namespace: NS, annotations: accounts[`${NS}/workload`] } };
+    const [out] = injectManifests([pod({ 'esi.dev/external-secrets': 'a' })], [...objects, sa]);
+    expect(JSON.stringify(out)).toContain('"value":"client-ss"');
   });
 
   it("inlines a Vault store's caProvider CA and mounts a token for JWT auth with its audience", () => {

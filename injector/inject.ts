@@ -9,7 +9,7 @@ import { InjectionDenied } from './errors.ts';
 import { cloneJson } from './json-patch.ts';
 import type { PatchOp } from './json-patch.ts';
 import { buildPlan, DEFAULT_AGENT_IMAGE, DEFAULTS, type ClusterFacts, type InjectDefaults, type Plan } from './plan.ts';
-import { lookupFrom, resolve, type CaLookup, type EsoLookup } from './resolve.ts';
+import { lookupFrom, resolve, type CaLookup, type EsoLookup, type ServiceAccountLookup } from './resolve.ts';
 import { INJECT_LABEL, readSettings, wantsInjection } from './settings.ts';
 import { podProblems } from './validate.ts';
 
@@ -27,6 +27,8 @@ export interface InjectContext {
   workloadKind?: string;
   /** CA PEMs named by Vault stores' caProvider (inlined into the agent config as caBundle). */
   caLookup?: CaLookup;
+  /** Annotations of service accounts stores name (Azure Workload Identity's client and tenant ids). */
+  serviceAccountLookup?: ServiceAccountLookup;
 }
 
 export interface InjectResult {
@@ -61,6 +63,7 @@ export function injectPod(pod: Pod, ctx: InjectContext): InjectResult {
     lookup: ctx.eso,
     controllerClass: defaults.controllerClass,
     ...(ctx.caLookup ? { caLookup: ctx.caLookup } : {}),
+    ...(ctx.serviceAccountLookup ? { serviceAccountLookup: ctx.serviceAccountLookup } : {}),
   });
   const plan = buildPlan({
     pod,
@@ -154,6 +157,11 @@ export function injectManifests(objects: readonly KubeObject[], esoObjects: read
     if (v === undefined) return undefined;
     return ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
   };
+  // A ServiceAccount given with the manifests is read as the webhook reads it; one not given counts as absent.
+  const serviceAccountLookup: ServiceAccountLookup = (namespace, name) => {
+    const o = all.find((x) => x.kind === 'ServiceAccount' && x.metadata.name === name && (x.metadata.namespace ?? namespace) === namespace);
+    return o ? (o.metadata.annotations ?? {}) : null;
+  };
   return objects.map((input) => {
     const obj = cloneJson(input);
     const namespace = obj.metadata.namespace || opts.namespace || 'default';
@@ -168,6 +176,7 @@ export function injectManifests(objects: readonly KubeObject[], esoObjects: read
       ...(opts.defaults ? { defaults: opts.defaults } : {}),
       ...(workloadKind ? { workloadKind } : {}),
       caLookup,
+      serviceAccountLookup,
     });
     const withObject = (e: unknown): never => {
       if (e instanceof InjectionDenied) throw new InjectionDenied(e.reason, `${label}: ${e.message}`, e.annotation);

@@ -319,6 +319,7 @@ export function buildPlan(inp: BuildInput): Plan {
     ...identity.env,
     ...agentEnv(defaults.agentEnv, [...userApp, ...userInit], settings.agentEnv),
     ...resolved.credentialEnv,
+    ...resolved.annotationEnv,
     { name: ENV.nodeOptions, value: AGENT_NODE_OPTIONS },
   ];
   const healthPort = agentHealthPort(pod, [...userApp, ...userInit], inp.namespace, settings.agentPort, defaults.startupProbe.port);

@@ -51,6 +51,8 @@ export interface ResolveInput {
   lookup: EsoLookup;
   controllerClass: string;
   caLookup?: CaLookup;
+  /** Without it (the pod-config controller) no service account is read and no annotation env is given. */
+  serviceAccountLookup?: ServiceAccountLookup;
 }
 
 export interface Resolved {
@@ -58,6 +60,8 @@ export interface Resolved {
   stores: Record<string, SecretStore>;
   /** `secretKeyRef`/`configMapKeyRef` env for static credentials named by the stores. */
   credentialEnv: EnvVar[];
+  /** Plain env from the annotations of service accounts the stores name (Provider.serviceAccountAnnotations). */
+  annotationEnv: EnvVar[];
   /** Projected service-account tokens to mount for the agent, by provider name (Provider.serviceAccountToken). */
   serviceAccountTokens: Record<string, ProjectedToken>;
   warnings: string[];
@@ -229,8 +233,37 @@ function withInlineCa(store: SecretStore, provider: Provider, ref: Required<Secr
   return provider.inlineCa(store, certs.pem);
 }
 
+/**
+ * A ServiceAccount's annotations: `{}` when it has none, null when there is no such account, undefined
+ * when the caller has not read it yet (the webhook then throws ServiceAccountNotLoaded, reads it, retries).
+ */
+export type ServiceAccountLookup = (namespace: string, name: string) => Record<string, string> | null | undefined;
+
+export class ServiceAccountNotLoaded extends Error {
+  constructor(readonly namespace: string, readonly account: string) {
+    super(`ServiceAccount ${JSON.stringify(account)} in namespace ${JSON.stringify(namespace)} has not been read`);
+  }
+}
+
+/** The annotation env a store's provider reads from the service account the store names. */
+function annotationEnv(store: SecretStore, provider: Provider, ref: Required<SecretStoreRef>, inp: ResolveInput, warnings: string[]): EnvVar[] {
+  const decl = provider.serviceAccountAnnotations;
+  const account = decl?.account(store);
+  if (!decl || !account || !inp.serviceAccountLookup) return [];
+  // ESO: a SecretStore's account is in its namespace; a ClusterSecretStore's in serviceAccountRef.namespace,
+  // else the ExternalSecret's (the pod's).
+  const namespace = account.namespace || inp.namespace;
+  const annotations = inp.serviceAccountLookup(namespace, account.name);
+  if (annotations === undefined) throw new ServiceAccountNotLoaded(namespace, account.name);
+  if (annotations === null) {
+    warnings.push(`${ref.kind} ${ref.name}: spec.provider.${provider.name}.serviceAccountRef: ServiceAccount ${JSON.stringify(account.name)} not found in namespace ${JSON.stringify(namespace)}; its annotations (${decl.env.map((e) => e.annotation).join(', ')}) are not given to the agent`);
+    return [];
+  }
+  return decl.env.flatMap((e) => (e.annotation in annotations ? [{ name: storeEnvName(e.what, ref.kind, ref.name), value: annotations[e.annotation]! }] : []));
+}
+
 export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
-  const out: Resolved = { externalSecrets: [], stores: {}, credentialEnv: [], serviceAccountTokens: {}, warnings: [] };
+  const out: Resolved = { externalSecrets: [], stores: {}, credentialEnv: [], annotationEnv: [], serviceAccountTokens: {}, warnings: [] };
   const entries: { es: ExternalSecret; annotation: string; dir: string; sync: boolean }[] = [];
 
   for (const name of settings.externalSecrets) {
@@ -319,6 +352,7 @@ export function resolve(settings: PodSettings, inp: ResolveInput): Resolved {
         const name = storeEnvName(c.what, ref.kind, ref.name);
         if (!out.credentialEnv.some((e) => e.name === name)) out.credentialEnv.push({ name, valueFrom: { secretKeyRef: { name: c.name, key: c.key } } });
       }
+      out.annotationEnv.push(...annotationEnv(store, provider, ref, inp, out.warnings));
       const need = provider.serviceAccountToken?.(store);
       if (need) {
         const token: ProjectedToken = {

@@ -19,7 +19,7 @@ import { PROVIDERS } from './table.ts';
 
 export type { ProviderContext, ProviderLogger, StoreSession, SyncClient, Backend, CallOutcome } from './context.ts';
 export { storeEnvName, DEFAULT_TIMEOUT_MS } from './context.ts';
-export type { Provider, CredentialSelector, CaReference, ServiceAccountTokenNeed } from './provider.ts';
+export type { Provider, CredentialSelector, CaReference, ServiceAccountAnnotations, ServiceAccountTokenNeed } from './provider.ts';
 export { PROVIDERS } from './table.ts';
 export { inlineVaultCa, planVaultAuth, vaultCaPem, type VaultAuthPlan } from './vault/index.ts';
 export { awsIdentitySource, secretsManagerEndpoint, stsEndpoint, roleSessionName, type AwsIdentitySource } from './aws/index.ts';

@@ -51,6 +51,18 @@ export interface ServiceAccountTokenNeed {
   serviceAccount?: string;
 }
 
+/**
+ * A service account the store names whose annotations configure its login (ESO reads them when it logs
+ * in). The agent has no RBAC to read service accounts: the webhook reads the account at admission and gives
+ * the agent each annotation present as a plain env var named storeEnvName(what, …). Annotations, not secrets.
+ */
+export interface ServiceAccountAnnotations {
+  /** The account the store names; `namespace` only where ESO honours it (a ClusterSecretStore), else the pod's. */
+  account(store: SecretStore): { name: string; namespace?: string } | undefined;
+  /** Each annotation the provider reads and the `<WHAT>` of its env name. */
+  env: readonly { annotation: string; what: string }[];
+}
+
 export interface Provider extends StoreProviderSpec {
   /** ESO's ValidateStore for this provider (admission): messages, empty when valid. */
   validateStore?(store: SecretStore): string[];
@@ -65,6 +77,8 @@ export interface Provider extends StoreProviderSpec {
   endpointEnv?: readonly string[];
   /** Whether this store logs in with a projected token of the pod's service account, and which one. */
   serviceAccountToken?(store: SecretStore): ServiceAccountTokenNeed | undefined;
+  /** Annotations of a service account the store names, delivered to the agent as env at admission. */
+  serviceAccountAnnotations?: ServiceAccountAnnotations;
   /** A CA the store names by reference, to inline at admission. */
   caReference?(store: SecretStore): CaReference | undefined;
   /** The store with that CA inlined (the agent reads no Secret or ConfigMap). */

@@ -5,7 +5,7 @@
 import { describeError, isObject, type Pod } from '../core/index.ts';
 import { INJECT_LABEL } from '../contract/index.ts';
 import { withRegexpBudget } from '../eso/index.ts';
-import { CaNotFound, InjectionDenied, injectPod, type CaRef, type InjectContext, type PatchOp } from '../injector/index.ts';
+import { CaNotFound, InjectionDenied, ServiceAccountNotLoaded, injectPod, type CaRef, type InjectContext, type PatchOp } from '../injector/index.ts';
 import { PatchMemo, type MemoizedAnswer } from './patch-memo.ts';
 
 export interface AdmissionRequest {
@@ -59,6 +59,8 @@ export interface AdmissionEnv {
    * demand) so that `context()` can serve it; admission retries once after it.
    */
   fetchCa?(ref: CaRef): Promise<void>;
+  /** Reads a ServiceAccount a store names (its annotations) so that `context()` can serve it; as fetchCa. */
+  fetchServiceAccount?(namespace: string, name: string): Promise<void>;
   /**
    * Answers for pods seen before (webhook/patch-memo.ts); whoever serves `context()` clears it when
    * what `context()` returns changes.
@@ -116,12 +118,22 @@ export async function admit(req: AdmissionRequest, env: AdmissionEnv): Promise<A
   try {
     let r;
     const inject = () => withRegexpBudget(ADMISSION_REGEXP_BUDGET, () => injectPod(pod, env.context(namespace)));
-    try {
-      r = inject();
-    } catch (e) {
-      if (!(e instanceof CaNotFound) || !env.fetchCa) throw e;
-      await env.fetchCa(e.ref);
-      r = inject();
+    // Each miss is read once and injection retried (a pod may name several CAs and service accounts);
+    // a miss that is still one after its read is the answer.
+    const read = new Set<string>();
+    for (;;) {
+      try {
+        r = inject();
+        break;
+      } catch (e) {
+        const ca = e instanceof CaNotFound && env.fetchCa ? e.ref : undefined;
+        const sa = e instanceof ServiceAccountNotLoaded && env.fetchServiceAccount ? e : undefined;
+        const what = ca ? `ca/${ca.kind}/${ca.namespace}/${ca.name}/${ca.key}` : sa ? `sa/${sa.namespace}/${sa.account}` : undefined;
+        if (what === undefined || read.has(what)) throw e;
+        read.add(what);
+        if (ca) await env.fetchCa!(ca);
+        else await env.fetchServiceAccount!(sa!.namespace, sa!.account);
+      }
     }
     const warnings = r.warnings.map((w) => (w.length > MAX_WARNING ? w.slice(0, MAX_WARNING - 1) + '…' : w));
     const computed: MemoizedAnswer =

@@ -99,6 +99,8 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
   cache.onChange(() => memo.clear());
   const cas = new Map<string, { pem?: string; at: number }>();
   const caKey = (r: CaRef) => `${r.kind}/${r.namespace}/${r.name}/${r.key}`;
+  // Service accounts stores name (Azure Workload Identity's annotations), read on demand like the CAs.
+  const accounts = new Map<string, { annotations: Record<string, string> | null; at: number }>();
   const contextFor = (namespace: string): InjectContext => ({
     eso: cache.lookup(),
     namespace,
@@ -109,6 +111,10 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
     caLookup: (ref) => {
       const hit = cas.get(caKey(ref));
       return hit && Date.now() - hit.at < CA_TTL_MS ? hit.pem : undefined;
+    },
+    serviceAccountLookup: (ns, name) => {
+      const hit = accounts.get(`${ns}/${name}`);
+      return hit && Date.now() - hit.at < CA_TTL_MS ? hit.annotations : undefined;
     },
   });
   const env: AdmissionEnv = {
@@ -126,6 +132,17 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
         o.log.warn({ kind: ref.kind, namespace: ref.namespace, name: ref.name, error: describe(e) }, 'cannot read a Vault store CA');
       }
       cas.set(caKey(ref), { ...(pem !== undefined ? { pem } : {}), at: Date.now() });
+      memo.clear();
+    },
+    fetchServiceAccount: async (namespace, name) => {
+      let annotations: Record<string, string> | null = null;
+      try {
+        const sa = await o.client.request<{ metadata?: { annotations?: Record<string, string> } }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}`, undefined, { timeoutMs: 2000 });
+        annotations = sa.metadata?.annotations ?? {};
+      } catch (e) {
+        o.log.warn({ namespace, name, error: describe(e) }, 'cannot read a service account a store names');
+      }
+      accounts.set(`${namespace}/${name}`, { annotations, at: Date.now() });
       memo.clear();
     },
     memo,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCommand } from '../../cli/commands/agent.ts';
 import type { Pod } from '../../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, type AgentConfig } from '../../contract/index.ts';
-import { credentialEnvNames } from '../../providers/index.ts';
+import { credentialEnvNames, storeEnvName } from '../../providers/index.ts';
 import { AZURE_TOKEN_AUDIENCE, startKeyVaultDouble, type KeyVaultDouble } from '../harness/azure-keyvault.ts';
 import { adminAccess, createServiceAccountToken, issueServingCertificate, kubeRaw, scratchPath, sentinel, sha256 } from '../harness/index.ts';
 import { create, ESO, externalSecret, namespace, startTestWebhook, untilCached, type TestWebhook } from './webhook-helpers.ts';
@@ -119,6 +119,36 @@ describe('esi webhook with azurekv stores', () => {
     const r = await runAgentOn(pod, { AZURE_CLIENT_ID: 'wh-ref', AZURE_AUTHORITY_HOST: kv.url }, { '/var/run/secrets/esi.dev/azurekv/token': token });
     expect({ code: r.code, leaked: r.stderr.includes(pw) }, r.stderr).toEqual({ code: 0, leaked: false });
     expect(sha256(await readFile(join(r.root, '/var/run/secrets/esi', 'db-kv-ref', 'password')))).toBe(sha256(pw));
+  });
+
+  it("reads the serviceAccountRef account's azure.workload.identity annotations at admission and gives them to the agent as env; a pod without AKS's env logs in with them", async () => {
+    // ESO reads these annotations itself (authorizerForWorkloadIdentity); esi's agent may not read service accounts.
+    await create(`/api/v1/namespaces/${ns}/serviceaccounts`, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'annotated', annotations: { 'azure.workload.identity/client-id': 'wh-annotated', 'azure.workload.identity/tenant-id': kv.tenantId } },
+    });
+    await create(`/apis/${ESO}/namespaces/${ns}/secretstores`, store('kv-annotated', { authType: 'WorkloadIdentity', serviceAccountRef: { name: 'annotated' } }));
+    await create(`/apis/${ESO}/namespaces/${ns}/externalsecrets`, externalSecret('db-kv-annotated', 'kv-annotated', [{ secretKey: 'password', key: 'db' }]));
+    await untilCached(hook, 'the annotated store', (l) => !!l.externalSecret(ns, 'db-kv-annotated') && !!l.secretStore(ns, 'kv-annotated'));
+    kv.addFederatedCredential('wh-annotated', ns, 'annotated');
+    kv.grant('wh-annotated');
+    const pod = await create<Pod>(`/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'annotated', labels: { 'esi.dev/inject': 'true' }, annotations: { 'esi.dev/external-secrets': 'db-kv-annotated' } },
+      spec: { serviceAccountName: 'annotated', containers: [{ name: 'app', image: 'example/app:1' }] },
+    });
+    const agent = pod.spec.initContainers!.find((c) => c.name === 'esi-agent')!;
+    const env = Object.fromEntries(agent.env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+    expect(env[storeEnvName('AZURE_SA_CLIENT_ID', 'SecretStore', 'kv-annotated')]).toBe('wh-annotated');
+    expect(env[storeEnvName('AZURE_SA_TENANT_ID', 'SecretStore', 'kv-annotated')]).toBe(kv.tenantId);
+    expect(env['AZURE_CLIENT_ID']).toBeUndefined();
+    const token = await createServiceAccountToken(ns, 'annotated', [AZURE_TOKEN_AUDIENCE], 3600);
+    // The agent gets the admitted container's env (what the kubelet gives it) and the projected token; no AZURE_CLIENT_ID/AZURE_TENANT_ID.
+    const r = await runAgentOn(pod, { ...env, AZURE_AUTHORITY_HOST: kv.url }, { '/var/run/secrets/esi.dev/azurekv/token': token });
+    expect({ code: r.code, leaked: r.stderr.includes(pw) }, r.stderr).toEqual({ code: 0, leaked: false });
+    expect(sha256(await readFile(join(r.root, '/var/run/secrets/esi', 'db-kv-annotated', 'password')))).toBe(sha256(pw));
   });
 
   it("delivers a service principal as secretKeyRef env (never in the config); the agent reads with it", async () => {

@@ -31,6 +31,17 @@ export function azureKv(store: SecretStore): AzureKvProvider {
 export const AZURE_TOKEN_AUDIENCE = 'api://AzureADTokenExchange';
 /** The service-account annotation AKS's webhook turns into AZURE_CLIENT_ID (ESO's AnnotationClientID). */
 export const ANNOTATION_CLIENT_ID = 'azure.workload.identity/client-id';
+/** The one it turns into AZURE_TENANT_ID (ESO's AnnotationTenantID). */
+export const ANNOTATION_TENANT_ID = 'azure.workload.identity/tenant-id';
+
+/**
+ * The annotations ESO reads from a Workload Identity store's serviceAccountRef account; esi's webhook reads
+ * them at admission and gives them to the agent as plain env (Provider.serviceAccountAnnotations).
+ */
+export const AZURE_ACCOUNT_ANNOTATIONS = [
+  { role: 'clientId', annotation: ANNOTATION_CLIENT_ID, what: 'AZURE_SA_CLIENT_ID' },
+  { role: 'tenantId', annotation: ANNOTATION_TENANT_ID, what: 'AZURE_SA_TENANT_ID' },
+] as const;
 
 /** Credentials a store names by `authSecretRef` (delivered as `secretKeyRef` env). */
 export const AZURE_CREDENTIALS = [
@@ -131,17 +142,26 @@ export function planAzureAuth(store: SecretStore, env: Env, tokenPath: string | 
         return { kind: 'WorkloadIdentity', clientId: { value: clientId }, tenantId: { value: tenantId }, tokenFile: { value: tokenFile } };
       }
       // serviceAccountRef: ESO requests a token for that account; esi's agent has the pod's own projected one.
-      // The client id: authSecretRef.clientId, else AZURE_CLIENT_ID (AKS's webhook sets it from the account's
-      // azure.workload.identity/client-id annotation, which ESO reads itself).
-      const clientId: Source | undefined = ref?.clientId ? { env: names.azureClientId } : set(env, 'AZURE_CLIENT_ID') ? { value: set(env, 'AZURE_CLIENT_ID')! } : undefined;
+      // The ids in ESO's order (authorizerForWorkloadIdentity): authSecretRef, then the account's annotations
+      // (the webhook's env), an id in both being an error; then the pod's AKS env, which ESO reads for the
+      // tenant only and esi also for the client (the webhook could not read the account, or `esi render`).
+      const annotated = envNamesFor(AZURE_ACCOUNT_ANNOTATIONS, store.kind, store.metadata.name);
+      if (ref && !ref.clientId) throw new EsiError('azure-config', 'missing accessKeyID/secretAccessKey in store config');
+      let clientId: Source | undefined = ref?.clientId ? { env: names.azureClientId } : undefined;
+      const annotatedClient = env[annotated.clientId];
+      if (annotatedClient !== undefined) {
+        if (clientId) throw new EsiError('azure-config', 'multiple clientID found. Check secretRef and serviceAccountRef');
+        clientId = { value: annotatedClient };
+      }
+      if (!clientId || ('value' in clientId && clientId.value === '')) clientId = set(env, 'AZURE_CLIENT_ID') ? { value: set(env, 'AZURE_CLIENT_ID')! } : undefined;
       if (!clientId) throw new EsiError('azure-config', `missing clientID: either serviceAccountRef or service account annotation '${ANNOTATION_CLIENT_ID}' is missing`);
-      const tenantId: Source | undefined = ref?.tenantId
-        ? { env: names.azureTenantId }
-        : prov.tenantId !== undefined && prov.tenantId !== ''
-          ? { value: prov.tenantId }
-          : set(env, 'AZURE_TENANT_ID')
-            ? { value: set(env, 'AZURE_TENANT_ID')! }
-            : undefined;
+      let tenantId: Source | undefined = ref?.tenantId ? { env: names.azureTenantId } : prov.tenantId !== undefined && prov.tenantId !== '' ? { value: prov.tenantId } : undefined;
+      const annotatedTenant = env[annotated.tenantId];
+      if (annotatedTenant !== undefined) {
+        if (tenantId) throw new EsiError('azure-config', "multiple tenantID found. Check secretRef, 'spec.provider.azurekv.tenantId', and serviceAccountRef");
+        tenantId = annotatedTenant === '' ? undefined : { value: annotatedTenant };
+      }
+      tenantId ??= set(env, 'AZURE_TENANT_ID') ? { value: set(env, 'AZURE_TENANT_ID')! } : undefined;
       if (!tenantId) throw new EsiError('azure-config', 'missing tenantID in store config');
       const tokenFile = tokenPath ?? set(env, 'AZURE_FEDERATED_TOKEN_FILE');
       if (!tokenFile) {

@@ -6,7 +6,8 @@ import { X509Certificate } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { NoSecretError } from '../../../core/index.ts';
 import { parseSecretStore, secretStoreErrors } from '../../index.ts';
-import { planAzureAuth } from './config.ts';
+import { envNamesFor } from '../../context.ts';
+import { AZURE_ACCOUNT_ANNOTATIONS, AZURE_CREDENTIALS, planAzureAuth } from './config.ts';
 import { KeyVaultClient, KeyVaultError, jwkJson, objectType, type KeyVaultApi, type SecretBundle, type SecretItem } from './eso.ts';
 
 const VAULT = 'https://kv.vault.azure.net';
@@ -231,5 +232,31 @@ describe('store', () => {
     expect(planAzureAuth(wiSa, { AZURE_CLIENT_ID: 'c', AZURE_TENANT_ID: 'env-tenant' }, '/esi/token')).toEqual({ kind: 'WorkloadIdentity', clientId: { value: 'c' }, tenantId: { value: 'store-tenant' }, tokenFile: { value: '/esi/token' } });
 
     expect(planAzureAuth(store({ vaultUrl: VAULT, authType: 'ManagedIdentity', identityId: 'mi' }), {}, undefined)).toEqual({ kind: 'ManagedIdentity', clientId: 'mi' });
+  });
+
+  test("Workload Identity with serviceAccountRef: ESO's order of the ids (authSecretRef, the account's annotations, AKS env) and its conflict errors", () => {
+    const sa = (extra: Record<string, unknown> = {}) => store({ vaultUrl: VAULT, authType: 'WorkloadIdentity', serviceAccountRef: { name: 'app' }, ...extra });
+    const ann = envNamesFor(AZURE_ACCOUNT_ANNOTATIONS, 'SecretStore', 'kv');
+    const cred = envNamesFor(AZURE_CREDENTIALS, 'SecretStore', 'kv');
+    expect(ann.clientId).toMatch(/^ESI_AZURE_SA_CLIENT_ID_SS_KV_[0-9a-f]{8}$/);
+    const annotated = { [ann.clientId]: 'sa-client', [ann.tenantId]: 'sa-tenant' };
+    // the annotations win over the pod's AKS env
+    expect(planAzureAuth(sa(), { ...annotated, AZURE_CLIENT_ID: 'pod-client', AZURE_TENANT_ID: 'pod-tenant' }, '/t')).toEqual({
+      kind: 'WorkloadIdentity',
+      clientId: { value: 'sa-client' },
+      tenantId: { value: 'sa-tenant' },
+      tokenFile: { value: '/t' },
+    });
+    // an account without a tenant annotation: the pod's AZURE_TENANT_ID (ESO's fallback); without a client annotation: AZURE_CLIENT_ID (esi's)
+    expect(planAzureAuth(sa(), { [ann.clientId]: 'sa-client', AZURE_TENANT_ID: 'pod-tenant' }, '/t')).toMatchObject({ clientId: { value: 'sa-client' }, tenantId: { value: 'pod-tenant' } });
+    expect(planAzureAuth(sa(), { AZURE_CLIENT_ID: 'pod-client', AZURE_TENANT_ID: 'pod-tenant' }, '/t')).toMatchObject({ clientId: { value: 'pod-client' }, tenantId: { value: 'pod-tenant' } });
+    // authSecretRef's ids, and the conflicts ESO refuses
+    const withRef = sa({ authSecretRef: { clientId: { name: 's', key: 'id' }, tenantId: { name: 's', key: 'tenant' } } });
+    expect(planAzureAuth(withRef, { AZURE_CLIENT_ID: 'pod-client' }, '/t')).toMatchObject({ clientId: { env: cred.azureClientId }, tenantId: { env: cred.azureTenantId } });
+    expect(() => planAzureAuth(withRef, { [ann.clientId]: 'sa-client' }, '/t')).toThrow('multiple clientID found. Check secretRef and serviceAccountRef');
+    expect(() => planAzureAuth(withRef, { [ann.tenantId]: 'sa-tenant' }, '/t')).toThrow("multiple tenantID found. Check secretRef, 'spec.provider.azurekv.tenantId', and serviceAccountRef");
+    expect(() => planAzureAuth(sa({ tenantId: 'store-tenant' }), annotated, '/t')).toThrow("multiple tenantID found. Check secretRef, 'spec.provider.azurekv.tenantId', and serviceAccountRef");
+    expect(() => planAzureAuth(sa({ authSecretRef: { tenantId: { name: 's', key: 'tenant' } } }), annotated, '/t')).toThrow('missing accessKeyID/secretAccessKey in store config');
+    expect(() => planAzureAuth(sa(), { [ann.clientId]: 'sa-client' }, '/t')).toThrow('missing tenantID in store config');
   });
 });

@@ -3,8 +3,8 @@
  * Identity as AKS sets it up, managed identity. The REST session (session.ts) loads when a store is opened.
  */
 import type { SecretStore } from '../../../eso/index.ts';
-import type { Provider, ServiceAccountTokenNeed } from '../../provider.ts';
-import { AZURE_CREDENTIALS, AZURE_ENDPOINT_ENV, AZURE_IDENTITY_ENV, AZURE_TOKEN_AUDIENCE, azureKv, azureStoreErrors } from './config.ts';
+import type { Provider, ServiceAccountAnnotations, ServiceAccountTokenNeed } from '../../provider.ts';
+import { AZURE_ACCOUNT_ANNOTATIONS, AZURE_CREDENTIALS, AZURE_ENDPOINT_ENV, AZURE_IDENTITY_ENV, AZURE_TOKEN_AUDIENCE, azureKv, azureStoreErrors } from './config.ts';
 
 export { AZURE_CREDENTIALS, AZURE_IDENTITY_ENV, AZURE_TOKEN_AUDIENCE, planAzureAuth, type AzureAuthPlan } from './config.ts';
 
@@ -18,6 +18,21 @@ function serviceAccountToken(store: SecretStore): ServiceAccountTokenNeed | unde
   if (p.authType !== 'WorkloadIdentity' || !p.serviceAccountRef) return undefined;
   return { audience: AZURE_TOKEN_AUDIENCE, ...(p.serviceAccountRef.name ? { serviceAccount: p.serviceAccountRef.name } : {}) };
 }
+
+/**
+ * ESO reads the client and tenant id of a Workload Identity store from its serviceAccountRef account's
+ * annotations (providers/v1/azure/keyvault/keyvault.go, authorizerForWorkloadIdentity); the namespace of the
+ * ref counts for a ClusterSecretStore only.
+ */
+const serviceAccountAnnotations: ServiceAccountAnnotations = {
+  account(store) {
+    const p = azureKv(store);
+    if (p.authType !== 'WorkloadIdentity' || !p.serviceAccountRef?.name) return undefined;
+    const ns = store.kind === 'ClusterSecretStore' ? p.serviceAccountRef.namespace : undefined;
+    return { name: p.serviceAccountRef.name, ...(ns ? { namespace: ns } : {}) };
+  },
+  env: AZURE_ACCOUNT_ANNOTATIONS,
+};
 
 export const azurekv: Provider = {
   name: 'azurekv',
@@ -37,6 +52,7 @@ export const azurekv: Provider = {
   identityEnv: AZURE_IDENTITY_ENV,
   endpointEnv: AZURE_ENDPOINT_ENV,
   serviceAccountToken,
+  serviceAccountAnnotations,
   async open(store, ctx) {
     const { openKeyVaultStore } = await import('./session.ts');
     return openKeyVaultStore(store, ctx);
