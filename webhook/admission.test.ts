@@ -103,6 +103,35 @@ describe('admit', () => {
     expect(fetched).toEqual(['ConfigMap/app/ca']);
   });
 
+  it('reads the service account an azurekv store names and a CA, each once, and retries; a CA still missing after its read denies', async () => {
+    const objs = [
+      { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'kv', namespace: NS }, spec: { provider: { azurekv: { vaultUrl: 'https://kv.vault.azure.net', authType: 'WorkloadIdentity', serviceAccountRef: { name: 'wi' } } } } },
+      { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'v', namespace: NS }, spec: { provider: { vault: { server: 'https://v:8200', caProvider: { type: 'ConfigMap', name: 'ca', key: 'ca.crt' }, auth: { tokenSecretRef: { name: 't', key: 'token' } } } } } },
+      { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'a', namespace: NS }, spec: { secretStoreRef: { name: 'kv' }, data: [{ secretKey: 'pw', remoteRef: { key: 'k' } }] } },
+      { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'b', namespace: NS }, spec: { secretStoreRef: { name: 'v' }, data: [{ secretKey: 'pw', remoteRef: { key: 'k' } }] } },
+    ];
+    const accounts = new Map<string, Record<string, string> | null>();
+    const read: string[] = [];
+    const e = (caPem: string | undefined): AdmissionEnv => ({
+      ready: () => true,
+      context: (namespace) => ({ eso: lookupFrom(objs), namespace, caLookup: () => (read.includes('ca') ? caPem : undefined), serviceAccountLookup: (ns, name) => accounts.get(`${ns}/${name}`) }),
+      fetchCa: async () => void read.push('ca'),
+      fetchServiceAccount: async (ns, name) => {
+        read.push(`sa ${ns}/${name}`);
+        accounts.set(`${ns}/${name}`, { 'azure.workload.identity/client-id': 'wi-client' });
+      },
+    });
+    const out = await admit(parseReview(review(pod({ 'esi.dev/external-secrets': 'a,b' }))), e(TEST_CA_PEM));
+    expect(out.result).toBe('injected');
+    expect(read).toEqual(['sa app/wi', 'ca']);
+    expect(JSON.stringify(out.patch)).toContain('"value":"wi-client"');
+    read.length = 0;
+    accounts.clear();
+    const denied = await admit(parseReview(review(pod({ 'esi.dev/external-secrets': 'a,b' }))), e(undefined));
+    expect(denied.result).toBe('denied');
+    expect(read).toEqual(['sa app/wi', 'ca']);
+  });
+
   it('rejects what is not an AdmissionReview v1', () => {
     expect(() => parseReview({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'x' } })).toThrow(/admission.k8s.io\/v1/);
     expect(() => parseReview({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: {} })).toThrow(/request.uid/);
