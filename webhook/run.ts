@@ -129,7 +129,7 @@ export async function runWebhook(o: RunWebhookOptions): Promise<RunningWebhook> 
         const v = obj.data?.[ref.key];
         pem = v === undefined ? undefined : ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
       } catch (e) {
-        o.log.warn({ kind: ref.kind, namespace: ref.namespace, name: ref.name, error: describe(e) }, 'cannot read a Vault store CA');
+        o.log.warn({ kind: ref.kind, namespace: ref.namespace, name: ref.name, error: describe(e) }, 'cannot read a store CA (caProvider)');
       }
       cas.set(caKey(ref), { ...(pem !== undefined ? { pem } : {}), at: Date.now() });
       memo.clear();

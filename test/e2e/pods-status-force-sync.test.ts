@@ -16,7 +16,7 @@ let info: PodClusterInfo;
 beforeAll(async () => {
   info = await podCluster();
   const { ms } = await installEsi(info);
-  console.log(`[pods] cluster up in ${fmtMs(info.startMs)}; esi installed from deploy/manifests/esi.yaml in ${fmtMs(ms)}`);
+  console.log(`[pods] cluster up in ${fmtMs(info.startMs)}; esi installed by the README's Helm commands in ${fmtMs(ms)}`);
 }, 900_000);
 
 interface EsView {
