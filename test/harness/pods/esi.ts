@@ -4,7 +4,7 @@
 // placeholder for ESO's CRD bundle (the directory the harness installed them from). The chart's image is
 // already on the node (imported by the harness under the chart's name). Then it waits until the webhook
 // pods are available and have written their CA into the MutatingWebhookConfiguration.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -46,31 +46,39 @@ export async function runAsUser(info: PodClusterInfo, line: string): Promise<str
   }
 }
 
-let installed: Promise<{ ms: number; commands: string[] }> | undefined;
+let installed: Promise<{ ms: number; commands: string[]; here: boolean }> | undefined;
 
 /**
  * Installs esi the README's Helm way, once per cluster: suites in other workers wait on a lock in the run
- * directory and find the release there. Resolves when two webhook pods serve with their own CA.
+ * directory and find the release there. Resolves when two webhook pods serve with their own CA, with the
+ * commands the install ran — whichever suite ran them (recorded in the run directory), so a check on them
+ * holds in every file, not only in the one that happened to take the lock first.
  */
-export function installEsi(info: PodClusterInfo): Promise<{ ms: number; commands: string[] }> {
+export function installEsi(info: PodClusterInfo): Promise<{ ms: number; commands: string[]; here: boolean }> {
   installed ??= (async () => {
     const t0 = Date.now();
+    const record = join(harness().runDir, 'pods-esi-install.json');
     const lock = await takeLock(join(harness().runDir, 'pods-esi-install.lock'), 600, () => undefined);
-    const commands: string[] = [];
+    let commands: string[] = [];
+    let here = false;
     try {
       const present = await runAsUser(info, 'helm status esi --namespace esi-system').then(() => true, () => false);
-      if (!present) {
+      if (present) {
+        commands = JSON.parse(await readFile(record, 'utf8').catch(() => '[]')) as string[];
+      } else {
+        here = true;
         for (const line of readmeInstallCommands(await readFile(README, 'utf8')).helm) {
           const cmd = line.replace(CRD_PLACEHOLDER, info.crds.dir);
           await runAsUser(info, cmd);
           commands.push(cmd);
         }
+        await writeFile(record, JSON.stringify(commands));
       }
       await untilServing(info);
     } finally {
       lock.release();
     }
-    return { ms: Date.now() - t0, commands };
+    return { ms: Date.now() - t0, commands, here };
   })();
   installed.catch(() => (installed = undefined));
   return installed;
