@@ -48,42 +48,36 @@ export const RUNE_ERROR = 0xfffd;
 
 /** Decodes one UTF-8 rune at byte offset i: [rune, width]; invalid → [U+FFFD, 1] like utf8.DecodeRune. */
 export function decodeRune(s: string, i: number): [number, number] {
-  const n = s.length - i;
-  if (n <= 0) return [RUNE_ERROR, 0];
+  if (i >= s.length) return [RUNE_ERROR, 0];
   const c0 = s.charCodeAt(i);
   if (c0 < 0x80) return [c0, 1];
-  const cont = (k: number) => {
-    const c = s.charCodeAt(i + k);
-    return c >= 0x80 && c <= 0xbf ? c & 0x3f : -1;
-  };
+  // charCodeAt past the end is NaN, which fails every range check below, as a missing byte must.
+  return runeOf(c0, s.charCodeAt(i + 1), s.charCodeAt(i + 2), s.charCodeAt(i + 3));
+}
+
+/**
+ * utf8.DecodeRune's rules on a lead byte c0 (≥ 0x80) and the up to three bytes after it (NaN or undefined
+ * where the input ends): [rune, width], [U+FFFD, 1] for an invalid or truncated sequence. The one decoder
+ * behind decodeRune (byte strings) and decodeRuneBytes (Uint8Array).
+ */
+function runeOf(c0: number, c1: number | undefined, c2: number | undefined, c3: number | undefined): [number, number] {
   if (c0 >= 0xc2 && c0 <= 0xdf) {
-    if (n < 2) return [RUNE_ERROR, 1];
-    const c1 = cont(1);
-    if (c1 < 0) return [RUNE_ERROR, 1];
-    return [((c0 & 0x1f) << 6) | c1, 2];
+    return cont(c1) ? [((c0 & 0x1f) << 6) | (c1 & 0x3f), 2] : [RUNE_ERROR, 1];
   }
   if (c0 >= 0xe0 && c0 <= 0xef) {
-    if (n < 3) return [RUNE_ERROR, 1];
-    const b1 = s.charCodeAt(i + 1);
-    const lo = c0 === 0xe0 ? 0xa0 : 0x80;
-    const hi = c0 === 0xed ? 0x9f : 0xbf;
-    if (b1 < lo || b1 > hi) return [RUNE_ERROR, 1];
-    const c2 = cont(2);
-    if (c2 < 0) return [RUNE_ERROR, 1];
-    return [((c0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | c2, 3];
+    if (!cont(c1, c0 === 0xe0 ? 0xa0 : 0x80, c0 === 0xed ? 0x9f : 0xbf) || !cont(c2)) return [RUNE_ERROR, 1];
+    return [((c0 & 0x0f) << 12) | ((c1 & 0x3f) << 6) | (c2 & 0x3f), 3];
   }
   if (c0 >= 0xf0 && c0 <= 0xf4) {
-    if (n < 4) return [RUNE_ERROR, 1];
-    const b1 = s.charCodeAt(i + 1);
-    const lo = c0 === 0xf0 ? 0x90 : 0x80;
-    const hi = c0 === 0xf4 ? 0x8f : 0xbf;
-    if (b1 < lo || b1 > hi) return [RUNE_ERROR, 1];
-    const c2 = cont(2);
-    const c3 = cont(3);
-    if (c2 < 0 || c3 < 0) return [RUNE_ERROR, 1];
-    return [((c0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | (c2 << 6) | c3, 4];
+    if (!cont(c1, c0 === 0xf0 ? 0x90 : 0x80, c0 === 0xf4 ? 0x8f : 0xbf) || !cont(c2) || !cont(c3)) return [RUNE_ERROR, 1];
+    return [((c0 & 0x07) << 18) | ((c1 & 0x3f) << 12) | ((c2 & 0x3f) << 6) | (c3 & 0x3f), 4];
   }
   return [RUNE_ERROR, 1];
+}
+
+/** A byte within [lo, hi] (a continuation byte by default); false for a missing one. */
+function cont(c: number | undefined, lo = 0x80, hi = 0xbf): c is number {
+  return c !== undefined && c >= lo && c <= hi;
 }
 
 /** The runes of a byte string. */
@@ -134,38 +128,12 @@ export function isValidUTF8(s: string): boolean {
 
 // ---- the same rules on raw bytes (Uint8Array), for the JSON decoder (eso/gojson) -------------------------
 
-
-/** `utf8.DecodeRune(b[i:])` on raw bytes (decodeRune's twin for Uint8Array, the JSON decoder's input): [code point, size]; invalid or truncated input yields [U+FFFD, 1]. */
+/** `utf8.DecodeRune(b[i:])` on raw bytes (the JSON decoder's input): decodeRune's rules, [U+FFFD, 1] for invalid or truncated input. */
 export function decodeRuneBytes(b: Uint8Array, i: number): [number, number] {
-  const n = b.length - i;
-  if (n <= 0) return [RUNE_ERROR, 0];
+  if (i >= b.length) return [RUNE_ERROR, 0];
   const c0 = b[i]!;
   if (c0 < 0x80) return [c0, 1];
-  const cont = (k: number, lo = 0x80, hi = 0xbf): number => {
-    const c = b[i + k];
-    return c !== undefined && c >= lo && c <= hi ? c : -1;
-  };
-  if (c0 >= 0xc2 && c0 <= 0xdf) {
-    const c1 = cont(1);
-    return c1 < 0 ? [RUNE_ERROR, 1] : [((c0 & 0x1f) << 6) | (c1 & 0x3f), 2];
-  }
-  if (c0 >= 0xe0 && c0 <= 0xef) {
-    const c1 = cont(1, c0 === 0xe0 ? 0xa0 : 0x80, c0 === 0xed ? 0x9f : 0xbf);
-    if (c1 < 0) return [RUNE_ERROR, 1];
-    const c2 = cont(2);
-    if (c2 < 0) return [RUNE_ERROR, 1];
-    return [((c0 & 0x0f) << 12) | ((c1 & 0x3f) << 6) | (c2 & 0x3f), 3];
-  }
-  if (c0 >= 0xf0 && c0 <= 0xf4) {
-    const c1 = cont(1, c0 === 0xf0 ? 0x90 : 0x80, c0 === 0xf4 ? 0x8f : 0xbf);
-    if (c1 < 0) return [RUNE_ERROR, 1];
-    const c2 = cont(2);
-    if (c2 < 0) return [RUNE_ERROR, 1];
-    const c3 = cont(3);
-    if (c3 < 0) return [RUNE_ERROR, 1];
-    return [((c0 & 0x07) << 18) | ((c1 & 0x3f) << 12) | ((c2 & 0x3f) << 6) | (c3 & 0x3f), 4];
-  }
-  return [RUNE_ERROR, 1];
+  return runeOf(c0, b[i + 1], b[i + 2], b[i + 3]);
 }
 
 /** Bytes to a JS string the way Go sees them when it iterates runes: each invalid byte becomes U+FFFD. */
@@ -173,12 +141,13 @@ export function decodeUtf8Go(b: Uint8Array, start = 0, end = b.length): string {
   let out = '';
   let run = start;
   let i = start;
+  const view = b.subarray(0, end);
   while (i < end) {
     if (b[i]! < 0x80) {
       i++;
       continue;
     }
-    const [r, size] = decodeRuneBytes(b.subarray(0, end), i);
+    const [r, size] = decodeRuneBytes(view, i);
     if (r === RUNE_ERROR && size === 1) {
       out += Buffer.from(b.subarray(run, i)).toString('utf8') + '\ufffd';
       i += 1;

@@ -11,6 +11,7 @@
  * raise GjsonTooDeepError (JavaScript's stack is smaller than Go's).
  */
 import { EsiError } from '../../core/index.ts';
+import { encodeRune } from '../../core/go/utf8.ts';
 import { formatFloatF as formatF, parseFloatGo } from '../gojson/index.ts';
 import { matchLimit } from './match.ts';
 import { appendJSONString, MODIFIER_FUNCS } from './modifiers.ts';
@@ -244,15 +245,6 @@ function tostr(json: string): [string, string] {
     }
   }
   return [json, json.slice(1)];
-}
-
-/** UTF-8 encoding of a rune as a byte string; invalid runes (surrogates, > U+10FFFF) give U+FFFD. */
-function encodeRune(r: number): string {
-  if (r < 0 || r > 0x10ffff || (r >= 0xd800 && r < 0xe000)) r = 0xfffd;
-  if (r < 0x80) return String.fromCharCode(r);
-  if (r < 0x800) return String.fromCharCode(0xc0 | (r >> 6), 0x80 | (r & 0x3f));
-  if (r < 0x10000) return String.fromCharCode(0xe0 | (r >> 12), 0x80 | ((r >> 6) & 0x3f), 0x80 | (r & 0x3f));
-  return String.fromCharCode(0xf0 | (r >> 18), 0x80 | ((r >> 12) & 0x3f), 0x80 | ((r >> 6) & 0x3f), 0x80 | (r & 0x3f));
 }
 
 /** strconv.ParseUint(s[:4], 16, 64) ignoring errors (0 on any non-hex byte). */

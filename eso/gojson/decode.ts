@@ -8,7 +8,7 @@
 import { goQuote } from '../../core/go/strconv.ts';
 import { GoJsonError } from './errors.ts';
 import { parseFloatGo } from './float.ts';
-import { decodeRuneBytes as decodeRune, RUNE_ERROR } from '../../core/go/utf8.ts';
+import { decodeUtf8Go } from '../../core/go/utf8.ts';
 import { GoNumber, type GoValue } from './value.ts';
 
 const MAX_DEPTH = 10000;
@@ -193,7 +193,7 @@ class Scanner {
     let out = '';
     let run = this.i;
     const flush = (to: number): void => {
-      if (to > run) out += decodeRun(b, run, to);
+      if (to > run) out += decodeUtf8Go(b, run, to);
     };
     for (;;) {
       if (this.i >= b.length) this.fail(undefined, '');
@@ -273,21 +273,6 @@ function hexVal(d: number): number {
 function isHex4(b: Uint8Array, i: number): boolean {
   for (let k = 0; k < 4; k++) if (i + k >= b.length || hexVal(b[i + k]!) < 0) return false;
   return true;
-}
-
-/** Unescaped string bytes to text, each invalid UTF-8 byte becoming U+FFFD as in Go's decoder. */
-function decodeRun(b: Uint8Array, from: number, to: number): string {
-  let ascii = true;
-  for (let i = from; i < to; i++) if (b[i]! >= 0x80) { ascii = false; break; }
-  if (ascii) return Buffer.from(b.subarray(from, to)).toString('latin1');
-  let out = '';
-  const view = b.subarray(0, to);
-  for (let i = from; i < to; ) {
-    const [r, size] = decodeRune(view, i);
-    out += r === RUNE_ERROR && size === 1 ? '\ufffd' : String.fromCodePoint(r);
-    i += size;
-  }
-  return out;
 }
 
 function toBytes(input: string | Uint8Array): Uint8Array {
