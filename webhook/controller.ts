@@ -24,7 +24,7 @@ import { KubeError, type KubeClient } from '../kube/index.ts';
 import { Reflector } from './reflector.ts';
 import type { Logger } from '../core/log.ts';
 import type { WebhookMetrics } from './metrics.ts';
-import { TokenBucket, WorkQueue, type ItemBackoff } from './workqueue.ts';
+import { leadershipTerm, TokenBucket, WorkQueue, type ItemBackoff } from './workqueue.ts';
 import { podRecord, recordInputs, type PodRecord } from './pod-record.ts';
 
 export interface ApiRateLimit {
@@ -183,14 +183,9 @@ export class PodConfigController {
   async lead(signal: AbortSignal): Promise<void> {
     await this.#pods.start();
     if (signal.aborted) return;
-    const queue = new WorkQueue(this.#o.backoff);
+    const { queue, lead, end } = leadershipTerm(signal, this.#o.backoff);
     this.#queue = queue;
-    this.#lead = new AbortController();
-    const stop = () => {
-      queue.shutDown();
-      this.#lead?.abort();
-    };
-    signal.addEventListener('abort', stop, { once: true });
+    this.#lead = lead;
     this.enqueueAll();
     const every = this.#o.resyncMs ?? 10 * 60_000;
     if (every > 0) {
@@ -200,7 +195,7 @@ export class PodConfigController {
     this.#workers = Array.from({ length: this.#o.workers ?? DEFAULT_WORKERS }, () => this.#worker(queue));
     await Promise.all(this.#workers);
     clearInterval(this.#resync);
-    signal.removeEventListener('abort', stop);
+    end();
     if (this.#queue === queue) this.#queue = undefined;
   }
 

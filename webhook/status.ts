@@ -23,7 +23,7 @@ import { KubeError, type KubeClient } from '../kube/index.ts';
 import { describe, type ClusterCache, type WatchedKind } from './cache.ts';
 import { Reflector, olderVersion } from './reflector.ts';
 import type { Logger } from '../core/log.ts';
-import { TokenBucket, WorkQueue } from './workqueue.ts';
+import { leadershipTerm, TokenBucket, WorkQueue } from './workqueue.ts';
 import { retryable, DEFAULT_API_RATE_LIMIT, type ApiRateLimit } from './controller.ts';
 
 /** One agent's report on one ExternalSecret (an Event, stripped to what status needs). */
@@ -193,20 +193,15 @@ export class StatusController {
   async lead(signal: AbortSignal): Promise<void> {
     await this.start();
     if (signal.aborted) return;
-    const queue = new WorkQueue();
+    const { queue, lead, end } = leadershipTerm(signal);
     this.#queue = queue;
-    this.#lead = new AbortController();
-    const stop = () => {
-      queue.shutDown();
-      this.#lead?.abort();
-    };
-    signal.addEventListener('abort', stop, { once: true });
+    this.#lead = lead;
     for (const key of this.#reports.keys()) queue.add(`es:${key}`);
     for (const kind of ['SecretStore', 'ClusterSecretStore'] as const) {
       for (const s of this.#o.cache.objects(kind)) queue.add(`store:${kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`);
     }
     await Promise.all(Array.from({ length: this.#o.workers ?? 4 }, () => this.#worker(queue)));
-    signal.removeEventListener('abort', stop);
+    end();
     if (this.#queue === queue) this.#queue = undefined;
   }
 

@@ -18,6 +18,21 @@ export function itemBackoffDelay(failures: number, b: ItemBackoff): number {
   return Math.min(b.capMs, b.baseMs * 2 ** Math.min(Math.max(0, failures - 1), 30));
 }
 
+/**
+ * One leadership term of a controller: its queue shuts down and `lead` aborts when `signal` aborts
+ * (leadership lost or shutdown); `end()` unhooks from `signal` once the workers have returned.
+ */
+export function leadershipTerm(signal: AbortSignal, backoff?: ItemBackoff): { queue: WorkQueue; lead: AbortController; end(): void } {
+  const queue = new WorkQueue(backoff);
+  const lead = new AbortController();
+  const stop = () => {
+    queue.shutDown();
+    lead.abort();
+  };
+  signal.addEventListener('abort', stop, { once: true });
+  return { queue, lead, end: () => signal.removeEventListener('abort', stop) };
+}
+
 export class WorkQueue {
   readonly #backoff: ItemBackoff;
   #queue: string[] = [];
