@@ -31,8 +31,26 @@ export interface StatusReport {
   binding?: string;
 }
 
-export function externalSecretEvent(r: StatusReport, pod: { namespace: string; name: string }, now: Date): Record<string, unknown> {
+/**
+ * What every Event the agent posts carries besides its object: the message cut to 1024 characters (the
+ * API's limit on an Event note), this agent as the reporter, and one occurrence at `now` (whole seconds).
+ */
+function eventFields(e: { reason: string; message: string; type: string }, reporter: string, now: Date): Record<string, unknown> {
   const ts = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    reason: e.reason,
+    message: e.message.length > 1024 ? `${e.message.slice(0, 1021)}...` : e.message,
+    type: e.type,
+    source: { component: EVENT_COMPONENT },
+    reportingComponent: 'esi.dev/agent',
+    reportingInstance: reporter,
+    firstTimestamp: ts,
+    lastTimestamp: ts,
+    count: 1,
+  };
+}
+
+export function externalSecretEvent(r: StatusReport, pod: { namespace: string; name: string }, now: Date): Record<string, unknown> {
   const a = STATUS_REPORT.annotations;
   return {
     apiVersion: 'v1',
@@ -51,15 +69,7 @@ export function externalSecretEvent(r: StatusReport, pod: { namespace: string; n
       },
     },
     involvedObject: { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: r.externalSecret.name, namespace: r.externalSecret.namespace, uid: r.externalSecret.uid },
-    reason: r.reason,
-    message: r.message.length > 1024 ? `${r.message.slice(0, 1021)}...` : r.message,
-    type: r.type,
-    source: { component: EVENT_COMPONENT },
-    reportingComponent: 'esi.dev/agent',
-    reportingInstance: pod.name,
-    firstTimestamp: ts,
-    lastTimestamp: ts,
-    count: 1,
+    ...eventFields(r, pod.name, now),
   };
 }
 
@@ -70,21 +80,12 @@ export async function postExternalSecretEvent(kube: KubeClient, r: StatusReport,
 }
 
 export function podEvent(e: AgentEvent, pod: { namespace: string; name: string; uid?: string }, now: Date): Record<string, unknown> {
-  const ts = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { generateName: `${pod.name}.`, namespace: pod.namespace, annotations: { [EVENT_EXTERNAL_SECRET_ANNOTATION]: e.externalSecret } },
     involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.name, namespace: pod.namespace, ...(pod.uid ? { uid: pod.uid } : {}) },
-    reason: e.reason,
-    message: e.message.length > 1024 ? `${e.message.slice(0, 1021)}...` : e.message,
-    type: e.type,
-    source: { component: EVENT_COMPONENT },
-    reportingComponent: 'esi.dev/agent',
-    reportingInstance: pod.name,
-    firstTimestamp: ts,
-    lastTimestamp: ts,
-    count: 1,
+    ...eventFields(e, pod.name, now),
   };
 }
 
