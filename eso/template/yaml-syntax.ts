@@ -584,8 +584,8 @@ class Parser {
       this.#s.next();
       return;
     }
-    if (t.type === 'FLOW-SEQUENCE-START') return this.#flowSequence();
-    if (t.type === 'FLOW-MAPPING-START') return this.#flowMapping();
+    if (t.type === 'FLOW-SEQUENCE-START') return this.#flowCollection('FLOW-SEQUENCE-END');
+    if (t.type === 'FLOW-MAPPING-START') return this.#flowCollection('FLOW-MAPPING-END');
     if (block && t.type === 'BLOCK-SEQUENCE-START') return this.#blockSequence();
     if (block && t.type === 'BLOCK-MAPPING-START') return this.#blockMapping();
     if (props) return;
@@ -638,62 +638,35 @@ class Parser {
     }
   }
 
-  #flowSequence(): void {
+  /**
+   * A flow sequence (`[a, b: c]`, a single-pair mapping allowed as an entry) or flow mapping (`{a: 1, b}`):
+   * libyaml's flow_sequence_entry and flow_mapping_key states follow the same steps and differ only in
+   * the closing token and the words of the missing-`,` error.
+   */
+  #flowCollection(end: 'FLOW-SEQUENCE-END' | 'FLOW-MAPPING-END'): void {
+    const missingComma = end === 'FLOW-SEQUENCE-END' ? "did not find expected ',' or ']'" : "did not find expected ',' or '}'";
     this.#s.next();
     for (let first = true; ; first = false) {
       let t = this.#s.peek();
-      if (t.type !== 'FLOW-SEQUENCE-END') {
+      if (t.type !== end) {
         if (!first) {
-          if (t.type !== 'FLOW-ENTRY') this.#fail("did not find expected ',' or ']'", t);
-          this.#s.next();
-          t = this.#s.peek();
-        }
-        if (t.type === 'KEY') {
-          // A single-pair mapping inside the sequence: [a: 1].
-          this.#s.next();
-          const k = this.#s.peek();
-          if (!['VALUE', 'FLOW-ENTRY', 'FLOW-SEQUENCE-END'].includes(k.type)) this.#node(false, false);
-          const v = this.#s.peek();
-          if (v.type === 'VALUE') {
-            this.#s.next();
-            const n = this.#s.peek();
-            if (n.type !== 'FLOW-ENTRY' && n.type !== 'FLOW-SEQUENCE-END') this.#node(false, false);
-          }
-          continue;
-        }
-        if (t.type !== 'FLOW-SEQUENCE-END') {
-          this.#node(false, false);
-          continue;
-        }
-      }
-      this.#s.next();
-      return;
-    }
-  }
-
-  #flowMapping(): void {
-    this.#s.next();
-    for (let first = true; ; first = false) {
-      let t = this.#s.peek();
-      if (t.type !== 'FLOW-MAPPING-END') {
-        if (!first) {
-          if (t.type !== 'FLOW-ENTRY') this.#fail("did not find expected ',' or '}'", t);
+          if (t.type !== 'FLOW-ENTRY') this.#fail(missingComma, t);
           this.#s.next();
           t = this.#s.peek();
         }
         if (t.type === 'KEY') {
           this.#s.next();
           const k = this.#s.peek();
-          if (!['VALUE', 'FLOW-ENTRY', 'FLOW-MAPPING-END'].includes(k.type)) this.#node(false, false);
+          if (!['VALUE', 'FLOW-ENTRY', end].includes(k.type)) this.#node(false, false);
           const v = this.#s.peek();
           if (v.type === 'VALUE') {
             this.#s.next();
             const n = this.#s.peek();
-            if (n.type !== 'FLOW-ENTRY' && n.type !== 'FLOW-MAPPING-END') this.#node(false, false);
+            if (n.type !== 'FLOW-ENTRY' && n.type !== end) this.#node(false, false);
           }
           continue;
         }
-        if (t.type !== 'FLOW-MAPPING-END') {
+        if (t.type !== end) {
           this.#node(false, false);
           continue;
         }

@@ -79,10 +79,6 @@ function countNode(c: AliasCount): void {
   }
 }
 
-/**
- * An alias is the value of the last anchor of that name before it, decoded again (go-yaml's decode.go
- * alias(): an unknown name and an anchor inside its own value are errors, in its words).
- */
 /** One document's conversion: the source (for block scalars at its end), open collections, alias counts. */
 interface Convert {
   doc: Document;
@@ -95,6 +91,8 @@ function convertNode(n: YNode | null | undefined, cx: Convert): YV {
   const { doc, open, count } = cx;
   if (n === null || n === undefined) return null;
   countNode(count);
+  // An alias is the value of the last anchor of that name before it, decoded again (go-yaml's decode.go
+  // alias(): an unknown name and an anchor inside its own value are errors, in its words).
   if (isAlias(n)) {
     const target = n.resolve(doc) as YNode | undefined;
     if (!target) throw new YamlError(`error converting YAML to JSON: yaml: unknown anchor '${n.source}' referenced`);
@@ -143,7 +141,8 @@ function endsUnbroken(n: Scalar, text: string): boolean {
 }
 
 function parseFirst(text: string): YV {
-  const docs = parseAllDocuments(toText(text), {
+  const source = toText(text);
+  const docs = parseAllDocuments(source, {
     version: '1.1',
     schema: 'failsafe',
     uniqueKeys: false,
@@ -155,10 +154,9 @@ function parseFirst(text: string): YV {
   const doc = list[0];
   if (doc.errors.length > 0) {
     // go-yaml's own words for the problem (yaml-syntax.ts); the yaml package's only where that model finds none.
-    const problem = goYamlSyntaxError(toText(text)) ?? doc.errors[0].message.split('\n')[0];
+    const problem = goYamlSyntaxError(source) ?? doc.errors[0].message.split('\n')[0];
     throw new YamlError(`error converting YAML to JSON: yaml: ${problem}`);
   }
-  const source = toText(text);
   return convertNode(doc.contents as YNode, { doc: doc as Document, text: source, open: new Set(), count: { nodes: 1, inAlias: 0, depth: 0 } });
 }
 
