@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { parse } from 'yaml';
 import { writeOciArchive } from './oci.mjs';
 
 const run = promisify(execFile);
@@ -35,6 +36,17 @@ export const ESI_IMAGE = Object.freeze({
     Entrypoint: Object.freeze(['node', '/app/dist/esi.mjs']),
   }),
 });
+
+/**
+ * The image the chart runs unless told otherwise (values `image.repository`, and `image.tag` or else the
+ * Chart's appVersion), so an archive under this name runs the chart and deploy/manifests/esi.yaml as they are.
+ */
+export async function chartImageName() {
+  const chart = join(repo, 'deploy', 'helm', 'esi');
+  const values = parse(await readFile(join(chart, 'values.yaml'), 'utf8'));
+  const meta = parse(await readFile(join(chart, 'Chart.yaml'), 'utf8'));
+  return `${values.image.repository}:${values.image.tag || meta.appVersion}`;
+}
 
 /** Absolute paths of the shared objects `ldd` says `binary` loads (the dynamic loader included). */
 export async function sharedLibraries(binary) {
@@ -93,8 +105,7 @@ export async function buildEsiImage({ node, dist = join(repo, 'dist'), name, out
 
 async function main() {
   const { values } = parseArgs({ options: { out: { type: 'string' }, name: { type: 'string' }, node: { type: 'string' } } });
-  const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'));
-  const name = values.name ?? `ghcr.io/esi-dev/esi:${pkg.version}`;
+  const name = values.name ?? (await chartImageName());
   const out = resolve(values.out ?? 'esi-image.tar');
   await stat(join(repo, 'dist', 'esi.mjs')).catch(() => {
     throw new Error('dist/esi.mjs not found: run npm run build first');

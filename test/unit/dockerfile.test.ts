@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ESI_IMAGE, esiImageEntries } from '../../scripts/image.mjs';
+import { ESI_IMAGE, chartImageName, esiImageEntries } from '../../scripts/image.mjs';
 import { writeOciArchive } from '../../scripts/oci.mjs';
 
 // No Docker engine exists here, so the image is proven by its parts: the Dockerfile's COPY lines cover
@@ -121,6 +121,13 @@ describe('scripts/image.mjs (the esi image without Docker)', () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
   const instr = (name: string) => final.lines.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
+
+  it('is named as the chart and the plain manifests name their image, so both run it as they are', async () => {
+    const manifests = await readFile(join(repo, 'deploy', 'manifests', 'esi.yaml'), 'utf8');
+    const images = [...manifests.matchAll(/^\s+(?:image: |- --agent-image=)(\S+)$/gm)].map((m) => m[1]);
+    expect(images).toHaveLength(2); // the webhook's and the agent's
+    expect(new Set(images)).toEqual(new Set([await chartImageName()]));
+  });
 
   it('has the Dockerfile\'s USER, WORKDIR, ENV and ENTRYPOINT', () => {
     expect(instr('USER')).toEqual([ESI_IMAGE.config.User]);

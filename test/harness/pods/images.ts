@@ -2,13 +2,11 @@
 // (scripts/oci.mjs) and imported into containerd: no registry is ever asked (pods use images present on
 // the node; containerd's registry config points every host at a closed local port).
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { buildEsiImage } from '../../../scripts/image.mjs';
+import { join } from 'node:path';
+import { buildEsiImage, chartImageName } from '../../../scripts/image.mjs';
 import { writeOciArchive } from '../../../scripts/oci.mjs';
 import { VERSIONS, podClusterPaths } from '../components.mjs';
 import { sh } from './host.ts';
-
-const repo = resolve(import.meta.dirname, '..', '..', '..');
 
 export interface PodImages {
   pause: string;
@@ -18,16 +16,10 @@ export interface PodImages {
   esi: string;
 }
 
-/** The chart's image (deploy/helm/esi values), so the plain manifests run unchanged. */
-async function chartImage(): Promise<string> {
-  const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { version: string };
-  return `ghcr.io/esi-dev/esi:${pkg.version}`;
-}
-
 export async function writeImages(dir: string): Promise<{ images: PodImages; archives: string[] }> {
   const p = podClusterPaths();
   const r = VERSIONS.imageRecipe;
-  const images: PodImages = { pause: `localhost/esi-e2e/pause:${r}`, busybox: `localhost/esi-e2e/busybox:${r}`, esi: await chartImage() };
+  const images: PodImages = { pause: `localhost/esi-e2e/pause:${r}`, busybox: `localhost/esi-e2e/busybox:${r}`, esi: await chartImageName() };
   const archives = [join(dir, 'pause.tar'), join(dir, 'busybox.tar'), join(dir, 'esi.tar')];
   const applets = (await sh(p.busybox, ['--list'])).split('\n').filter((a) => /^[a-z0-9_.[-]+$/.test(a) && a !== 'busybox');
   await Promise.all([
