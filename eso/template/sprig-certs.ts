@@ -303,13 +303,30 @@ function certAndKey(spec: Omit<CertSpec, 'serial' | 'notBefore' | 'notAfter'>, d
   return certificateValue(pem('CERTIFICATE', der), pemForKey(spec.key));
 }
 
-function withKey(privPEM: string): PrivateKey {
+/** A PEM private key, its parse error in sprig's words: `<prefix>: <x509 error>`. */
+function withKey(privPEM: string, prefix = 'parsing private key'): PrivateKey {
   try {
     return parsePrivateKeyPEM(privPEM);
   } catch (e) {
-    if (e instanceof KeyError) throw new CallError(`parsing private key: ${e.message}`);
+    if (e instanceof KeyError) throw new CallError(`${prefix}: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * The DER of a PEM certificate, checked as sprig checks it (pem.Decode, then x509.ParseCertificate);
+ * `goVar` is the Go expression sprig's error names (crypto.go: decodedSignerCert.Bytes, decodedCert.Bytes).
+ */
+function certificateDer(certPEM: string, goVar: string): Buffer {
+  const { block } = pemDecode(certPEM);
+  if (!block) throw new CallError('unable to decode certificate');
+  try {
+    parseCertificate(block.bytes);
+  } catch (e) {
+    if (e instanceof CertificateParseError) throw new CallError(`error parsing certificate: ${goVar}: ${e.message}`);
+    throw e;
+  }
+  return block.bytes;
 }
 
 /** genCA / genCAWithKey */
@@ -328,22 +345,9 @@ export function genSelfSignedCert(cn: string, ips: GoValue, dns: GoValue, days: 
 /** genSignedCert / genSignedCertWithKey: signed by `ca` (a certificate value). */
 export function genSignedCert(cn: string, ips: GoValue, dns: GoValue, days: bigint, ca: GoValue, privPEM: string | null, env: CertEnv): GoObject {
   const key = privPEM === null ? null : withKey(privPEM);
-  const { block } = pemDecode(field(ca, 'Cert'));
-  if (!block) throw new CallError('unable to decode certificate');
-  try {
-    parseCertificate(block.bytes);
-  } catch (e) {
-    if (e instanceof CertificateParseError) throw new CallError(`error parsing certificate: decodedSignerCert.Bytes: ${e.message}`);
-    throw e;
-  }
-  let signerKey: PrivateKey;
-  try {
-    signerKey = parsePrivateKeyPEM(field(ca, 'Key'));
-  } catch (e) {
-    if (e instanceof KeyError) throw new CallError(`error parsing private key: ${e.message}`);
-    throw e;
-  }
-  const spec = { cn, ips: netIPs(ips), dns: dnsNames(dns), isCA: false, parent: { der: block.bytes, key: signerKey } };
+  const signerDer = certificateDer(field(ca, 'Cert'), 'decodedSignerCert.Bytes');
+  const signerKey = withKey(field(ca, 'Key'), 'error parsing private key');
+  const spec = { cn, ips: netIPs(ips), dns: dnsNames(dns), isCA: false, parent: { der: signerDer, key: signerKey } };
   return certAndKey({ ...spec, key: key ?? rsa2048() }, days, env);
 }
 
@@ -361,19 +365,7 @@ export function buildCustomCert(b64cert: string, b64key: string): GoObject {
   } catch {
     throw new CallError('unable to decode base64 private key');
   }
-  const { block } = pemDecode(cert);
-  if (!block) throw new CallError('unable to decode certificate');
-  try {
-    parseCertificate(block.bytes);
-  } catch (e) {
-    if (e instanceof CertificateParseError) throw new CallError(`error parsing certificate: decodedCert.Bytes: ${e.message}`);
-    throw e;
-  }
-  try {
-    parsePrivateKeyPEM(key);
-  } catch (e) {
-    if (e instanceof KeyError) throw new CallError(`error parsing private key: ${e.message}`);
-    throw e;
-  }
+  certificateDer(cert, 'decodedCert.Bytes');
+  withKey(key, 'error parsing private key');
   return certificateValue(cert, key);
 }
