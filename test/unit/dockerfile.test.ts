@@ -161,7 +161,8 @@ describe('scripts/image.mjs (the esi image without Docker)', () => {
     expect(entries.find((e) => e.path === 'tmp')).toMatchObject({ type: 'dir', mode: 0o1777 });
     // The Dockerfile's compile-cache directory, owned by the user the image runs as.
     const cacheDir = /RUN mkdir (\S+) && chown (\d+):/.exec(final.lines.join('\n'));
-    if (cacheDir) expect(entries.find((e) => e.path === cacheDir[1]!.slice(1))).toMatchObject({ type: 'dir', uid: Number(cacheDir[2]) });
+    expect(cacheDir, "the Dockerfile's `RUN mkdir <dir> && chown <uid>:` line").not.toBeNull();
+    expect(entries.find((e) => e.path === cacheDir![1]!.slice(1))).toMatchObject({ type: 'dir', uid: Number(cacheDir![2]) });
   });
 
   it('writes an OCI layout tar whose blobs match their digests', async () => {
