@@ -232,5 +232,3 @@ export interface SecretStore extends KubeObject {
   metadata: ObjectMeta & { name: string };
   spec: SecretStoreSpec;
 }
-
-export type ProviderName = 'aws' | 'vault' | 'azurekv' | 'fake';
