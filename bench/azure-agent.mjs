@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { importBenchDriver, startMoto, storeEnvName } from './lib.mjs';
+import { agentConfig, importBenchDriver, rssKiB, startMoto, storeEnvName } from './lib.mjs';
 
 // The pinned AWS SDK warns on Node 20 about its future releases; keep it out of the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -25,34 +25,6 @@ const asJson = process.argv.includes('--json');
 const work = mkdtempSync(join(tmpdir(), 'esi-bench-azure-'));
 const children = new Set();
 
-function config(store, keys, mountPath) {
-  return {
-    version: 1,
-    pod: { namespace: 'bench', name: 'bench-0', serviceAccountName: 'app' },
-    mountPath,
-    fileMode: 0o440,
-    externalSecrets: [
-      {
-        dir: 'app',
-        syncSecret: false,
-        externalSecret: {
-          apiVersion: 'external-secrets.io/v1',
-          kind: 'ExternalSecret',
-          metadata: { name: 'app', namespace: 'bench' },
-          spec: {
-            secretStoreRef: { name: store.metadata.name, kind: 'SecretStore' },
-            refreshInterval: '1h',
-            target: { creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-            data: keys.map((k) => ({ secretKey: k, remoteRef: { key: 'bench-db', property: k } })),
-          },
-        },
-      },
-    ],
-    stores: { [`SecretStore/${store.metadata.name}`]: store },
-  };
-}
-
-const rssKiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -101,7 +73,7 @@ try {
       mkdirSync(dir, { recursive: true });
       const cfg = join(dir, 'config.json');
       const mnt = join(dir, 'mnt');
-      writeFileSync(cfg, JSON.stringify(config(stores[which].store, ['username', 'password'], mnt)));
+      writeFileSync(cfg, JSON.stringify(agentConfig(stores[which].store, ['username', 'password'].map((k) => [k, 'bench-db', k]), mnt)));
       const t0 = performance.now();
       const proc = spawn(process.execPath, [esiEntry, 'agent', '--config', cfg, '--mode', 'sidecar', '--listen', 'off'], { env: { ...baseEnv, ...stores[which].env }, stdio: ['ignore', 'ignore', 'pipe'] });
       children.add(proc);

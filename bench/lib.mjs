@@ -1,8 +1,8 @@
-// What the benchmarks share: free loopback ports, children with their output in a log file, and a
-// local moto from the e2e cache (`npm run e2e:prepare`). Everything binds 127.0.0.1.
+// What the benchmarks share: free loopback ports, children with their output in a log file, a
+// local moto from the e2e cache (`npm run e2e:prepare`), the agent config and RSS probe. Everything binds 127.0.0.1.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -79,3 +79,34 @@ export function storeEnvName(what, kind, name) {
   const hash = createHash('sha256').update(`${k}/${name}`).digest('hex').slice(0, 8);
   return `ESI_${what}_${k}_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${hash}`;
 }
+
+/** The agent config the webhook would write for one ExternalSecret reading `refs` ([file, key, property]). */
+export function agentConfig(store, refs, mountPath) {
+  return {
+    version: 1,
+    pod: { namespace: 'bench', name: 'bench-0', serviceAccountName: 'app' },
+    mountPath,
+    fileMode: 0o440,
+    externalSecrets: [
+      {
+        dir: 'app',
+        syncSecret: false,
+        externalSecret: {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'ExternalSecret',
+          metadata: { name: 'app', namespace: 'bench' },
+          spec: {
+            secretStoreRef: { name: store.metadata.name, kind: 'SecretStore' },
+            refreshInterval: '1h',
+            target: { creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+            data: refs.map(([secretKey, key, property]) => ({ secretKey, remoteRef: { key, property } })),
+          },
+        },
+      },
+    ],
+    stores: { [`SecretStore/${store.metadata.name}`]: store },
+  };
+}
+
+/** Resident set size of a live process, KiB (Linux /proc). */
+export const rssKiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);

@@ -3,10 +3,10 @@
 // mode, 2 and 50 keys, KV v2 on one local OpenBao dev server), and idle RSS after the first sync.
 // Every repetition runs every case once, in rotating order, so a busy machine slows all of them alike.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { componentPaths } from '../../test/harness/components.mjs';
-import { freePort, startComponent, startMoto, storeEnvName, waitHttp } from '../lib.mjs';
+import { agentConfig, freePort, rssKiB, startComponent, startMoto, storeEnvName, waitHttp } from '../lib.mjs';
 
 const esiEntry = new URL('../../dist/esi.mjs', import.meta.url).pathname;
 
@@ -21,34 +21,6 @@ async function startBao(work, children) {
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/v1/sys/health`, (s) => s === 200, 'openbao', proc, work);
   return url;
-}
-
-/** The agent config the webhook would write for one ExternalSecret reading `refs` ([file, key, property]). */
-function esiConfig(store, refs, mountPath) {
-  return {
-    version: 1,
-    pod: { namespace: 'bench', name: 'bench-0', serviceAccountName: 'app' },
-    mountPath,
-    fileMode: 0o440,
-    externalSecrets: [
-      {
-        dir: 'app',
-        syncSecret: false,
-        externalSecret: {
-          apiVersion: 'external-secrets.io/v1',
-          kind: 'ExternalSecret',
-          metadata: { name: 'app', namespace: 'bench' },
-          spec: {
-            secretStoreRef: { name: store.metadata.name, kind: 'SecretStore' },
-            refreshInterval: '1h',
-            target: { creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-            data: refs.map(([secretKey, key, property]) => ({ secretKey, remoteRef: { key, property } })),
-          },
-        },
-      },
-    ],
-    stores: { [`SecretStore/${store.metadata.name}`]: store },
-  };
 }
 
 /** bao agent's config for the same files: token auth from a file, one template per file (KV v2 paths). */
@@ -72,7 +44,6 @@ function baoConfig(baoUrl, tokenFile, refs, outDir, mode) {
   ].join('\n');
 }
 
-const rssKiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls (1 ms) until `done()`; fails when the process exits first or after 60 s. */
@@ -135,7 +106,7 @@ export async function measureAgents(o) {
     let complete;
     if (tool === 'esi') {
       const cfg = join(dir, 'agent-config');
-      writeFileSync(cfg, JSON.stringify(esiConfig(store === 'vault' ? vaultStore : awsStore, refs[keys], join(dir, 'mnt'))));
+      writeFileSync(cfg, JSON.stringify(agentConfig(store === 'vault' ? vaultStore : awsStore, refs[keys], join(dir, 'mnt'))));
       // As the image runs it: node /app/dist/esi.mjs agent --config FILE --mode MODE (injector/plan.ts)
       proc = spawn(node, [esiEntry, 'agent', '--config', cfg, '--mode', mode, '--listen', mode === 'init' ? 'off' : '127.0.0.1:0'], { env: { ...baseEnv, ...storeEnv[store], NODE_OPTIONS: AGENT_NODE_OPTIONS }, stdio: ['ignore', 'ignore', 'pipe'] });
       const data = join(dir, 'mnt', 'app', '..data');
