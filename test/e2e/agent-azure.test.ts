@@ -4,7 +4,7 @@
 // the injector copies), Workload Identity through the store's serviceAccountRef (the token esi projects),
 // and a service principal from the store's authSecretRef (secretKeyRef env). First sync, rotation in place
 // (a new secret version), and esi.dev/sync-secret's ESO-compatible Secret written with the pod's own account.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import type { Secret } from '../../core/index.ts';
 import { credentialEnvNames } from '../../providers/index.ts';
-import { agentConfig, dataDir, fileHash, metricValue, startAgent, waitFor } from './agent-helpers.ts';
+import { agentConfig, podServiceAccount, syncSecretRules, dataDir, fileHash, metricValue, startAgent, waitFor } from './agent-helpers.ts';
 import { AZURE_TOKEN_AUDIENCE, startKeyVaultDouble, type KeyVaultDouble } from '../harness/azure-keyvault.ts';
-import { adminAccess, createServiceAccountToken, freshNamespace, harness, issueServingCertificate, kubeApi, scratchPath, sentinel, sha256, writeTokenFile } from '../harness/index.ts';
+import { adminAccess, createServiceAccountToken, freshNamespace, harness, issueServingCertificate, kubeApi, sentinel, sha256, writeTokenFile } from '../harness/index.ts';
 
 let ns: string;
 let kv: KeyVaultDouble;
@@ -115,39 +115,9 @@ describe('files and rotation in place', () => {
 });
 
 test('esi.dev/sync-secret: the ESO-compatible Secret written with the pod\'s own service account, updated in place on rotation', async () => {
-  const h = harness();
   const admin = adminAccess();
   const target = 'azure-db';
-  await kubeApi(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'esi-agent' },
-    rules: [
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [target], verbs: ['get', 'update'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-    ],
-  });
-  await kubeApi(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'esi-agent' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'esi-agent' },
-    subjects: [{ kind: 'ServiceAccount', name: 'syncer', namespace: ns }],
-  });
-  const saToken = writeTokenFile(await createServiceAccountToken(ns, 'syncer', [], 3600), `agent-azure-sa-${ns}`);
-  const kubeconfig = scratchPath(`agent-azure-kubeconfig-${ns}`);
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'pod',
-      contexts: [{ name: 'pod', context: { cluster: 'c', user: 'sa' } }],
-      clusters: [{ name: 'c', cluster: { server: h.apiserverUrl, 'certificate-authority': h.caPath } }],
-      users: [{ name: 'sa', user: { tokenFile: saToken } }],
-    }),
-  );
+  const kubeconfig = await podServiceAccount(ns, 'syncer', syncSecretRules(target), 'agent-azure');
   kv.addFederatedCredential('agent-sync', ns, 'syncer');
   kv.grant('agent-sync');
   const wiToken = writeTokenFile(await createServiceAccountToken(ns, 'syncer', [AZURE_TOKEN_AUDIENCE], 3600), `agent-azure-sync-${ns}`);

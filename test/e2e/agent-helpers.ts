@@ -1,14 +1,59 @@
 // Shared by the agent e2e suites: agent configs over real stores (moto, OpenBao), the agent run
 // in-process with exactly the env and token files an injected pod gives it (providers read ctx.env,
 // never process.env), its JSON log in <logDir>/esi-agent-*.log so the harness's sentinel scan covers it.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentConfig } from '../../contract/index.ts';
 import { createMetrics, jsonLogger, runAgent, type AgentMetrics, type RunAgentOptions } from '../../agent/index.ts';
-import { logFile, scratchPath, sha256 } from '../harness/index.ts';
+import { stringify } from 'yaml';
+import { adminAccess, createServiceAccountToken, harness, kubeApi, logFile, scratchPath, sha256, writeTokenFile } from '../harness/index.ts';
 
 export const MOUNT = '/var/run/secrets/esi';
+
+type PolicyRule = { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] };
+
+/** The Role the README documents for esi.dev/sync-secret: get/update on the one Secret, create secrets and events. */
+export function syncSecretRules(target: string): PolicyRule[] {
+  return [
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [target], verbs: ['get', 'update'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  ];
+}
+
+/**
+ * The pod's own service account, holding only `rules` (the Role the README documents for a feature),
+ * as the agent sees it: its token (what the projected service-account volume holds) in a kubeconfig.
+ * Returns the kubeconfig's path.
+ */
+export async function podServiceAccount(ns: string, serviceAccount: string, rules: PolicyRule[], label: string): Promise<string> {
+  const admin = adminAccess();
+  const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}`;
+  await kubeApi(admin, 'POST', `${rbac}/roles`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'esi-agent' }, rules });
+  await kubeApi(admin, 'POST', `${rbac}/rolebindings`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'esi-agent' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'esi-agent' },
+    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: ns }],
+  });
+  const tokenFile = writeTokenFile(await createServiceAccountToken(ns, serviceAccount, [], 3600), `${label}-sa-${ns}`);
+  const kubeconfig = scratchPath(`${label}-kubeconfig-${ns}`);
+  const h = harness();
+  writeFileSync(
+    kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'pod',
+      contexts: [{ name: 'pod', context: { cluster: 'c', user: 'sa' } }],
+      clusters: [{ name: 'c', cluster: { server: h.apiserverUrl, 'certificate-authority': h.caPath } }],
+      users: [{ name: 'sa', user: { tokenFile } }],
+    }),
+  );
+  return kubeconfig;
+}
 
 export interface EsSpec {
   name: string;

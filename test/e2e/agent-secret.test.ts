@@ -7,8 +7,8 @@ import { beforeAll, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { renderCommand } from '../../cli/commands/render.ts';
 import type { Secret } from '../../core/index.ts';
-import { agentConfig, metricValue, startAgent } from './agent-helpers.ts';
-import { kubeApi, type KubeAccess, awsEnv, createServiceAccountToken, freshNamespace, harness, putAwsSecret, scratchPath, sentinel, sha256, writeTokenFile } from '../harness/index.ts';
+import { agentConfig, podServiceAccount, syncSecretRules, metricValue, startAgent } from './agent-helpers.ts';
+import { adminAccess, kubeApi, type KubeAccess, awsEnv, freshNamespace, harness, putAwsSecret, scratchPath, sentinel, sha256 } from '../harness/index.ts';
 
 let ns: string;
 let admin: KubeAccess;
@@ -44,44 +44,13 @@ let key: string;
 let password: string;
 
 beforeAll(async () => {
-  const h = harness();
-  admin = { server: h.apiserverUrl, caPath: h.caPath, certPath: h.adminCertPath, keyPath: h.adminKeyPath };
+  admin = adminAccess();
   ns = await freshNamespace('agent-secret');
   key = `${ns}/db`;
   password = sentinel('agent-secret-pw');
   await putAwsSecret(key, JSON.stringify({ username: 'app', password }));
   // The RBAC the README documents for esi.dev/sync-secret.
-  await kubeApi(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'esi-agent' },
-    rules: [
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [TARGET], verbs: ['get', 'update'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-    ],
-  });
-  await kubeApi(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'esi-agent' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'esi-agent' },
-    subjects: [{ kind: 'ServiceAccount', name: 'app', namespace: ns }],
-  });
-  // The pod's own token (what the projected service-account volume holds), seen through a kubeconfig.
-  const tokenFile = writeTokenFile(await createServiceAccountToken(ns, 'app', [], 3600), `agent-secret-sa-${ns}`);
-  kubeconfig = scratchPath(`agent-secret-kubeconfig-${ns}`);
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'pod',
-      contexts: [{ name: 'pod', context: { cluster: 'c', user: 'sa' } }],
-      clusters: [{ name: 'c', cluster: { server: h.apiserverUrl, 'certificate-authority': h.caPath } }],
-      users: [{ name: 'sa', user: { tokenFile } }],
-    }),
-  );
+  kubeconfig = await podServiceAccount(ns, 'app', syncSecretRules(TARGET), 'agent-secret');
   const created = await kubeApi<{ metadata: { uid: string } }>(admin, 'POST', `/apis/external-secrets.io/v1/namespaces/${ns}/externalsecrets`, externalSecret(key));
   esUid = created.body.metadata.uid;
 });

@@ -10,8 +10,8 @@ import { beforeAll, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { renderCommand } from '../../cli/commands/render.ts';
 import type { Secret } from '../../core/index.ts';
-import { agentConfig, startAgent } from './agent-helpers.ts';
-import { awsEnv, createServiceAccountToken, freshNamespace, harness, kubeApi, putAwsSecret, scratchPath, sentinel, sha256, writeTokenFile, type KubeAccess } from '../harness/index.ts';
+import { agentConfig, podServiceAccount, startAgent } from './agent-helpers.ts';
+import { adminAccess, awsEnv, freshNamespace, harness, kubeApi, putAwsSecret, scratchPath, sentinel, sha256, type KubeAccess } from '../harness/index.ts';
 
 let ns: string;
 let admin: KubeAccess;
@@ -57,8 +57,7 @@ const TEMPLATE_SECRET = {
 };
 
 beforeAll(async () => {
-  const h = harness();
-  admin = { server: h.apiserverUrl, caPath: h.caPath, certPath: h.adminCertPath, keyPath: h.adminKeyPath };
+  admin = adminAccess();
   ns = await freshNamespace('templatefrom');
   key = `${ns}/db`;
   password = sentinel('templatefrom-pw');
@@ -67,36 +66,11 @@ beforeAll(async () => {
   await kubeApi(admin, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { ...CONFIG_MAP, metadata: { name: 'not-granted' } });
   await kubeApi(admin, 'POST', `/api/v1/namespaces/${ns}/secrets`, TEMPLATE_SECRET);
   // The Role the README documents for templateFrom: get on the named objects only.
-  await kubeApi(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'esi-agent' },
-    rules: [
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['dsn-template', 'missing'], verbs: ['get'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['extra-template'], verbs: ['get'] },
-      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-    ],
-  });
-  await kubeApi(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'esi-agent' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'esi-agent' },
-    subjects: [{ kind: 'ServiceAccount', name: 'app', namespace: ns }],
-  });
-  const tokenFile = writeTokenFile(await createServiceAccountToken(ns, 'app', [], 3600), `templatefrom-sa-${ns}`);
-  kubeconfig = scratchPath(`templatefrom-kubeconfig-${ns}`);
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'pod',
-      contexts: [{ name: 'pod', context: { cluster: 'c', user: 'sa' } }],
-      clusters: [{ name: 'c', cluster: { server: h.apiserverUrl, 'certificate-authority': h.caPath } }],
-      users: [{ name: 'sa', user: { tokenFile } }],
-    }),
-  );
+  kubeconfig = await podServiceAccount(ns, 'app', [
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: ['dsn-template', 'missing'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['secrets'], resourceNames: ['extra-template'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  ], 'templatefrom');
 });
 
 function config(templateFrom: unknown[]) {
