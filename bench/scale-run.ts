@@ -21,6 +21,7 @@ import { runAgent, silentLogger } from '../agent/index.ts';
 import { generateCerts, issueServingCert } from '../test/harness/certs.ts';
 import { startApiserver, startEtcd } from '../test/harness/controlplane.ts';
 import { installCrds } from '../test/harness/crds.ts';
+import { metricSample, scrapeMetrics } from '../test/harness/metrics.ts';
 import { kubeClientFor } from '../test/harness/kube-http.ts';
 import { freePort, stopProcess, type ManagedProcess } from '../test/harness/processes.ts';
 import { startCountingProxy } from '../test/e2e/providers-counting-proxy.ts';
@@ -144,21 +145,7 @@ export async function runScaleBench(o: ScaleOptions) {
       return r;
     };
     const tlsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64, ca });
-    const metrics = (r: Replica) =>
-      new Promise<string>((res, rej) => {
-        const req = httpsRequest({ host: '127.0.0.1', port: r.port, path: '/metrics', agent: tlsAgent, timeout: 5000 }, (resp) => {
-          let body = '';
-          resp.setEncoding('utf8');
-          resp.on('data', (c: string) => (body += c));
-          resp.on('end', () => res(body));
-        });
-        req.on('error', rej);
-        req.end();
-      });
-    const metric = async (r: Replica, name: string) => {
-      const m = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(await metrics(r));
-      return m ? Number(m[1]) : 0;
-    };
+    const metric = async (r: Replica, name: string) => metricSample(await scrapeMetrics(r.port, { agent: tlsAgent, timeoutMs: 5000 }), name);
     const a = await startReplica('a');
     const b = await startReplica('b');
     await until('both replicas synced', 60_000, async () => ((await metric(a, 'esi_webhook_cache_synced')) === 1 && (await metric(b, 'esi_webhook_cache_synced')) === 1 ? true : undefined));

@@ -4,13 +4,13 @@
 // releases the Lease.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../../core/index.ts';
 import { AGENT_CONFIG_ANNOTATION, type AgentConfig } from '../../contract/index.ts';
 import { injectPod, lookupFrom } from '../../injector/index.ts';
 import { adminAccess, freshNamespace, harness, issueServingCertificate, kubeApi, logFile } from '../harness/index.ts';
+import { metricSample, scrapeMetrics } from '../harness/metrics.ts';
 import { freePort } from '../harness/processes.ts';
 import { ESO, externalSecret, fakeStore } from './webhook-helpers.ts';
 
@@ -58,20 +58,7 @@ async function startReplica(name: string): Promise<Replica> {
   return r;
 }
 
-function metrics(r: Replica): Promise<string> {
-  return new Promise((res, rej) => {
-    const req = request({ host: '127.0.0.1', port: r.port, path: '/metrics', ca: tls.ca, timeout: 3000 }, (resp) => {
-      let body = '';
-      resp.setEncoding('utf8');
-      resp.on('data', (c: string) => (body += c));
-      resp.on('end', () => res(body));
-    });
-    req.on('error', rej);
-    req.end();
-  });
-}
-
-const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+const metrics = (r: Replica) => scrapeMetrics(r.port, { ca: tls.ca, timeoutMs: 3000 });
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -155,10 +142,10 @@ describe('esi webhook replicas share the work through a Lease', () => {
     await until('every pod updated by the leader', async () => ((await configs()).every((c) => keysOf(c) === 'v1,v2') ? true : undefined));
     const lm = await metrics(leader);
     const fm = await metrics(follower);
-    expect(metric(lm, 'esi_controller_leader')).toBe(1);
-    expect(metric(fm, 'esi_controller_leader')).toBe(0);
-    expect(metric(lm, 'esi_pod_config_updates_total{result="updated"}')).toBeGreaterThanOrEqual(PODS);
-    expect(metric(fm, 'esi_pod_config_updates_total{result="updated"}')).toBe(0);
+    expect(metricSample(lm, 'esi_controller_leader')).toBe(1);
+    expect(metricSample(fm, 'esi_controller_leader')).toBe(0);
+    expect(metricSample(lm, 'esi_pod_config_updates_total{result="updated"}')).toBeGreaterThanOrEqual(PODS);
+    expect(metricSample(fm, 'esi_pod_config_updates_total{result="updated"}')).toBe(0);
     // A config-only change needs no pod restart: nothing warns about spec drift (apiserver defaults are not drift).
     expect(readFileSync(leader.log, 'utf8')).not.toContain('needs pod spec changes');
 
@@ -176,7 +163,7 @@ describe('esi webhook replicas share the work through a Lease', () => {
     }, 40_000);
     expect(taken.spec.leaseTransitions).toBe((first.spec.leaseTransitions ?? 0) + 1);
     await until('every pod updated after the handover', async () => ((await configs()).every((c) => keysOf(c) === 'v1,v2,v3') ? true : undefined), 60_000);
-    expect(metric(await metrics(follower), 'esi_pod_config_updates_total{result="updated"}')).toBeGreaterThan(0);
+    expect(metricSample(await metrics(follower), 'esi_pod_config_updates_total{result="updated"}')).toBeGreaterThan(0);
 
     // SIGTERM: the leader finishes its writes and releases the Lease (empty holder) before it exits.
     follower.proc.kill('SIGTERM');
