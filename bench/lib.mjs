@@ -73,7 +73,7 @@ export async function importBenchDriver(root, work, entry) {
   return import(pathToFileURL(outfile).href);
 }
 
-/** The env var the injector fills from a store's secretKeyRef: the same rule as contract/pod.ts storeEnvName. */
+/** The env var the injector fills from a store's secretKeyRef: the rule of contract/pod.ts storeEnvName (test/unit/bench-peers.test.ts keeps the two equal). */
 export function storeEnvName(what, kind, name) {
   const k = kind === 'ClusterSecretStore' ? 'CSS' : 'SS';
   const hash = createHash('sha256').update(`${k}/${name}`).digest('hex').slice(0, 8);
